@@ -1,0 +1,1 @@
+"""The registry's domain app: who builds on which open-weight base model, with evidence."""

@@ -1,0 +1,128 @@
+"""Choice sets of the domain, as TextChoices with lowercase snake values (the API's values)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RegionLevel(models.TextChoices):
+    WORLD = "world", _("World")
+    REGION = "region", _("Region")
+    SUBREGION = "subregion", _("Sub-region")
+    INTERMEDIATE = "intermediate", _("Intermediate region")
+
+
+class OrganizationKind(models.TextChoices):
+    GOVERNMENT = "government", _("Government")
+    PUBLIC_PROGRAMME = "public_programme", _("Public programme")
+    UNIVERSITY = "university", _("University")
+    RESEARCH_INSTITUTE = "research_institute", _("Research institute")
+    STARTUP = "startup", _("Startup")
+    COMPANY = "company", _("Company")
+    NGO = "ngo", _("NGO")
+    CONSORTIUM = "consortium", _("Consortium")
+
+
+class Relation(models.TextChoices):
+    FINE_TUNE = "fine_tune", _("Fine-tune")
+    CONTINUED_PRETRAINING = "continued_pretraining", _("Continued pre-training")
+    DISTILLATION = "distillation", _("Distillation")
+    ADAPTER = "adapter", _("Adapter (LoRA etc.)")
+    QUANTIZATION = "quantization", _("Quantization")
+    MERGE = "merge", _("Merge")
+    DEPLOYMENT = "deployment", _("Deployment")
+    API_INTEGRATION = "api_integration", _("API integration")
+    POLICY_COMMITMENT = "policy_commitment", _("Policy commitment")
+
+
+class Stage(models.TextChoices):
+    ANNOUNCED = "announced", _("Announced")
+    PILOT = "pilot", _("Pilot")
+    PRODUCTION = "production", _("Production")
+    DISCONTINUED = "discontinued", _("Discontinued")
+
+
+class DatePrecision(models.TextChoices):
+    YEAR = "year", _("Year")
+    MONTH = "month", _("Month")
+    DAY = "day", _("Day")
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    IN_REVIEW = "in_review", _("In review")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    PUBLISHED = "published", _("Published")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    RETRACTED = "retracted", _("Retracted")
+
+
+class Action(models.TextChoices):
+    CREATE = "create", _("Create")
+    EDIT = "edit", _("Edit")
+    SUBMIT = "submit", _("Submit")
+    WITHDRAW = "withdraw", _("Withdraw")
+    CLAIM = "claim", _("Claim")
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Reject")
+    REQUEST_CHANGES = "request_changes", _("Request changes")
+    RETRACT = "retract", _("Retract")
+    COMMENT = "comment", _("Comment")
+    IMPORT = "import", _("Import")
+    CHANGE_APPROVED = "change_approved", _("Change request approved")
+    CHANGE_REJECTED = "change_rejected", _("Change request rejected")
+
+
+class EvidenceKind(models.TextChoices):
+    MODEL_CARD = "model_card", _("Model card")
+    OFFICIAL_ANNOUNCEMENT = "official_announcement", _("Official announcement")
+    GOVERNMENT_DOCUMENT = "government_document", _("Government document")
+    PAPER = "paper", _("Paper")
+    PRESS = "press", _("Press")
+    OTHER = "other", _("Other")
+
+
+class LinkStatus(models.TextChoices):
+    UNCHECKED = "unchecked", _("Unchecked")
+    OK = "ok", _("OK")
+    REDIRECTED = "redirected", _("Redirected")
+    BROKEN = "broken", _("Broken")
+    BLOCKED = "blocked", _("Blocked")
+
+
+class Confidence(models.TextChoices):
+    """Derived from evidence, never typed: an official source or model card outranks the press."""
+
+    HIGH = "high", _("High: model card or official source")
+    MEDIUM = "medium", _("Medium: paper or press")
+    LOW = "low", _("Low: other sources only")
+    NONE = "none", _("None: no evidence")
+
+
+EVIDENCE_CONFIDENCE = {
+    EvidenceKind.MODEL_CARD: Confidence.HIGH,
+    EvidenceKind.OFFICIAL_ANNOUNCEMENT: Confidence.HIGH,
+    EvidenceKind.GOVERNMENT_DOCUMENT: Confidence.HIGH,
+    EvidenceKind.PAPER: Confidence.MEDIUM,
+    EvidenceKind.PRESS: Confidence.MEDIUM,
+    EvidenceKind.OTHER: Confidence.LOW,
+}
+CONFIDENCE_RANK = {Confidence.NONE: 0, Confidence.LOW: 1, Confidence.MEDIUM: 2, Confidence.HIGH: 3}
+
+
+class ChangeRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ImportFlag(models.TextChoices):
+    """Why an imported row could not be mapped fully; shown to curators."""
+
+    NO_COUNTRY = "no_country", _("Adopter country unknown")
+    NO_KIND = "no_kind", _("Adopter kind unknown")
+    DESCRIBED_CHECKPOINT = "described_checkpoint", _("Checkpoint described, not a repo id")
+    MULTI_MODEL = "multi_model", _("One of several families in a multi-model deployment")
+    NO_DATE = "no_date", _("No start date in the source")
+    UNVERIFIED = "unverified", _("Source marks the record unverified or contested")

@@ -1,0 +1,93 @@
+"""Organizations: anyone who builds models or builds on them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from adoption.choices import OrganizationKind
+
+from .querysets import OrganizationQuerySet
+
+
+class Organization(models.Model):
+    """A government, public programme, university, company, ... that adopts or develops models.
+
+    A proposed organization (arriving with a submission) stays unpublished until a curator approves
+    the submission. A merged duplicate keeps its row and points at the survivor (`merged_into`), so
+    old links redirect.
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200)
+    aliases = models.JSONField(_("aliases"), default=list, blank=True, help_text=_("Other and local-script names."))
+    kind = models.CharField(_("kind"), max_length=24, choices=OrganizationKind.choices, blank=True)
+    country = models.ForeignKey(
+        "adoption.Country", verbose_name=_("country"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="organizations",
+    )
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    website = models.URLField(_("website"), max_length=500, blank=True)
+    hf_handle = models.CharField(_("Hugging Face organization"), max_length=100, blank=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent organization"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="children",
+    )
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="merged_from",
+    )
+    is_published = models.BooleanField(_("published"), default=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords()
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slug"], name="organization_unique_slug",
+                violation_error_message=_("An organization with this slug already exists."),
+            ),
+            models.UniqueConstraint(
+                Lower("name"), name="organization_unique_name_ci",
+                violation_error_message=_("An organization with this name already exists."),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(latitude__isnull=True, longitude__isnull=True)
+                    | models.Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180)
+                ),
+                name="organization_coordinates_valid",
+                violation_error_message=_("Coordinates need both latitude (-90..90) and longitude (-180..180)."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(merged_into=models.F("pk")),
+                name="organization_not_merged_into_self",
+                violation_error_message=_("An organization cannot be merged into itself."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("adoption:organization-detail", kwargs={"slug": self.slug})
+
+    @property
+    def all_names(self) -> list[str]:
+        return [self.name, *self.aliases]

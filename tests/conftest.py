@@ -1,0 +1,51 @@
+"""Shared fixtures: users in each role, the reference geography, and an eager Celery by default."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from adoption.roles import CONTRIBUTOR, CURATOR
+
+from .factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(settings):
+    """Tasks run in-process unless a test asks for the real broker (see tests that start a worker)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from registry.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+
+
+@pytest.fixture
+def contributor(db):
+    user = UserFactory(username="carla")
+    user.groups.add(Group.objects.get_or_create(name=CONTRIBUTOR)[0])
+    return user
+
+
+@pytest.fixture
+def other_contributor(db):
+    user = UserFactory(username="omar")
+    user.groups.add(Group.objects.get_or_create(name=CONTRIBUTOR)[0])
+    return user
+
+
+@pytest.fixture
+def curator(db):
+    user = UserFactory(username="cura")
+    user.groups.add(Group.objects.get_or_create(name=CURATOR)[0], Group.objects.get_or_create(name=CONTRIBUTOR)[0])
+    return user
+
+
+@pytest.fixture
+def second_curator(db):
+    user = UserFactory(username="cura2")
+    user.groups.add(Group.objects.get_or_create(name=CURATOR)[0], Group.objects.get_or_create(name=CONTRIBUTOR)[0])
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_superuser=True, is_staff=True)
