@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from adoption.choices import Confidence, DatePrecision, EvidenceKind, LinkStatus, Relation, Stage, Status
+from adoption.dates import format_partial_date
 
 from .querysets import AdoptionQuerySet
 
@@ -143,19 +144,15 @@ class Adoption(models.Model):
     @property
     def started_display(self) -> str:
         """The start date at its precision: 2025, 2025-03 or 2025-03-14."""
-        if not self.started_on:
-            return ""
-        if self.started_precision == DatePrecision.YEAR:
-            return f"{self.started_on:%Y}"
-        if self.started_precision == DatePrecision.MONTH:
-            return f"{self.started_on:%Y-%m}"
-        return self.started_on.isoformat()
+        return format_partial_date(self.started_on, self.started_precision)
 
 
 class Evidence(models.Model):
     """A source an adoption cites; link health is written by a Celery task."""
 
-    adoption = models.ForeignKey(Adoption, verbose_name=_("adoption"), on_delete=models.CASCADE, related_name="evidence")
+    adoption = models.ForeignKey(
+        Adoption, verbose_name=_("adoption"), on_delete=models.CASCADE, related_name="evidence"
+    )
     url = models.URLField(_("URL"), max_length=2000)
     kind = models.CharField(_("kind"), max_length=24, choices=EvidenceKind.choices, default=EvidenceKind.OTHER)
     title = models.CharField(_("title"), max_length=500, blank=True)

@@ -1,0 +1,3 @@
+"""Aggregate map endpoints (filled in by the maps work)."""
+
+urlpatterns = []

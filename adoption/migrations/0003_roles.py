@@ -1,0 +1,20 @@
+"""Create the two roles as groups: contributor (every signed-up user) and curator."""
+
+from django.db import migrations
+
+ROLES = ("contributor", "curator")
+
+
+def create_roles(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
+
+
+def remove_roles(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("adoption", "0002_checkpoint_family_trigger"), ("auth", "0012_alter_user_first_name_max_length")]
+    operations = [migrations.RunPython(create_roles, remove_roles)]

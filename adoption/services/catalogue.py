@@ -1,0 +1,139 @@
+"""Writes to the catalogue: organizations, model families and checkpoints.
+
+Each function validates with full_clean() first, writes history (django-simple-history records the
+acting user), and refuses an edit made on a stale version.
+"""
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from adoption.geonames import city_coordinates
+from adoption.models import Checkpoint, ModelFamily, Organization
+
+from .errors import StaleVersion
+
+ORGANIZATION_FIELDS = (
+    "name", "kind", "country", "city", "latitude", "longitude", "aliases", "website", "hf_handle", "parent", "notes",
+)
+FAMILY_FIELDS = (
+    "name", "developer", "origin_country", "default_license", "first_release", "first_release_precision",
+    "hub_prefixes", "notes",
+)
+CHECKPOINT_FIELDS = (
+    "family", "repo_id", "name", "parameters", "release_date", "license", "open_weights", "derived_from",
+)
+
+
+def unique_slug(model, text: str, *, field: str = "slug", max_length: int = 200) -> str:
+    """A slug of `text` not yet used by `model` (adds -2, -3, ... on a clash)."""
+    base = slugify(text)[: max_length - 6] or "item"
+    slug, n = base, 1
+    while model._default_manager.filter(**{field: slug}).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _set_history_user(instance, user) -> None:
+    if user is not None and getattr(user, "is_authenticated", False):
+        instance._history_user = user
+
+
+def _save(instance, user) -> None:
+    instance.full_clean()
+    _set_history_user(instance, user)
+    instance.save()
+
+
+def check_version(instance, expected_version: int | None) -> None:
+    """Refuse a write based on an older version, naming who made the newer one."""
+    if expected_version is None or expected_version == instance.version:
+        return
+    last = instance.history.order_by("-history_date").select_related("history_user").first()
+    who = last.history_user.get_username() if last and last.history_user else None
+    raise StaleVersion(expected=expected_version, current=instance.version, changed_by=who)
+
+
+def _update(model, instance, data: dict, allowed: tuple[str, ...], user, expected_version: int | None):
+    with transaction.atomic():
+        locked = model._default_manager.select_for_update().get(pk=instance.pk)
+        check_version(locked, expected_version)
+        unknown = set(data) - set(allowed)
+        if unknown:
+            raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
+        for name, value in data.items():
+            setattr(locked, name, value)
+        locked.version += 1
+        _save(locked, user)
+    return locked
+
+
+def _locate(org: Organization) -> None:
+    """Fill coordinates from the city when none were given."""
+    coords = org.latitude is None and city_coordinates(org.city, org.country_id or "")
+    if coords:
+        org.latitude, org.longitude = coords
+
+
+@transaction.atomic
+def organization_create(*, user=None, name: str, is_published: bool = True, slug: str | None = None, **fields):
+    """Create an organization; a proposed one (with a submission) stays unpublished until approval."""
+    unknown = set(fields) - set(ORGANIZATION_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown organization fields: {', '.join(sorted(unknown))}")
+    org = Organization(
+        name=name.strip(), slug=slug or unique_slug(Organization, name), is_published=is_published,
+        created_by=user if getattr(user, "is_authenticated", False) else None, **fields,
+    )
+    _locate(org)
+    _save(org, user)
+    return org
+
+
+def organization_update(*, organization: Organization, user, data: dict, expected_version: int | None = None):
+    org = _update(Organization, organization, data, ORGANIZATION_FIELDS, user, expected_version)
+    if "city" in data and "latitude" not in data:
+        org.latitude = org.longitude = None
+        _locate(org)
+        _save(org, user)
+    return org
+
+
+def organization_publish(*, organization: Organization, user=None) -> Organization:
+    """Publish a proposed organization (called when its first submission is approved)."""
+    if organization.is_published:
+        return organization
+    organization.is_published = True
+    _set_history_user(organization, user)
+    organization.save(update_fields=["is_published", "updated_at"])
+    return organization
+
+
+@transaction.atomic
+def family_create(*, user=None, slug: str, name: str, **fields) -> ModelFamily:
+    unknown = set(fields) - set(FAMILY_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown family fields: {', '.join(sorted(unknown))}")
+    family = ModelFamily(slug=slug, name=name, **fields)
+    if family.origin_country_id is None and family.developer_id:
+        family.origin_country_id = family.developer.country_id
+    _save(family, user)
+    return family
+
+
+def family_update(*, family: ModelFamily, user, data: dict, expected_version: int | None = None) -> ModelFamily:
+    return _update(ModelFamily, family, data, FAMILY_FIELDS, user, expected_version)
+
+
+@transaction.atomic
+def checkpoint_create(*, user=None, family: ModelFamily, repo_id: str, **fields) -> Checkpoint:
+    unknown = set(fields) - set(CHECKPOINT_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown checkpoint fields: {', '.join(sorted(unknown))}")
+    checkpoint = Checkpoint(family=family, repo_id=repo_id.strip(), **fields)
+    _save(checkpoint, user)
+    return checkpoint
+
+
+def checkpoint_update(*, checkpoint: Checkpoint, user, data: dict, expected_version: int | None = None) -> Checkpoint:
+    return _update(Checkpoint, checkpoint, data, CHECKPOINT_FIELDS, user, expected_version)
