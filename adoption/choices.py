@@ -126,3 +126,13 @@ class ImportFlag(models.TextChoices):
     MULTI_MODEL = "multi_model", _("One of several families in a multi-model deployment")
     NO_DATE = "no_date", _("No start date in the source")
     UNVERIFIED = "unverified", _("Source marks the record unverified or contested")
+
+
+def confidence_from_kinds(kinds) -> str:
+    """A record's confidence: the strongest of its evidence kinds (none without evidence)."""
+    best = Confidence.NONE
+    for kind in kinds:
+        level = EVIDENCE_CONFIDENCE.get(kind, Confidence.LOW)
+        if CONFIDENCE_RANK[level] > CONFIDENCE_RANK[best]:
+            best = level
+    return best

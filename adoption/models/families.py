@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from adoption.choices import DatePrecision
 
+from .constraints import NowCheckConstraint
 from .querysets import CheckpointQuerySet
 
 
@@ -45,7 +46,7 @@ class ModelFamily(models.Model):
         verbose_name = _("model family")
         verbose_name_plural = _("model families")
         constraints = [
-            models.CheckConstraint(
+            NowCheckConstraint(
                 condition=models.Q(first_release__isnull=True) | models.Q(first_release__lte=Now()),
                 name="family_first_release_not_future",
                 violation_error_message=_("The first release date cannot be in the future."),
@@ -87,7 +88,7 @@ class Checkpoint(models.Model):
         verbose_name = _("checkpoint")
         verbose_name_plural = _("checkpoints")
         constraints = [
-            models.CheckConstraint(
+            NowCheckConstraint(
                 condition=models.Q(release_date__isnull=True) | models.Q(release_date__lte=Now()),
                 name="checkpoint_release_not_future",
                 violation_error_message=_("The release date cannot be in the future."),

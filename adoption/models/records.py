@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 from adoption.choices import Confidence, DatePrecision, EvidenceKind, LinkStatus, Relation, Stage, Status
 from adoption.dates import format_partial_date
 
+from .constraints import NowCheckConstraint
 from .querysets import AdoptionQuerySet
 
 PRECISION_MATCHES_DATE = (
@@ -95,12 +96,12 @@ class Adoption(models.Model):
             models.Index(fields=["status", "started_on"], name="adoption_status_started"),
         ]
         constraints = [
-            models.CheckConstraint(
+            NowCheckConstraint(
                 condition=models.Q(started_on__isnull=True) | models.Q(started_on__lte=Now()),
                 name="adoption_started_not_future",
                 violation_error_message=_("The start date cannot be in the future."),
             ),
-            models.CheckConstraint(
+            NowCheckConstraint(
                 condition=models.Q(ended_on__isnull=True) | models.Q(ended_on__lte=Now()),
                 name="adoption_ended_not_future",
                 violation_error_message=_("The end date cannot be in the future."),
@@ -176,7 +177,7 @@ class Evidence(models.Model):
                 fields=["adoption", "url"], name="evidence_unique_url_per_adoption",
                 violation_error_message=_("This source is already cited by the record."),
             ),
-            models.CheckConstraint(
+            NowCheckConstraint(
                 condition=models.Q(published_on__isnull=True) | models.Q(published_on__lte=Now()),
                 name="evidence_published_not_future",
                 violation_error_message=_("The publication date cannot be in the future."),
