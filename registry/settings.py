@@ -108,7 +108,16 @@ STORAGES = {
     },
 }
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Django 6.1 mailers. EMAIL_URL (e.g. smtp+tls://user:pass@host:587) configures SMTP; unset prints mail to the console.
+if env("EMAIL_URL", default=""):
+    _email = env.email_url("EMAIL_URL")
+    MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": {
+        "host": _email.get("EMAIL_HOST", ""), "port": _email.get("EMAIL_PORT", 25),
+        "username": _email.get("EMAIL_HOST_USER", ""), "password": _email.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": _email.get("EMAIL_USE_TLS", False), "use_ssl": _email.get("EMAIL_USE_SSL", False),
+    }}}
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="registry@localhost")
 
 # Security: secure cookies and HSTS when served over HTTPS (production); CSP with nonces everywhere.
@@ -147,6 +156,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {}
+# Curation: resend decision emails whose task was lost (broker outage); sending is idempotent.
+CELERY_BEAT_SCHEDULE["sweep-moderation-emails"] = {
+    "task": "adoption.tasks.sweep_moderation_emails", "schedule": 600.0,
+}
 
 # REST framework: token and session auth, anonymous read, throttles overridable by API_THROTTLE_RATES.
 DEFAULT_THROTTLE_RATES = {
@@ -176,33 +189,56 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "adoption.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
-    ],
+    # Ordering is part of each FilterSet (adoption/filtersets.py), so an unknown ordering answers 400 too.
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON only, size-limited (DRF does not apply DATA_UPLOAD_MAX_MEMORY_SIZE to JSON bodies by itself).
+    "DEFAULT_PARSER_CLASSES": ["adoption.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "adoption.api.throttling.AnonThrottle",
+        "adoption.api.throttling.UserThrottle",
+        "adoption.api.throttling.WriteThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": _throttle_rates(env("API_THROTTLE_RATES", default="")),
     "EXCEPTION_HANDLER": "adoption.api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Request bodies (forms and API JSON) above 1 MiB answer 400/413, never exhaust memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Model Adoption Registry API",
-    "DESCRIPTION": "Who builds on which open-weight AI base model: catalogue, curated adoptions, aggregate maps.",
+    "DESCRIPTION": (
+        "Who builds on which open-weight AI base model: catalogue, curated adoptions, aggregate maps.\n\n"
+        "Authenticate with `Authorization: Token <key>` (POST /api/v1/auth/token/) or a session. "
+        "Anonymous clients read published data. Lists are paginated (`page`, `page_size` up to 1000). "
+        "Versioned objects answer an ETag; send it back as If-Match (or `version` in the body) and a "
+        "stale write answers 412. Errors are JSON: 400 bodies are keyed by field or parameter."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "adoption.choices.Status",
+        "ChangeRequestStatusEnum": "adoption.choices.ChangeRequestStatus",
+        "RelationEnum": "adoption.choices.Relation",
+        "StageEnum": "adoption.choices.Stage",
+        "OrganizationKindEnum": "adoption.choices.OrganizationKind",
+        "EvidenceKindEnum": "adoption.choices.EvidenceKind",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "adoption.api.openapi.add_common_errors",
+    ],
 }
 
 LOGGING = {

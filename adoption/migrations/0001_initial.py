@@ -496,7 +496,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='organization',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__gte', -90), ('latitude__lte', 90), ('longitude__gte', -180), ('longitude__lte', 180)), _connector='OR'), name='organization_coordinates_valid', violation_error_message='Coordinates need both latitude (-90..90) and longitude (-180..180).'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__gte', -90), ('latitude__isnull', False), ('latitude__lte', 90), ('longitude__gte', -180), ('longitude__isnull', False), ('longitude__lte', 180)), _connector='OR'), name='organization_coordinates_valid', violation_error_message='Coordinates need both latitude (-90..90) and longitude (-180..180).'),
         ),
         migrations.AddConstraint(
             model_name='organization',
@@ -528,6 +528,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='adoption',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('started_on__isnull', True), ('started_precision', '')), models.Q(('started_on__isnull', False), ('started_precision', 'day')), models.Q(('started_on__day', 1), ('started_precision', 'month')), models.Q(('started_on__day', 1), ('started_on__month', 1), ('started_precision', 'year')), _connector='OR'), name='adoption_start_precision_matches', violation_error_message='The start date precision must match the date: a year is stored as 1 January, a month as its first day, and a date needs a precision (none without a date).'),
+            constraint=adoption.models.constraints.CleanValidatedCheckConstraint(condition=models.Q(models.Q(('started_on__isnull', True), ('started_precision', '')), models.Q(('started_on__isnull', False), ('started_precision', 'day')), models.Q(('started_on__day', 1), ('started_precision', 'month')), models.Q(('started_on__day', 1), ('started_on__month', 1), ('started_precision', 'year')), _connector='OR'), name='adoption_start_precision_matches', violation_error_message='The start date precision must match the date: a year is stored as 1 January, a month as its first day, and a date needs a precision (none without a date).'),
         ),
     ]

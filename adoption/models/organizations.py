@@ -70,7 +70,10 @@ class Organization(models.Model):
             models.CheckConstraint(
                 condition=(
                     models.Q(latitude__isnull=True, longitude__isnull=True)
-                    | models.Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180)
+                    | models.Q(
+                        latitude__isnull=False, longitude__isnull=False,
+                        latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180,
+                    )
                 ),
                 name="organization_coordinates_valid",
                 violation_error_message=_("Coordinates need both latitude (-90..90) and longitude (-180..180)."),

@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 from adoption.choices import Confidence, DatePrecision, EvidenceKind, LinkStatus, Relation, Stage, Status
 from adoption.dates import format_partial_date
 
-from .constraints import NowCheckConstraint
+from .constraints import CleanValidatedCheckConstraint, NowCheckConstraint
 from .querysets import AdoptionQuerySet
 
 PRECISION_MATCHES_DATE = (
@@ -19,6 +19,22 @@ PRECISION_MATCHES_DATE = (
     | models.Q(started_on__day=1, started_precision=DatePrecision.MONTH)
     | models.Q(started_on__day=1, started_on__month=1, started_precision=DatePrecision.YEAR)
 )
+
+PRECISION_MESSAGE = _(
+    "The start date precision must match the date: a year is stored as 1 January, a month as "
+    "its first day, and a date needs a precision (none without a date)."
+)
+
+
+def precision_matches(started_on, precision) -> bool:
+    """The Python twin of PRECISION_MATCHES_DATE."""
+    if started_on is None:
+        return precision == ""
+    return {
+        DatePrecision.DAY: True,
+        DatePrecision.MONTH: started_on.day == 1,
+        DatePrecision.YEAR: (started_on.month, started_on.day) == (1, 1),
+    }.get(precision, False)
 
 
 class Adoption(models.Model):
@@ -115,13 +131,10 @@ class Adoption(models.Model):
                 name="adoption_end_after_start",
                 violation_error_message=_("The end date must not be before the start date."),
             ),
-            models.CheckConstraint(
+            CleanValidatedCheckConstraint(
                 condition=PRECISION_MATCHES_DATE,
                 name="adoption_start_precision_matches",
-                violation_error_message=_(
-                    "The start date precision must match the date: a year is stored as 1 January, a month as "
-                    "its first day, and a date needs a precision (none without a date)."
-                ),
+                violation_error_message=PRECISION_MESSAGE,
             ),
         ]
 
@@ -135,6 +148,10 @@ class Adoption(models.Model):
     def clean(self):
         from django.core.exceptions import ValidationError
 
+        if not precision_matches(self.started_on, self.started_precision):
+            raise ValidationError(
+                {"started_precision": PRECISION_MESSAGE}, code="adoption_start_precision_matches"
+            )
         if self.checkpoint_id and self.family_id and self.checkpoint.family_id != self.family_id:
             raise ValidationError(
                 {"checkpoint": _("The checkpoint %(checkpoint)s belongs to another family than %(family)s.")

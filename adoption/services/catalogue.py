@@ -54,7 +54,8 @@ def check_version(instance, expected_version: int | None) -> None:
     raise StaleVersion(expected=expected_version, current=instance.version, changed_by=who)
 
 
-def _update(model, instance, data: dict, allowed: tuple[str, ...], user, expected_version: int | None):
+def _update(model, instance, data: dict, allowed: tuple[str, ...], user, expected_version: int | None,
+            before_save=None):
     with transaction.atomic():
         locked = model._default_manager.select_for_update().get(pk=instance.pk)
         check_version(locked, expected_version)
@@ -63,6 +64,8 @@ def _update(model, instance, data: dict, allowed: tuple[str, ...], user, expecte
             raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
         for name, value in data.items():
             setattr(locked, name, value)
+        if before_save:
+            before_save(locked)
         locked.version += 1
         _save(locked, user)
     return locked
@@ -91,12 +94,13 @@ def organization_create(*, user=None, name: str, is_published: bool = True, slug
 
 
 def organization_update(*, organization: Organization, user, data: dict, expected_version: int | None = None):
-    org = _update(Organization, organization, data, ORGANIZATION_FIELDS, user, expected_version)
-    if "city" in data and "latitude" not in data:
-        org.latitude = org.longitude = None
-        _locate(org)
-        _save(org, user)
-    return org
+    def relocate(org):
+        # A new city moves the dot on the map unless coordinates were given with it.
+        if "city" in data and "latitude" not in data:
+            org.latitude = org.longitude = None
+            _locate(org)
+
+    return _update(Organization, organization, data, ORGANIZATION_FIELDS, user, expected_version, relocate)
 
 
 def organization_publish(*, organization: Organization, user=None) -> Organization:
