@@ -9,6 +9,20 @@ from .factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """Tests do not run collectstatic, so serve static files without the production manifest."""
+    settings.STORAGES = {
+        **settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Users are made by the dozen in tests; a slow hasher would dominate the suite's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery(settings):
     """Tasks run in-process unless a test asks for the real broker (see tests that start a worker)."""
     settings.CELERY_TASK_ALWAYS_EAGER = True

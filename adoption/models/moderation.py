@@ -28,6 +28,8 @@ class ModerationEvent(models.Model):
     to_status = models.CharField(_("to status"), max_length=20, choices=Status.choices, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # Delivery stamp of the contributor's email (set once; the sweep resends what a broker outage lost).
+    notified_at = models.DateTimeField(_("contributor notified"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]

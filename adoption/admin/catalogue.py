@@ -1,0 +1,139 @@
+"""Admin for the reference geography (read-only) and the catalogue (saved through its services)."""
+
+from django.contrib import admin
+from django.db.models import Count
+
+from adoption.models import Checkpoint, Country, ModelFamily, Organization, Region
+from adoption.services import catalogue
+
+from .base import ServiceAdmin
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Reference data is loaded by `load_reference_data`, never typed by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Region)
+class RegionAdmin(ReadOnlyAdmin):
+    list_display = ("code", "name", "level", "parent")
+    list_filter = ("level",)
+    search_fields = ("code", "name")
+    list_select_related = ("parent",)
+
+
+@admin.register(Country)
+class CountryAdmin(ReadOnlyAdmin):
+    list_display = ("iso2", "name", "iso3", "numeric", "region", "subregion", "ldc", "lldc", "sids")
+    list_filter = ("region", "subregion", "ldc", "lldc", "sids")
+    search_fields = ("iso2", "iso3", "numeric", "name")
+    list_select_related = ("region", "subregion")
+
+
+class RegionListFilter(admin.SimpleListFilter):
+    """M49 region or sub-region of the country at `country_path`."""
+
+    title = "region"
+    parameter_name = "region"
+    country_path = "country"
+
+    def lookups(self, request, model_admin):
+        return [(r.code, str(r)) for r in Region.objects.filter(level__in=("region", "subregion")).order_by("name")]
+
+    def queryset(self, request, queryset):
+        code = self.value()
+        if not code:
+            return queryset
+        path = self.country_path
+        return queryset.filter(**{f"{path}__region_id": code}) | queryset.filter(**{f"{path}__subregion_id": code})
+
+
+@admin.register(Organization)
+class OrganizationAdmin(ServiceAdmin):
+    list_display = ("name", "kind", "country", "city", "is_published", "adoption_count", "parent")
+    list_filter = ("kind", ("country", admin.RelatedOnlyFieldListFilter), RegionListFilter, "is_published")
+    search_fields = ("name", "slug", "aliases", "city", "hf_handle")
+    list_select_related = ("country", "parent")
+    autocomplete_fields = ("parent",)
+    service_fields = catalogue.ORGANIZATION_FIELDS
+    fields = (
+        "name", "slug", "aliases", "kind", "country", "city", "latitude", "longitude", "website", "hf_handle",
+        "parent", "is_published", "merged_into", "notes", "version", "created_at", "updated_at",
+    )
+    readonly_fields = ("slug", "is_published", "merged_into", "version", "created_at", "updated_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(adoption_total=Count("adoptions"))
+
+    @admin.display(description="adoptions", ordering="adoption_total")
+    def adoption_count(self, obj):
+        return obj.adoption_total
+
+    def create(self, request, obj, data):
+        return catalogue.organization_create(user=request.user, **data)
+
+    def update(self, request, obj, data, expected_version):
+        return catalogue.organization_update(
+            organization=obj, user=request.user, data=data, expected_version=expected_version
+        )
+
+
+class CheckpointInline(admin.TabularInline):
+    model = Checkpoint
+    fields = ("repo_id", "parameters", "release_date", "license", "open_weights")
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ModelFamily)
+class ModelFamilyAdmin(ServiceAdmin):
+    list_display = ("name", "slug", "developer", "origin_country", "default_license", "first_release")
+    list_filter = (("origin_country", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("name", "slug", "developer__name")
+    list_select_related = ("developer", "origin_country")
+    autocomplete_fields = ("developer",)
+    inlines = (CheckpointInline,)
+    service_fields = ("slug", *catalogue.FAMILY_FIELDS)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The slug is the family's public address; it is set once.
+        return (*self.readonly_fields, "slug") if obj else self.readonly_fields
+
+    def create(self, request, obj, data):
+        return catalogue.family_create(user=request.user, **data)
+
+    def update(self, request, obj, data, expected_version):
+        data.pop("slug", None)
+        return catalogue.family_update(family=obj, user=request.user, data=data, expected_version=expected_version)
+
+
+@admin.register(Checkpoint)
+class CheckpointAdmin(ServiceAdmin):
+    list_display = ("repo_id", "family", "parameters", "release_date", "license", "open_weights", "derived_from")
+    list_filter = ("family", "open_weights", ("family__origin_country", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("repo_id", "name", "family__name")
+    list_select_related = ("family", "derived_from")
+    autocomplete_fields = ("derived_from",)
+    service_fields = catalogue.CHECKPOINT_FIELDS
+
+    def create(self, request, obj, data):
+        return catalogue.checkpoint_create(user=request.user, **data)
+
+    def update(self, request, obj, data, expected_version):
+        return catalogue.checkpoint_update(
+            checkpoint=obj, user=request.user, data=data, expected_version=expected_version
+        )
+

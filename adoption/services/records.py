@@ -1,0 +1,339 @@
+"""Writes to adoption records: create and edit drafts, with their evidence and a proposed adopter.
+
+Status changes are the moderation services' job (moderation.py); these functions only write content,
+and only while the record is a draft or sent back. Errors come back as one ValidationError keyed by
+field, evidence errors under "evidence", so forms and the API can show them next to the input.
+"""
+
+import datetime
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+
+from adoption.choices import Action, DatePrecision, EvidenceKind, Relation, Stage, Status, confidence_from_kinds
+from adoption.dates import format_partial_date, parse_partial_date
+from adoption.models import Adoption, Checkpoint, Evidence, Organization
+from adoption.roles import is_contributor, is_curator
+
+from . import catalogue
+from .errors import ActionForbidden, TransitionNotAllowed
+from .moderation import EDITABLE_STATUSES, adoption_submit, check_version, event_log, locked
+
+CONTENT_FIELDS = (
+    "adopter", "family", "checkpoint", "relation", "stage", "product_name", "product_url", "started_on",
+    "started_precision", "ended_on", "sectors", "languages", "summary",
+)
+EVIDENCE_FIELDS = ("url", "kind", "title", "publisher", "published_on", "quote")
+NEW_ADOPTER_FIELDS = ("name", "kind", "country", "city")
+# Fields a change request may propose, and how their values travel as JSON.
+CHANGEABLE_FIELDS = (
+    "relation", "stage", "product_name", "product_url", "started_on", "ended_on", "sectors", "languages",
+    "summary", "checkpoint",
+)
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+_http_url = URLValidator(schemes=["http", "https"], message="Enter a full web address starting with http:// or https://.")
+
+
+def _clean_list(value, field: str, errors: dict) -> list[str]:
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        value = re.split(r"[,\n]", value)
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        errors[field] = ["Give a list of short texts."]
+        return []
+    items = list(dict.fromkeys(item.strip() for item in value if item.strip()))
+    if any(len(item) > 80 for item in items):
+        errors[field] = ["Each entry must be at most 80 characters."]
+    return items
+
+
+def _apply_content(record: Adoption, data: dict, errors: dict) -> None:
+    """Copy `data` onto the record, normalising dates and lists; field errors go into `errors`."""
+    unknown = set(data) - set(CONTENT_FIELDS)
+    if unknown:
+        errors["non_field_errors"] = [f"Not editable: {', '.join(sorted(unknown))}."]
+    for name in CONTENT_FIELDS:
+        if name not in data or name in ("started_on", "started_precision"):
+            continue
+        value = data[name]
+        if name in ("sectors", "languages"):
+            value = _clean_list(value, name, errors)
+            if name == "languages":
+                value = [code.lower() for code in value]
+                bad = [code for code in value if not LANGUAGE_CODE.match(code)]
+                if bad:
+                    errors[name] = [f"Use ISO 639 codes (e.g. 'en', 'ms', 'fil'); not: {', '.join(bad)}."]
+        elif name in ("product_name", "product_url", "summary"):
+            value = (value or "").strip()
+        setattr(record, name, value)
+    if "started_on" in data:
+        started, precision = data["started_on"], data.get("started_precision") or ""
+        if isinstance(started, str) and started.strip():
+            try:
+                started, precision = parse_partial_date(started)
+            except ValidationError as exc:
+                errors["started_on"] = exc.messages
+                started = None
+        elif not started:
+            started, precision = None, ""
+        elif isinstance(started, datetime.date) and not precision:
+            precision = DatePrecision.DAY
+        record.started_on, record.started_precision = started, precision
+
+
+def _evidence_rows(evidence: list[dict], errors: dict) -> list[Evidence]:
+    """Validate each source; messages name the source by position ("Source 2: ...")."""
+    rows, messages, seen = [], [], set()
+    if not isinstance(evidence, list | tuple):
+        errors["evidence"] = ["Give the sources as a list."]
+        return []
+    for n, item in enumerate(evidence, start=1):
+        if not isinstance(item, dict):
+            messages.append(f"Source {n}: give url, kind, title, publisher, published_on and quote.")
+            continue
+        unknown = set(item) - set(EVIDENCE_FIELDS) - {"id", "link_status", "link_checked_at"}
+        if unknown:
+            messages.append(f"Source {n}: unknown fields {', '.join(sorted(unknown))}.")
+        url = str(item.get("url") or "").strip()
+        try:
+            _http_url(url)
+        except ValidationError:
+            messages.append(f"Source {n}: enter a full web address starting with http:// or https://.")
+            continue
+        if url in seen:
+            messages.append(f"Source {n}: {url} is listed twice.")
+            continue
+        seen.add(url)
+        kind = item.get("kind") or EvidenceKind.OTHER
+        if kind not in EvidenceKind.values:
+            messages.append(f"Source {n}: kind must be one of {', '.join(EvidenceKind.values)}.")
+            continue
+        published_on = item.get("published_on") or None
+        if isinstance(published_on, str):
+            try:
+                published_on = datetime.date.fromisoformat(published_on)
+            except ValueError:
+                messages.append(f"Source {n}: give the publication date as YYYY-MM-DD.")
+                continue
+        row = Evidence(
+            url=url, kind=kind, title=str(item.get("title") or "").strip(),
+            publisher=str(item.get("publisher") or "").strip(), published_on=published_on,
+            quote=str(item.get("quote") or "").strip(),
+        )
+        try:
+            row.full_clean(exclude=["adoption"], validate_unique=False)
+        except ValidationError as exc:
+            messages.extend(f"Source {n}: {message}" for message in _flat(exc))
+            continue
+        rows.append(row)
+    if messages:
+        errors["evidence"] = messages
+    return rows
+
+
+def _flat(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [f"{field}: {m}" if field != "__all__" else m for field, ms in exc.message_dict.items() for m in ms]
+    return exc.messages
+
+
+def _full_clean(record: Adoption, errors: dict) -> None:
+    """Model validation (choices, constraints, checkpoint family) merged with errors found so far."""
+    try:
+        record.full_clean(exclude=[name for name in errors if name != "non_field_errors"])
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault("non_field_errors" if field == "__all__" else field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_adopter(adopter: Organization | None, user, errors: dict) -> None:
+    """An adopter is a published organization, or one this contributor proposed (published on approval)."""
+    if adopter is None:
+        errors.setdefault("adopter", ["Choose an existing organization or propose a new one."])
+    elif not adopter.is_published and adopter.created_by_id != getattr(user, "pk", None) and not is_curator(user):
+        errors.setdefault("adopter", ["This organization is not published yet; choose a published one."])
+
+
+def _new_adopter(new_adopter: dict, user, errors: dict) -> Organization | None:
+    unknown = set(new_adopter) - set(NEW_ADOPTER_FIELDS)
+    name = str(new_adopter.get("name") or "").strip()
+    if unknown or not name:
+        errors["new_adopter"] = [f"Give name, kind, country and city{' only' if unknown else ''}; a name is needed."]
+        return None
+    if Organization.objects.filter(name__iexact=name).exists():
+        errors["new_adopter"] = [f"An organization named {name} exists already: choose it as the adopter."]
+        return None
+    fields = {key: new_adopter[key] for key in ("kind", "country", "city") if new_adopter.get(key)}
+    try:
+        return catalogue.organization_create(user=user, name=name, is_published=False, **fields)
+    except ValidationError as exc:
+        errors["new_adopter"] = _flat(exc)
+        return None
+
+
+def _replace_evidence(record: Adoption, rows: list[Evidence], user) -> None:
+    """Keep sources whose URL stays (and their link health), drop the others, add the new ones."""
+    current = {row.url: row for row in record.evidence.all()}
+    wanted = {row.url for row in rows}
+    for url, old in current.items():
+        if url not in wanted:
+            old._history_user = user
+            old.delete()
+    for row in rows:
+        old = current.get(row.url)
+        if old is None:
+            row.adoption = record
+            row._history_user = user
+            row.save()
+        elif any(getattr(old, name) != getattr(row, name) for name in EVIDENCE_FIELDS):
+            for name in EVIDENCE_FIELDS:
+                setattr(old, name, getattr(row, name))
+            old._history_user = user
+            old.save()
+
+
+def _refresh_confidence(record: Adoption) -> None:
+    confidence = confidence_from_kinds(record.evidence.values_list("kind", flat=True))
+    if confidence != record.confidence:
+        record.confidence = confidence
+        record.save(update_fields=["confidence"])
+
+
+def adoption_create(*, user, data: dict, evidence: list[dict], new_adopter: dict | None = None,
+                    submit: bool = False) -> Adoption:
+    """Create a draft owned by `user` (submitted at once with `submit=True`).
+
+    The adopter is `data["adopter"]` or an unpublished organization made from `new_adopter`; the
+    confidence is derived from the evidence kinds. Raises ValidationError keyed by field."""
+    if not is_contributor(user):
+        raise ActionForbidden("Sign in to propose a record.")
+    errors: dict = {}
+    with transaction.atomic():
+        record = Adoption(created_by=user, status=Status.DRAFT, stage=Stage.ANNOUNCED)
+        _apply_content(record, data, errors)
+        if new_adopter:
+            if data.get("adopter"):
+                errors["new_adopter"] = ["Choose an existing adopter or propose a new one, not both."]
+            else:
+                record.adopter = _new_adopter(new_adopter, user, errors)
+        _check_adopter(record.adopter if record.adopter_id else None, user, errors)
+        if not record.relation and "relation" not in errors:
+            errors["relation"] = [f"Choose how the adopter builds on the family: {', '.join(Relation.values)}."]
+        rows = _evidence_rows(evidence or [], errors)
+        _full_clean(record, errors)
+        record._history_user = user
+        record.save()
+        _replace_evidence(record, rows, user)
+        _refresh_confidence(record)
+        event_log(adoption=record, user=user, action=Action.CREATE, to_status=Status.DRAFT)
+        if submit:
+            record = adoption_submit(adoption=record, user=user)
+    return record
+
+
+def adoption_update(*, adoption: Adoption, user, data: dict, evidence: list[dict] | None = None,
+                    expected_version: int | None = None) -> Adoption:
+    """Edit a draft or a record sent back (its owner, or a curator); bumps the version.
+
+    A given evidence list replaces the old one (sources kept by URL keep their link health)."""
+    errors: dict = {}
+    with transaction.atomic():
+        record = locked(adoption)
+        check_version(record, expected_version)
+        owner = record.created_by_id is not None and record.created_by_id == getattr(user, "pk", None)
+        if not (is_contributor(user) and (owner or is_curator(user))):
+            raise ActionForbidden("Only the contributor who created this record, or a curator, can edit it.")
+        if record.status not in EDITABLE_STATUSES:
+            raise TransitionNotAllowed(Action.EDIT, record.status)
+        _apply_content(record, data, errors)
+        if "adopter" in data:
+            _check_adopter(data["adopter"], user, errors)
+        rows = _evidence_rows(evidence, errors) if evidence is not None else None
+        _full_clean(record, errors)
+        record.version += 1
+        record._history_user = user
+        record.save()
+        if rows is not None:
+            _replace_evidence(record, rows, user)
+            _refresh_confidence(record)
+        event_log(adoption=record, user=user, action=Action.EDIT, from_status=record.status, to_status=record.status)
+    return record
+
+
+def validate_for_submission(record: Adoption, user) -> None:
+    """What a submission needs beyond a valid draft: at least one source and an allowed adopter."""
+    errors: dict = {}
+    if not record.evidence.exists():
+        errors["evidence"] = ["Cite at least one source (an http:// or https:// address) before submitting."]
+    _check_adopter(record.adopter, user, errors)
+    _full_clean(record, errors)
+
+
+# Change requests carry JSON values; these turn them into field values and back.
+
+
+def change_values_clean(record: Adoption, proposed: dict) -> dict:
+    """Validate proposed values against a copy of the record; return them normalised (JSON).
+
+    Only values that differ from the record are kept; no difference at all is an error."""
+    if not isinstance(proposed, dict) or not proposed:
+        raise ValidationError({"proposed": ["Propose at least one field to change."]})
+    unknown = set(proposed) - set(CHANGEABLE_FIELDS)
+    if unknown:
+        raise ValidationError({field: ["This field cannot be changed by a change request."] for field in unknown})
+    errors: dict = {}
+    copy = Adoption.objects.get(pk=record.pk)
+    data = dict(proposed)
+    if "checkpoint" in data and data["checkpoint"] not in (None, ""):
+        checkpoint = Checkpoint.objects.filter(pk=data["checkpoint"]).first() if str(
+            data["checkpoint"]).isdigit() else Checkpoint.objects.filter(repo_id=data["checkpoint"]).first()
+        if checkpoint is None:
+            errors["checkpoint"] = ["No such checkpoint."]
+        data["checkpoint"] = checkpoint
+    elif "checkpoint" in data:
+        data["checkpoint"] = None
+    if "ended_on" in data:
+        try:
+            data["ended_on"] = datetime.date.fromisoformat(data["ended_on"]) if data["ended_on"] else None
+        except (TypeError, ValueError):
+            errors["ended_on"] = ["Give the end date as YYYY-MM-DD."]
+            data.pop("ended_on")
+    if "started_on" in data and data["started_on"] is not None and not isinstance(data["started_on"], str):
+        errors["started_on"] = ["Give the start date as YYYY, YYYY-MM or YYYY-MM-DD."]
+        data.pop("started_on")
+    _apply_content(copy, {k: v for k, v in data.items() if k not in errors}, errors)
+    _full_clean(copy, errors)
+    cleaned = {field: value for field, value in change_values_json(copy).items()
+               if field in proposed and value != change_values_json(record)[field]}
+    if not cleaned:
+        raise ValidationError({"proposed": ["The proposed values are the same as the record's."]})
+    return cleaned
+
+
+def change_values_json(record: Adoption) -> dict:
+    """The changeable fields of a record as a change request writes them."""
+    return {
+        "relation": record.relation, "stage": record.stage, "product_name": record.product_name,
+        "product_url": record.product_url,
+        "started_on": format_partial_date(record.started_on, record.started_precision) or None,
+        "ended_on": record.ended_on.isoformat() if record.ended_on else None,
+        "sectors": list(record.sectors), "languages": list(record.languages), "summary": record.summary,
+        "checkpoint": record.checkpoint_id,
+    }
+
+
+def change_values_apply(record: Adoption, proposed: dict) -> None:
+    """Write validated proposed values onto the (locked) record; validates again before saving."""
+    data = dict(proposed)
+    if "checkpoint" in data:
+        data["checkpoint"] = Checkpoint.objects.filter(pk=data["checkpoint"]).first() if data["checkpoint"] else None
+    if "ended_on" in data:
+        data["ended_on"] = datetime.date.fromisoformat(data["ended_on"]) if data["ended_on"] else None
+    errors: dict = {}
+    _apply_content(record, data, errors)
+    _full_clean(record, errors)

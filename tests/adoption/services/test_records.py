@@ -1,0 +1,343 @@
+"""Drafts with evidence and proposed adopters, duplicates at submission, and change requests."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from adoption import selectors
+from adoption.choices import Action, ChangeRequestStatus, Confidence, EvidenceKind, Relation, Stage, Status
+from adoption.models import Adoption, ChangeRequest, ModerationEvent, Organization
+from adoption.services import moderation, records
+from adoption.services.errors import ActionForbidden, StaleVersion, TransitionNotAllowed
+from tests.factories import (
+    AdoptionFactory,
+    CheckpointFactory,
+    CountryFactory,
+    EvidenceFactory,
+    ModelFamilyFactory,
+    OrganizationFactory,
+)
+
+SOURCE = {"url": "https://example.org/announcement", "kind": EvidenceKind.PRESS, "title": "Launch"}
+
+
+@pytest.fixture
+def family(db):
+    return ModelFamilyFactory(slug="qwen", name="Qwen")
+
+
+@pytest.fixture
+def adopter(db):
+    return OrganizationFactory(name="AI Singapore", slug="ai-singapore", aliases=["AISG"])
+
+
+def data(adopter, family, **extra):
+    return {"adopter": adopter, "family": family, "relation": Relation.FINE_TUNE, "product_name": "SEA-LION",
+            "started_on": "2025-03", **extra}
+
+
+@pytest.mark.django_db
+def test_create_makes_a_draft_with_evidence_an_event_and_derived_confidence(contributor, adopter, family):
+    model_card = {"url": "http://hf.co/aisingapore/sea-lion", "kind": EvidenceKind.MODEL_CARD}
+    record = records.adoption_create(user=contributor, data=data(adopter, family), evidence=[SOURCE, model_card])
+    assert record.status == Status.DRAFT
+    assert record.created_by == contributor
+    assert (record.started_on, record.started_precision) == (datetime.date(2025, 3, 1), "month")
+    assert record.evidence.count() == 2
+    assert record.confidence == Confidence.HIGH  # the model card outranks the press
+    assert list(record.events.values_list("action", "to_status")) == [(Action.CREATE, Status.DRAFT)]
+    assert record.history.first().history_user == contributor
+
+
+@pytest.mark.django_db
+def test_create_and_submit_at_once(contributor, adopter, family):
+    record = records.adoption_create(user=contributor, data=data(adopter, family), evidence=[SOURCE], submit=True)
+    assert record.status == Status.SUBMITTED
+    assert record.submitted_at is not None
+    assert list(record.events.values_list("action", flat=True)) == [Action.CREATE, Action.SUBMIT]
+
+
+@pytest.mark.django_db
+def test_submitting_without_evidence_is_refused_and_nothing_is_saved(contributor, adopter, family):
+    with pytest.raises(ValidationError) as refused:
+        records.adoption_create(user=contributor, data=data(adopter, family), evidence=[], submit=True)
+    assert "evidence" in refused.value.message_dict
+    assert not Adoption.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["ftp://example.org/file", "javascript:alert(1)", "example.org/page", ""])
+def test_evidence_must_be_an_http_or_https_address(contributor, adopter, family, url):
+    with pytest.raises(ValidationError) as refused:
+        records.adoption_create(user=contributor, data=data(adopter, family), evidence=[{"url": url}])
+    assert refused.value.message_dict["evidence"] == [
+        "Source 1: enter a full web address starting with http:// or https://."
+    ]
+    assert not Adoption.objects.exists()
+
+
+@pytest.mark.django_db
+def test_errors_come_back_keyed_by_field(contributor, family):
+    with pytest.raises(ValidationError) as refused:
+        records.adoption_create(
+            user=contributor, data={"family": family, "relation": "telepathy", "started_on": "2025-13",
+                                    "languages": ["English!"]},
+            evidence=[],
+        )
+    errors = refused.value.message_dict
+    assert {"adopter", "relation", "started_on", "languages"} <= set(errors)
+
+
+@pytest.mark.django_db
+def test_checkpoint_must_belong_to_the_family(contributor, adopter, family):
+    other = CheckpointFactory(repo_id="meta-llama/Llama-3.1-8B")
+    with pytest.raises(ValidationError) as refused:
+        records.adoption_create(user=contributor, data=data(adopter, family, checkpoint=other), evidence=[SOURCE])
+    assert "another family" in refused.value.message_dict["checkpoint"][0]
+
+
+@pytest.mark.django_db
+def test_a_proposed_adopter_stays_unpublished_until_approval(contributor, curator, family):
+    singapore = CountryFactory()
+    record = records.adoption_create(
+        user=contributor, data=data(None, family), evidence=[SOURCE],
+        new_adopter={"name": "Lion Labs", "kind": "startup", "country": singapore, "city": "Singapore"},
+        submit=True,
+    )
+    org = Organization.objects.get(name="Lion Labs")
+    assert record.adopter == org and not org.is_published and org.created_by == contributor
+    assert org not in Organization.objects.published()
+    moderation.adoption_claim(adoption=record, user=curator)
+    moderation.adoption_approve(adoption=record, user=curator)
+    org.refresh_from_db()
+    assert org.is_published
+
+
+@pytest.mark.django_db
+def test_a_proposed_adopter_must_not_exist_already(contributor, adopter, family):
+    with pytest.raises(ValidationError) as refused:
+        records.adoption_create(user=contributor, data=data(None, family), evidence=[SOURCE],
+                                new_adopter={"name": "ai singapore"})
+    assert "exists already" in refused.value.message_dict["new_adopter"][0]
+
+
+@pytest.mark.django_db
+def test_someone_elses_unpublished_organization_cannot_be_the_adopter(contributor, other_contributor, family):
+    theirs = OrganizationFactory(is_published=False, created_by=other_contributor)
+    with pytest.raises(ValidationError) as refused:
+        records.adoption_create(user=contributor, data=data(theirs, family), evidence=[SOURCE])
+    assert "adopter" in refused.value.message_dict
+
+
+@pytest.mark.django_db
+def test_anonymous_cannot_create(adopter, family):
+    from django.contrib.auth.models import AnonymousUser
+
+    with pytest.raises(ActionForbidden):
+        records.adoption_create(user=AnonymousUser(), data=data(adopter, family), evidence=[SOURCE])
+
+
+@pytest.mark.django_db
+def test_update_edits_a_draft_replaces_evidence_and_keeps_link_health(contributor, adopter, family):
+    record = records.adoption_create(user=contributor, data=data(adopter, family), evidence=[SOURCE])
+    record.evidence.update(link_status="ok")
+    new_source = {"url": "https://example.org/second", "kind": EvidenceKind.OFFICIAL_ANNOUNCEMENT}
+    updated = records.adoption_update(
+        adoption=record, user=contributor, data={"stage": Stage.PILOT}, evidence=[SOURCE, new_source],
+        expected_version=record.version,
+    )
+    assert updated.stage == Stage.PILOT and updated.version == record.version + 1
+    assert dict(updated.evidence.values_list("url", "link_status")) == {
+        SOURCE["url"]: "ok", new_source["url"]: "unchecked",
+    }
+    assert updated.confidence == Confidence.HIGH
+    assert updated.events.last().action == Action.EDIT
+
+
+@pytest.mark.django_db
+def test_stale_edit_is_refused_naming_who_changed_it(contributor, curator, adopter, family):
+    record = records.adoption_create(user=contributor, data=data(adopter, family), evidence=[SOURCE])
+    seen = record.version
+    records.adoption_update(adoption=record, user=curator, data={"summary": "Curator's fix"}, expected_version=seen)
+    with pytest.raises(StaleVersion, match="by cura"):
+        records.adoption_update(adoption=record, user=contributor, data={"summary": "Mine"}, expected_version=seen)
+    record.refresh_from_db()
+    assert record.summary == "Curator's fix"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [Status.SUBMITTED, Status.IN_REVIEW, Status.PUBLISHED, Status.REJECTED])
+def test_only_drafts_and_records_sent_back_can_be_edited(contributor, status):
+    record = AdoptionFactory(status=status, created_by=contributor)
+    with pytest.raises(TransitionNotAllowed):
+        records.adoption_update(adoption=record, user=contributor, data={"summary": "changed"})
+    record.refresh_from_db()
+    assert record.summary == ""
+
+
+@pytest.mark.django_db
+def test_others_cannot_edit_a_draft(contributor, other_contributor):
+    record = AdoptionFactory(status=Status.DRAFT, created_by=contributor)
+    with pytest.raises(ActionForbidden):
+        records.adoption_update(adoption=record, user=other_contributor, data={"summary": "mine now"})
+
+
+# Duplicates
+
+
+@pytest.mark.django_db
+def test_duplicates_same_adopter_family_and_overlapping_product(contributor, adopter, family):
+    existing = AdoptionFactory(adopter=adopter, family=family, product_name="SEA-LION v3")
+    AdoptionFactory(adopter=adopter, family=family, product_name="Something else entirely")
+    record = records.adoption_create(user=contributor, data=data(adopter, family), evidence=[SOURCE])
+    found = selectors.adoption_duplicates(record)
+    assert [row["adoption"] for row in found] == [existing]
+    assert "same adopter and family" in found[0]["reasons"][0]
+
+
+@pytest.mark.django_db
+def test_duplicates_by_shared_source_url_in_another_spelling(contributor, adopter, family):
+    other = AdoptionFactory(product_name="Unrelated")
+    EvidenceFactory(adoption=other, url="https://www.Example.org/announcement/")
+    record = records.adoption_create(user=contributor, data=data(adopter, family), evidence=[SOURCE])
+    found = selectors.adoption_duplicates(record)
+    assert [row["adoption"] for row in found] == [other]
+    assert "same source" in found[0]["reasons"][0]
+
+
+@pytest.mark.django_db
+def test_duplicates_by_near_identical_adopter_name_or_alias(contributor, family):
+    aisg = OrganizationFactory(name="AI Singapore", aliases=["AISG"])
+    existing = AdoptionFactory(adopter=aisg, family=family, product_name="Other")
+    by_alias = records.adoption_create(
+        user=contributor, data=data(None, family), evidence=[SOURCE], new_adopter={"name": "A.I.S.G."},
+    )
+    assert [row["adoption"] for row in selectors.adoption_duplicates(by_alias)] == [existing]
+    by_name = records.adoption_create(
+        user=contributor, data=data(None, family, product_name="X"),
+        evidence=[{"url": "https://example.org/x"}], new_adopter={"name": "AI Singapore Ltd."},
+    )
+    found = selectors.adoption_duplicates(by_name)
+    assert existing in [row["adoption"] for row in found]
+    assert "near-identical" in found[0]["reasons"][-1]
+
+
+@pytest.mark.django_db
+def test_a_contributor_is_not_shown_others_unpublished_duplicates(contributor, other_contributor, adopter, family):
+    AdoptionFactory(adopter=adopter, family=family, product_name="SEA-LION", status=Status.SUBMITTED,
+                    created_by=other_contributor)
+    record = records.adoption_create(user=contributor, data=data(adopter, family), evidence=[SOURCE])
+    assert selectors.adoption_duplicates(record, viewer=contributor) == []
+    assert len(selectors.adoption_duplicates(record)) == 1  # the curator's view
+
+
+@pytest.mark.django_db
+def test_no_duplicates_for_a_distinct_record(contributor, adopter, family):
+    AdoptionFactory(product_name="Llama Guard")
+    record = records.adoption_create(user=contributor, data=data(adopter, family), evidence=[SOURCE])
+    assert selectors.adoption_duplicates(record) == []
+
+
+# Change requests
+
+
+@pytest.fixture
+def published(contributor, adopter, family):
+    record = AdoptionFactory(adopter=adopter, family=family, status=Status.PUBLISHED, created_by=contributor)
+    EvidenceFactory(adoption=record)
+    return record
+
+
+@pytest.mark.django_db
+def test_change_request_is_validated_and_does_not_touch_the_record(published, other_contributor):
+    request = moderation.change_request_create(
+        adoption=published, user=other_contributor,
+        proposed={"stage": Stage.DISCONTINUED, "ended_on": "2025-06-30", "languages": ["en", "ms"]},
+        comment="Shut down in June.",
+    )
+    assert request.status == ChangeRequestStatus.PENDING and request.base_version == published.version
+    published.refresh_from_db()
+    assert published.stage == Stage.PRODUCTION and published.ended_on is None
+    diff = {row["field"]: (row["current"], row["proposed"]) for row in selectors.change_request_diff(request)}
+    assert diff == {"stage": ("production", "discontinued"), "ended_on": ("—", "2025-06-30"),
+                    "languages": ("—", "en, ms")}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("proposed, field", [
+    ({"stage": "imaginary"}, "stage"),
+    ({"ended_on": "2025-02-01"}, "ended_on"),  # before the start date
+    ({"started_on": "2025-1"}, "started_on"),
+    ({"status": "draft"}, "status"),
+    ({"stage": Stage.PRODUCTION}, "proposed"),  # nothing changes
+])
+def test_bad_change_requests_are_refused(published, other_contributor, proposed, field):
+    with pytest.raises(ValidationError) as refused:
+        moderation.change_request_create(adoption=published, user=other_contributor, proposed=proposed)
+    assert field in refused.value.message_dict or "non_field_errors" in refused.value.message_dict
+    assert not ChangeRequest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_change_request_only_on_published_records(contributor):
+    draft = AdoptionFactory(status=Status.DRAFT, created_by=contributor)
+    with pytest.raises(TransitionNotAllowed):
+        moderation.change_request_create(adoption=draft, user=contributor, proposed={"summary": "x"})
+
+
+@pytest.mark.django_db
+def test_approving_a_change_request_applies_it_atomically(
+    published, other_contributor, curator, django_capture_on_commit_callbacks
+):
+    checkpoint = CheckpointFactory(family=published.family, repo_id="Qwen/Qwen3-32B")
+    request = moderation.change_request_create(
+        adoption=published, user=other_contributor,
+        proposed={"started_on": "2024", "checkpoint": checkpoint.pk, "summary": "Now on Qwen3."},
+    )
+    history_before = published.history.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.change_request_approve(change_request=request, user=curator, comment="Confirmed.")
+    published.refresh_from_db()
+    request.refresh_from_db()
+    assert (published.started_on, published.started_precision) == (datetime.date(2024, 1, 1), "year")
+    assert published.checkpoint == checkpoint and published.summary == "Now on Qwen3."
+    assert published.version == request.base_version + 1
+    assert published.history.count() == history_before + 1
+    assert published.history.first().history_user == curator
+    assert request.status == ChangeRequestStatus.APPROVED and request.decided_by == curator
+    assert ModerationEvent.objects.filter(change_request=request, action=Action.CHANGE_APPROVED).count() == 1
+    assert [m.to for m in mail.outbox] == [[other_contributor.email]]
+
+
+@pytest.mark.django_db
+def test_a_change_request_on_a_changed_record_is_refused(published, other_contributor, curator, second_curator):
+    first = moderation.change_request_create(adoption=published, user=other_contributor, proposed={"summary": "A"})
+    second = moderation.change_request_create(adoption=published, user=other_contributor, proposed={"summary": "B"})
+    moderation.change_request_approve(change_request=first, user=curator)
+    with pytest.raises(StaleVersion, match="by cura"):
+        moderation.change_request_approve(change_request=second, user=second_curator)
+    published.refresh_from_db()
+    assert published.summary == "A"
+    second.refresh_from_db()
+    assert second.status == ChangeRequestStatus.PENDING
+
+
+@pytest.mark.django_db
+def test_change_request_decisions_need_another_curator_and_a_reason(published, curator, other_contributor):
+    own = moderation.change_request_create(adoption=published, user=curator, proposed={"summary": "Mine"})
+    with pytest.raises(ActionForbidden):
+        moderation.change_request_approve(change_request=own, user=curator)
+    theirs = moderation.change_request_create(adoption=published, user=other_contributor, proposed={"summary": "X"})
+    with pytest.raises(ActionForbidden):
+        moderation.change_request_approve(change_request=theirs, user=other_contributor)
+    with pytest.raises(ValidationError):
+        moderation.change_request_reject(change_request=theirs, user=curator, comment=" ")
+    moderation.change_request_reject(change_request=theirs, user=curator, comment="No source for this.")
+    theirs.refresh_from_db()
+    assert theirs.status == ChangeRequestStatus.REJECTED and theirs.decision_comment == "No source for this."
+    with pytest.raises(TransitionNotAllowed):
+        moderation.change_request_approve(change_request=theirs, user=curator)
+    published.refresh_from_db()
+    assert published.summary == ""
