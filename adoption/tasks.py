@@ -1,1 +1,32 @@
 """Celery tasks: thin wrappers that take ids and call services (acks_late, retried with backoff)."""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from adoption.services import notifications
+
+
+@shared_task(
+    acks_late=True, autoretry_for=(SMTPException, ConnectionError, OSError), retry_backoff=True, max_retries=6
+)
+def send_moderation_email(event_id: int) -> bool:
+    """Email the contributor about one moderation decision (at most once per event)."""
+    return notifications.notification_send(event_id=event_id)
+
+
+@shared_task(acks_late=True)
+def sweep_moderation_emails() -> int:
+    """Periodic catch-up: enqueue the emails of decisions whose task never ran."""
+    pending = notifications.notification_pending_ids()
+    for event_id in pending:
+        send_moderation_email.delay(event_id)
+    return len(pending)
+
+
+@shared_task(acks_late=True)
+def check_map_summary() -> dict:
+    """Periodic: compare the map summary with a recount from the records, repair drift and report it."""
+    from adoption.services import maps
+
+    return maps.summary_check(repair=True)

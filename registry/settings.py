@@ -70,7 +70,8 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# An empty DATABASE_URL counts as unset (the demo clears it): the SQLite file.
+DATABASES = {"default": env.db_url_config(env("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool("DATABASE_POOL", default=False):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
@@ -79,7 +80,7 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES = {"default": env.cache_url_config(env("CACHE_URL", default="") or "locmemcache://")}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -160,6 +161,10 @@ CELERY_BEAT_SCHEDULE = {}
 CELERY_BEAT_SCHEDULE["sweep-moderation-emails"] = {
     "task": "adoption.tasks.sweep_moderation_emails", "schedule": 600.0,
 }
+# Maps: recount the map summary from the records, repair and log any drift.
+CELERY_BEAT_SCHEDULE["check-map-summary"] = {
+    "task": "adoption.tasks.check_map_summary", "schedule": 3600.0,
+}
 
 # REST framework: token and session auth, anonymous read, throttles overridable by API_THROTTLE_RATES.
 DEFAULT_THROTTLE_RATES = {
@@ -234,6 +239,7 @@ SPECTACULAR_SETTINGS = {
         "StageEnum": "adoption.choices.Stage",
         "OrganizationKindEnum": "adoption.choices.OrganizationKind",
         "EvidenceKindEnum": "adoption.choices.EvidenceKind",
+        "DatePrecisionEnum": "adoption.choices.DatePrecision",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -1,8 +1,70 @@
-"""Map aggregates (filled in by the maps work)."""
+"""Map aggregates: the summary cells kept in step with publication, and the registry's data version.
 
-from django.db import migrations
+The data-version row is created here; the summary is filled from the records already published
+(raw SQL over columns that exist since 0001, so later model changes cannot break this step).
+"""
+
+from django.db import migrations, models
+
+
+def create_version_and_fill(apps, schema_editor):
+    from django.utils import timezone
+
+    apps.get_model("adoption", "RegistryDataVersion").objects.get_or_create(
+        id=1, defaults={"version": 1, "token": "initial", "changed_at": timezone.now()}
+    )
+    from adoption.services.maps import rebuild_sql_statements
+
+    with schema_editor.connection.cursor() as cursor:
+        for sql, params in rebuild_sql_statements(schema_editor.connection.vendor):
+            cursor.execute(sql, params)
 
 
 class Migration(migrations.Migration):
     dependencies = [("adoption", "0003_roles")]
-    operations = []
+    operations = [
+        migrations.CreateModel(
+            name="RegistryDataVersion",
+            fields=[
+                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                ("version", models.BigIntegerField(default=1, verbose_name="version")),
+                ("token", models.CharField(default="initial", max_length=32, verbose_name="token")),
+                ("changed_at", models.DateTimeField(verbose_name="changed at")),
+            ],
+            options={
+                "verbose_name": "registry data version",
+                "verbose_name_plural": "registry data version",
+            },
+        ),
+        migrations.CreateModel(
+            name="MapSummary",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("grain", models.PositiveSmallIntegerField(verbose_name="grain")),
+                ("country", models.CharField(blank=True, default="", max_length=2, verbose_name="adopter country")),
+                ("city", models.CharField(blank=True, default="", max_length=120, verbose_name="adopter city")),
+                ("adopter_kind", models.CharField(blank=True, default="", max_length=24, verbose_name="adopter kind")),
+                ("family_id", models.BigIntegerField(default=0, verbose_name="family id")),
+                ("relation", models.CharField(blank=True, default="", max_length=24, verbose_name="relation")),
+                ("stage", models.CharField(blank=True, default="", max_length=12, verbose_name="stage")),
+                ("month", models.IntegerField(default=0, verbose_name="start month (yyyymm, 0 when undated)")),
+                ("tag", models.CharField(blank=True, default="", max_length=100, verbose_name="sector or language")),
+                ("n", models.IntegerField(default=0, verbose_name="published adoptions")),
+            ],
+            options={
+                "verbose_name": "map summary cell",
+                "verbose_name_plural": "map summary cells",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=(
+                            "grain", "country", "city", "adopter_kind", "family_id", "relation", "stage", "month",
+                            "tag",
+                        ),
+                        name="mapsummary_unique_cell",
+                        violation_error_message="This summary cell already exists.",
+                    )
+                ],
+            },
+        ),
+        migrations.RunPython(create_version_and_fill, migrations.RunPython.noop),
+    ]

@@ -5,6 +5,7 @@ from .geography import Country, Region
 from .moderation import ChangeRequest, ModerationEvent
 from .organizations import Organization
 from .records import Adoption, Evidence
+from .summary import MapSummary, RegistryDataVersion
 
 __all__ = [
     "Adoption",
@@ -12,8 +13,10 @@ __all__ = [
     "Checkpoint",
     "Country",
     "Evidence",
+    "MapSummary",
     "ModelFamily",
     "ModerationEvent",
     "Organization",
     "Region",
+    "RegistryDataVersion",
 ]

@@ -10,7 +10,10 @@ from django.utils.text import slugify
 from adoption.geonames import city_coordinates
 from adoption.models import Checkpoint, ModelFamily, Organization
 
+from . import maps
 from .errors import StaleVersion
+
+MAP_FIELDS = frozenset({"country", "city", "kind"})
 
 ORGANIZATION_FIELDS = (
     "name", "kind", "country", "city", "latitude", "longitude", "aliases", "website", "hf_handle", "parent", "notes",
@@ -100,6 +103,10 @@ def organization_update(*, organization: Organization, user, data: dict, expecte
             org.latitude = org.longitude = None
             _locate(org)
 
+    # The map summary copies the adopter's country, city and kind: move its published records along.
+    if MAP_FIELDS & set(data):
+        with maps.summary_adopter_changing(organization):
+            return _update(Organization, organization, data, ORGANIZATION_FIELDS, user, expected_version, relocate)
     return _update(Organization, organization, data, ORGANIZATION_FIELDS, user, expected_version, relocate)
 
 

@@ -1,0 +1,151 @@
+"""The aggregate adoption map and timeseries (DESIGN §4, a contract): parameters and computation.
+
+    params = MapParams.from_query(request.GET)          # ValidationError({"param": [message]}) when bad
+    adoption_map(params) -> dict                         # the JSON contract of /api/v1/maps/adoption/
+    adoption_timeseries(params) -> dict                  # ... and of /api/v1/maps/timeseries/
+
+Where the answer can come from the summary (adoption.services.maps.GRAINS: unit=adoptions, no
+as_of, every needed dimension in one grain) it is one small GROUP BY over summary cells; otherwise it
+is one GROUP BY over the published records (or, for as_of, over the newest history row of each record
+at that instant). Never a loop over records in Python. At most three queries per call: the family
+filter's lookup, the data version (API only) and the aggregate itself.
+
+Modules: `params` (parsing and validation, no database), `sql` (the query), this one (the answers).
+"""
+
+import contextlib
+import hashlib
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from adoption import geo
+
+from .params import (
+    DATE_FILTERS,
+    FORMATS,
+    GROUP_BYS,
+    INTERVALS,
+    LIST_FILTERS,
+    NO_SPLIT,
+    SPLITS,
+    TIMESERIES_FORMATS,
+    UNITS,
+    UNKNOWN,
+    MapParams,
+)
+from .sql import map_rows, timeseries_rows
+
+__all__ = [
+    "DATE_FILTERS", "FORMATS", "GROUP_BYS", "INTERVALS", "LIST_FILTERS", "NO_SPLIT", "SPLITS", "TIMESERIES_FORMATS",
+    "UNITS", "UNKNOWN", "MapParams", "adoption_map", "adoption_timeseries", "cached_answer", "map_rows",
+    "timeseries_rows",
+]
+
+
+def _ordered(counts: dict[str, int]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _fallback_name(params: MapParams, key: str) -> str:
+    if key == UNKNOWN:
+        return "Unknown"
+    if params.group_by == "country":
+        from django_countries import countries
+
+        return countries.name(key) or key
+    if params.group_by in ("subregion", "region"):
+        return geo.m49_region_names().get(key, key)
+    return key.partition(":")[2]
+
+
+def adoption_map(params: MapParams) -> dict:
+    """The aggregate adoption map (DESIGN §4): groups sorted by total descending, then key.
+
+    With unit=adopters a count is the number of distinct organizations with a record of that split key
+    in the group (an adopter on Qwen and Llama counts once under each), and a group's total is the sum
+    of its counts, so shares always add up to 1.
+    """
+    groups: dict[str, dict] = {}
+    for key, name, split_key, count in map_rows(params):
+        group = groups.setdefault(key, {"key": key, "name": name or _fallback_name(params, key), "counts": {}})
+        group["counts"][split_key] = int(count)
+    split_totals: dict[str, int] = {}
+    out = []
+    for group in groups.values():
+        counts = _ordered(group["counts"])
+        total = sum(counts.values())
+        for split_key, count in counts.items():
+            split_totals[split_key] = split_totals.get(split_key, 0) + count
+        out.append({"key": group["key"], "name": group["name"], "total": total, "counts": counts,
+                    "shares": {k: round(v / total, 4) for k, v in counts.items()}})
+    out.sort(key=lambda group: (-group["total"], group["key"]))
+    return {
+        "group_by": params.group_by, "split": params.split, "unit": params.unit,
+        "filters": params.filters_echo(), "as_of": params.as_of.isoformat() if params.as_of else None,
+        "generated_at": timezone.now().isoformat(), "total": sum(split_totals.values()),
+        "split_totals": _ordered(split_totals), "groups": out,
+    }
+
+
+def _label(period: int, interval: str) -> str:
+    if interval == "year":
+        return f"{period}"
+    if interval == "quarter":
+        return f"{period // 10}-Q{period % 10}"
+    return f"{period // 100}-{period % 100:02d}"
+
+
+def _next_period(period: int, interval: str) -> int:
+    if interval == "year":
+        return period + 1
+    if interval == "quarter":
+        return period + 1 if period % 10 < 4 else (period // 10 + 1) * 10 + 1
+    return period + 1 if period % 100 < 12 else (period // 100 + 1) * 100 + 1
+
+
+def adoption_timeseries(params: MapParams) -> dict:
+    """Counts per period of the start date (DESIGN §4), every period from the first to the last.
+
+    Each entry: {"period": "2025-Q3", "counts": {...}, "cumulative": {...}}, every split key present in
+    each. Records without a start date cannot be placed: "undated" says how many were left out.
+    """
+    rows, undated = timeseries_rows(params)
+    keys = sorted({split_key for _, split_key, _, _ in rows})
+    by_period: dict[int, dict[str, tuple[int, int]]] = {}
+    for period, split_key, count, fresh in rows:
+        by_period.setdefault(period, {})[split_key] = (count, fresh)
+    series, running = [], dict.fromkeys(keys, 0)
+    if by_period:
+        period, last = min(by_period), max(by_period)
+        while period <= last:
+            cells = by_period.get(period, {})
+            counts = {key: cells.get(key, (0, 0))[0] for key in keys}
+            for key in keys:
+                running[key] += cells.get(key, (0, 0))[1]
+            series.append({"period": _label(period, params.interval), "counts": counts, "cumulative": dict(running)})
+            period = _next_period(period, params.interval)
+    return {
+        "interval": params.interval, "split": params.split, "unit": params.unit,
+        "filters": params.filters_echo(), "as_of": params.as_of.isoformat() if params.as_of else None,
+        "generated_at": timezone.now().isoformat(), "undated": undated, "series": series,
+    }
+
+
+def cached_answer(params: MapParams, *, timeseries: bool = False) -> dict:
+    """adoption_map / adoption_timeseries through the cache, keyed by the registry's data version:
+    what the /map/ page calls, so a page view after an approval still shows it (new version, new key)."""
+    from adoption.services.maps import data_version
+
+    kind = "timeseries" if timeseries else "map"
+    token, _ = data_version()
+    key = "adoption:maps:payload:" + hashlib.sha256(f"{token}|{params.cache_key(kind=kind)}".encode()).hexdigest()
+    try:
+        payload = cache.get(key)
+    except Exception:  # a cache outage costs a recomputation, never an error
+        payload = None
+    if payload is None:
+        payload = adoption_timeseries(params) if timeseries else adoption_map(params)
+        with contextlib.suppress(Exception):
+            cache.set(key, payload, timeout=24 * 3600)
+    return payload

@@ -1,0 +1,285 @@
+"""The one aggregate query behind each map or timeseries: over summary cells when a grain holds every
+dimension asked for, else over the published records (or their history, for as_of)."""
+
+# SQL here is assembled from fixed fragments only; every value travels as a query parameter.
+# ruff: noqa: S608
+import datetime
+import json
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from adoption import geo
+from adoption.choices import Status
+from adoption.models import ModelFamily
+from adoption.services.maps import GRAINS
+
+from .params import NO_SPLIT, UNKNOWN, MapParams
+
+
+@dataclass
+class _Source:
+    """Where the counts come from, and the SQL expression of each dimension there."""
+
+    from_sql: str
+    from_params: list
+    where: list[str]
+    params: list
+    cols: dict[str, str]
+    measure: str
+    summary_grain: int | None = None
+
+
+def _month_expr(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"COALESCE(EXTRACT(YEAR FROM {column})::int * 100 + EXTRACT(MONTH FROM {column})::int, 0)"
+    return f"COALESCE(CAST(strftime('%%Y%%m', {column}) AS INTEGER), 0)"
+
+
+def _needed_dims(params: MapParams, *, timeseries: bool) -> set[str] | None:
+    """Dimensions a summary grain must hold to answer; None when no grain can (sector and language
+    together, several values of one of them, or a date bound inside a month)."""
+    dims = {"month"} if timeseries else {"country"} | ({"city"} if params.group_by == "city" else set())
+    dims |= {"origin_country": {"family"}, "family": {"family"}, "none": set()}.get(params.split, {params.split})
+    for name, values in params.filters:
+        if name in ("family", "origin_country"):
+            dims.add("family")
+        elif name in ("region", "country"):
+            dims.add("country")
+        elif name in ("sector", "language"):
+            if len(values) > 1:
+                return None
+            dims.add(name)
+        else:
+            dims.add(name)
+    if params.since or params.until:
+        if (params.since and params.since.day != 1) or (
+            params.until and (params.until + datetime.timedelta(days=1)).day != 1
+        ):
+            return None
+        dims.add("month")
+    return dims
+
+
+def _grain_for(dims: set[str] | None) -> int | None:
+    if dims is None or ({"sector", "language"} <= dims):
+        return None
+    fitting = [grain for grain, held in GRAINS.items() if dims <= set(held)]
+    return min(fitting, key=lambda grain: (len(GRAINS[grain]), grain)) if fitting else None
+
+
+def _source(params: MapParams, *, timeseries: bool) -> _Source:
+    grain = None
+    if params.as_of is None and params.unit == "adoptions":
+        grain = _grain_for(_needed_dims(params, timeseries=timeseries))
+    if grain is not None:
+        cols = {"country": "s.country", "city": "s.city", "adopter_kind": "s.adopter_kind", "family": "s.family_id",
+                "relation": "s.relation", "stage": "s.stage", "month": "s.month", "sector": "s.tag",
+                "language": "s.tag", "adopter": "NULL"}
+        return _Source("adoption_mapsummary s", [], ["s.grain = %s"], [grain], cols, "SUM(s.n)", grain)
+    cols = {"country": "COALESCE(o.country_id, '')", "city": "o.city", "adopter_kind": "o.kind",
+            "family": "a.family_id", "relation": "a.relation", "stage": "a.stage",
+            "month": _month_expr("a.started_on"), "sector": "a.sectors", "language": "a.languages",
+            "adopter": "a.adopter_id"}
+    measure = "COUNT(DISTINCT a.adopter_id)" if params.unit == "adopters" else "COUNT(*)"
+    if params.as_of is None:
+        return _Source("adoption_adoption a JOIN adoption_organization o ON o.id = a.adopter_id", [],
+                       ["a.status = %s"], [Status.PUBLISHED.value], cols, measure)
+    # The registry at an instant: the newest history row of each record at or before it.
+    if connection.vendor == "postgresql":
+        snapshot = (
+            "(SELECT DISTINCT ON (h.id) h.id, h.status, h.history_type, h.adopter_id, h.family_id, h.relation, "
+            "h.stage, h.started_on, h.sectors, h.languages FROM adoption_historicaladoption h "
+            "WHERE h.history_date <= %s ORDER BY h.id, h.history_date DESC, h.history_id DESC) a"
+        )
+    else:
+        snapshot = (
+            "(SELECT h.* FROM adoption_historicaladoption h WHERE h.history_id = ("
+            "SELECT h2.history_id FROM adoption_historicaladoption h2 WHERE h2.id = h.id AND h2.history_date <= %s "
+            "ORDER BY h2.history_date DESC, h2.history_id DESC LIMIT 1)) a"
+        )
+    return _Source(f"{snapshot} JOIN adoption_organization o ON o.id = a.adopter_id", [params.as_of],
+                   ["a.status = %s", "a.history_type <> '-'"], [Status.PUBLISHED.value], cols, measure)
+
+
+def _in(expr: str, values) -> tuple[str, list]:
+    return f"{expr} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def _json_has_any(expr: str, values) -> tuple[str, list]:
+    if connection.vendor == "postgresql":
+        return "(" + " OR ".join([f"{expr} @> %s::jsonb"] * len(values)) + ")", [json.dumps([v]) for v in values]
+    clause, args = _in("j.value", values)
+    return f"EXISTS (SELECT 1 FROM json_each({expr}) j WHERE j.type = 'text' AND {clause})", args
+
+
+def _family_ids(params: MapParams) -> list[int] | None:
+    """Ids of the families the family/origin_country filters allow (one query), None when unfiltered.
+    An unknown family slug is a 400, not an empty map."""
+    slugs, origins = params.get("family"), params.get("origin_country")
+    if not slugs and not origins:
+        return None
+    rows = ModelFamily.objects.filter(**({"slug__in": slugs} if slugs else {"origin_country_id__in": origins}))
+    rows = list(rows.values_list("id", "slug", "origin_country_id"))
+    if slugs:
+        missing = sorted(set(slugs) - {slug for _, slug, _ in rows})
+        if missing:
+            raise ValidationError({"family": [f"Unknown family {missing[0]!r}."]})
+    return [pk for pk, _, origin in rows if not origins or origin in origins]
+
+
+def _where(params: MapParams, src: _Source) -> tuple[list[str], list]:
+    where, args = list(src.where), list(src.params)
+    family_ids = _family_ids(params)
+    if family_ids is not None:
+        if not family_ids:
+            where.append("1 = 0")
+        else:
+            clause, extra = _in(src.cols["family"], family_ids)
+            where.append(clause)
+            args += extra
+    for name in ("relation", "stage", "adopter_kind", "country"):
+        if values := params.get(name):
+            clause, extra = _in(src.cols[name], values)
+            where.append(clause)
+            args += extra
+    if codes := params.get("region"):
+        if geo.WORLD in codes:
+            where.append(f"{src.cols['country']} <> ''")
+        else:
+            placeholders = ", ".join(["%s"] * len(codes))
+            where.append(
+                f"{src.cols['country']} IN (SELECT iso2 FROM adoption_country WHERE region_id IN ({placeholders}) "
+                f"OR subregion_id IN ({placeholders}) OR intermediate_region_id IN ({placeholders}))"
+            )
+            args += list(codes) * 3
+    for name in ("sector", "language"):
+        if values := params.get(name):
+            if src.summary_grain is not None:
+                where.append(f"{src.cols[name]} = %s")
+                args.append(values[0])
+            else:
+                clause, extra = _json_has_any(src.cols[name], values)
+                where.append(clause)
+                args += extra
+    if params.since or params.until:
+        if src.summary_grain is not None:
+            where.append("s.month > 0")
+            bounds = (("since", ">="), ("until", "<="))
+            for name, op in bounds:
+                if date := getattr(params, name):
+                    where.append(f"s.month {op} %s")
+                    args.append(date.year * 100 + date.month)
+        else:
+            for name, op in (("since", ">="), ("until", "<=")):
+                if date := getattr(params, name):
+                    where.append(f"a.started_on {op} %s")
+                    args.append(date)
+    return where, args
+
+
+def _split_expr(params: MapParams, src: _Source) -> tuple[str, bool]:
+    """(split key expression, needs the family join)."""
+    return {
+        "origin_country": (f"COALESCE(f.origin_country_id, '{UNKNOWN}')", True),
+        "family": (f"COALESCE(f.slug, '{UNKNOWN}')", True),
+        "relation": (src.cols["relation"], False),
+        "stage": (src.cols["stage"], False),
+        "adopter_kind": (f"CASE WHEN {src.cols['adopter_kind']} = '' THEN '{UNKNOWN}' "
+                         f"ELSE {src.cols['adopter_kind']} END", False),
+        "none": (f"'{NO_SPLIT}'", False),
+    }[params.split]
+
+
+def _group_exprs(params: MapParams, src: _Source) -> tuple[str, str, str]:
+    """(group key expression, group name expression, joins)."""
+    country = src.cols["country"]
+    if params.group_by == "country":
+        return (f"CASE WHEN {country} = '' THEN '{UNKNOWN}' ELSE {country} END", "c.name",
+                f"LEFT JOIN adoption_country c ON c.iso2 = {country}")
+    if params.group_by == "city":
+        city = src.cols["city"]
+        return (f"CASE WHEN {country} = '' OR {city} = '' THEN '{UNKNOWN}' ELSE {country} || ':' || {city} END",
+                f"CASE WHEN {country} = '' OR {city} = '' THEN NULL ELSE {city} END", "")
+    level = "subregion_id" if params.group_by == "subregion" else "region_id"
+    return (f"COALESCE(c.{level}, '{UNKNOWN}')", "r.name",
+            f"LEFT JOIN adoption_country c ON c.iso2 = {country} LEFT JOIN adoption_region r ON r.code = c.{level}")
+
+
+def _run(sql: str, args: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        return cursor.fetchall()
+
+
+def map_rows(params: MapParams) -> list[tuple]:
+    """(group key, group name, split key, count) rows of the map: one query (plus the family lookup)."""
+    src = _source(params, timeseries=False)
+    where, args = _where(params, src)
+    key, name, joins = _group_exprs(params, src)
+    split, needs_family = _split_expr(params, src)
+    if needs_family:
+        joins += f" LEFT JOIN adoption_modelfamily f ON f.id = {src.cols['family']}"
+    sql = (
+        f"SELECT {key} AS gk, MAX({name}) AS gn, {split} AS sk, {src.measure} AS cnt "
+        f"FROM {src.from_sql} {joins} WHERE {' AND '.join(where)} GROUP BY 1, 3 HAVING {src.measure} > 0"
+    )
+    return _run(sql, src.from_params + args)
+
+
+# --- timeseries ---
+
+
+def _period_of_month(month: int, interval: str) -> int:
+    if interval == "year":
+        return month // 100
+    if interval == "quarter":
+        return (month // 100) * 10 + (month % 100 - 1) // 3 + 1
+    return month
+
+
+def _period_sql(month: str, interval: str) -> str:
+    if interval == "year":
+        return f"({month}) / 100"
+    if interval == "quarter":
+        return f"CASE WHEN {month} = 0 THEN 0 ELSE ({month}) / 100 * 10 + (({month}) %% 100 - 1) / 3 + 1 END"
+    return month
+
+
+def timeseries_rows(params: MapParams) -> tuple[list[tuple], int]:
+    """([(period, split key, count, newly counted)], undated records) in one query.
+
+    For adoptions `newly counted` equals the count; for adopters it is the adopters whose first
+    record of that split key started in the period (so the cumulative line counts each once)."""
+    src = _source(params, timeseries=True)
+    where, args = _where(params, src)
+    split, needs_family = _split_expr(params, src)
+    joins = f"LEFT JOIN adoption_modelfamily f ON f.id = {src.cols['family']}" if needs_family else ""
+    base = f"FROM {src.from_sql} {joins} WHERE {' AND '.join(where)}"
+    month = src.cols["month"]
+    if params.unit == "adoptions":
+        sql = f"SELECT {month} AS m, {split} AS sk, {src.measure} AS cnt {base} GROUP BY 1, 2"
+        buckets: dict[tuple[int, str], int] = {}
+        undated = 0
+        for m, split_key, count in _run(sql, src.from_params + args):
+            if not m:
+                undated += int(count)
+                continue
+            bucket = (_period_of_month(int(m), params.interval), split_key)
+            buckets[bucket] = buckets.get(bucket, 0) + int(count)
+        return [(p, k, c, c) for (p, k), c in buckets.items()], undated
+    period = _period_sql(month, params.interval)
+    sql = (
+        "SELECT p, sk, COUNT(*), SUM(CASE WHEN p = firstp THEN 1 ELSE 0 END), SUM(recs) FROM ("
+        "SELECT p, sk, recs, MIN(CASE WHEN p > 0 THEN p END) OVER (PARTITION BY adopter, sk) AS firstp FROM ("
+        f"SELECT a.adopter_id AS adopter, {split} AS sk, {period} AS p, COUNT(*) AS recs {base} GROUP BY 1, 2, 3"
+        ") t) u GROUP BY p, sk"
+    )
+    rows, undated = [], 0
+    for p, split_key, active, fresh, records in _run(sql, src.from_params + args):
+        if not p:
+            undated += int(records)
+        else:
+            rows.append((int(p), split_key, int(active), int(fresh)))
+    return rows, undated

@@ -1,0 +1,470 @@
+"""Benchmark the map endpoints at 10k, 100k and 1M published adoptions (issue 5; README table).
+
+Fills its own PostgreSQL database (default `bench_maps`, dropped and recreated; never the configured
+one) with synthetic but realistic data in SQL (generate_series: Zipf-distributed countries and
+families, ~50k organizations, start dates over 2019-2025, sectors and languages), then times each map
+in-process through the full Django/DRF stack (server time, no network) and, in the same run, the
+plain SQL GROUP BY over the base tables that the summary replaces. Sizes grow in place (10k, then
+topped up to 100k, ...), so the whole run fills the largest size once.
+
+    manage.py bench_maps                      # 10k,100k,1M
+    manage.py bench_maps --sizes 2k --repeat 3 --skip-throughput    # a smoke run
+"""
+
+# SQL here is assembled from fixed fragments and integers only.
+# ruff: noqa: S608
+import contextlib
+import io
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, connections
+from django.test import Client, override_settings
+from django.test.client import RequestFactory
+from django.urls import include, path
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from adoption import geo
+
+ORGANIZATIONS = 50_000
+POPULAR = ["US", "CN", "IN", "GB", "DE", "FR", "SG", "JP", "KR", "BR", "CA", "ID", "KE", "NG", "AE", "SA", "CH",
+           "NL", "ES", "IT", "VN", "TH", "MY", "PH", "MX", "AR", "ZA", "EG", "TR", "PL", "SE", "IL", "AU", "TW"]
+FAMILIES = [("llama", "US"), ("qwen", "CN"), ("mistral", "FR"), ("gemma", "US"), ("deepseek", "CN"), ("phi", "US"),
+            ("falcon", "AE"), ("apertus", "CH"), ("olmo", "US"), ("yi", "CN"), ("command-r", "CA"), ("bloom", "FR"),
+            ("glm", "CN"), ("internlm", "CN"), ("granite", "US"), ("exaone", "KR"), ("sea-lion", "SG"),
+            ("jais", "AE"), ("aya", "CA"), ("stablelm", "GB"), ("baichuan", "CN"), ("minicpm", "CN"),
+            ("nemotron", "US"), ("teuken", "DE"), ("eurollm", "PT"), ("sarvam", "IN"), ("swallow", "JP"),
+            ("poro", "FI"), ("salamandra", "ES"), ("kimi", "CN")]
+SECTORS = ["health", "education", "public_administration", "finance", "agriculture", "legal", "defence", "media",
+           "telecom", "energy", "transport", "research"]
+LANGUAGES = ["en", "zh", "es", "fr", "ar", "hi", "id", "sw", "de", "ja", "ko", "pt", "ru", "vi", "th", "ms", "tl",
+             "yo", "ha", "am", "tr", "pl", "it", "nl", "sv", "fi", "he", "fa", "bn", "ta"]
+RELATIONS = ["fine_tune"] * 5 + ["deployment"] * 3 + ["continued_pretraining", "distillation", "adapter", "adapter",
+             "quantization", "merge", "api_integration", "policy_commitment"]
+STAGES = ["production"] * 4 + ["pilot"] * 3 + ["announced"] * 2 + ["discontinued"]
+KINDS = ["company"] * 4 + ["startup"] * 3 + ["university"] * 2 + ["government", "public_programme",
+         "research_institute", "ngo", "consortium"]
+
+
+class PingView(APIView):
+    """A trivial DRF JSON endpoint: the reference cost of the framework itself."""
+
+    permission_classes = []
+
+    def get(self, request):
+        return Response({"ok": True})
+
+
+urlpatterns = [
+    path("bench/ping/", PingView.as_view()),
+    path("api/v1/maps/", include("adoption.api.maps_urls")),
+]
+
+
+def _size(text: str) -> int:
+    text = text.strip().lower()
+    factor = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+    return int(float(text.rstrip("km")) * factor)
+
+
+def _sql_array(values) -> str:
+    return "ARRAY[" + ", ".join("'" + value.replace("'", "''") + "'" for value in values) + "]"
+
+
+def _zipf(n: int) -> str:
+    """A 1-based index in 1..n with P(k) ~ 1/k (log-uniform), from one random() per row."""
+    return f"(floor(power({n + 1}, random()))::int)"
+
+
+class Command(BaseCommand):
+    help = "Benchmark the map endpoints on synthetic data in a separate PostgreSQL database."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--sizes", default="10k,100k,1M", help="Published adoptions per step, e.g. 10k,100k,1M.")
+        parser.add_argument("--database", default="bench_maps", help="Database to (re)create; must start with bench.")
+        parser.add_argument("--repeat", type=int, default=20, help="Timed requests per measurement (at most).")
+        parser.add_argument("--budget", type=float, default=20.0, help="Seconds per measurement before stopping early.")
+        parser.add_argument("--skip-throughput", action="store_true", help="Skip the cached-map vs static-file test.")
+        parser.add_argument("--skip-approvals", action="store_true", help="Skip timing approvals.")
+        parser.add_argument("--drop-after", action="store_true", help="Drop the benchmark database at the end.")
+
+    # --- set-up ---
+
+    def handle(self, *args, sizes, database, repeat, budget, skip_throughput, skip_approvals, drop_after, **options):
+        if connection.vendor != "postgresql":
+            raise CommandError("bench_maps needs PostgreSQL: set DATABASE_URL to a PostgreSQL server.")
+        if not database.startswith("bench"):
+            raise CommandError("The benchmark database name must start with 'bench' (it is dropped and recreated).")
+        steps = sorted(_size(part) for part in sizes.split(",") if part.strip())
+        self.repeat, self.budget = repeat, budget
+        original = connections["default"].settings_dict["NAME"]
+        self._recreate(database, database)
+        started = time.perf_counter()
+        try:
+            self.say(f"Migrating {database} ...")
+            call_command("migrate", verbosity=0)
+            self._geography()
+            self._families()
+            rows = []
+            for size in steps:
+                self._fill(size)
+                rows.append((size, self._measure(size, skip_approvals)))
+            self._print(rows)
+            if not skip_throughput:
+                self._throughput()
+        finally:
+            connection.close()
+            connections["default"].settings_dict["NAME"] = settings.DATABASES["default"]["NAME"] = original
+            if drop_after:
+                self._recreate(database, original, create=False)
+        self.say(f"Done in {time.perf_counter() - started:.0f} s.")
+
+    def say(self, text: str) -> None:
+        self.stdout.write(text)
+        self.stdout.flush()
+
+    def _recreate(self, database: str, then_use: str, *, create: bool = True) -> None:
+        """Drop (and create) the benchmark database from the current connection, then switch to `then_use`."""
+        connection.close()
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            if create:
+                cursor.execute(f'CREATE DATABASE "{database}"')
+        connection.close()
+        connections["default"].settings_dict["NAME"] = settings.DATABASES["default"]["NAME"] = then_use
+
+    def _execute(self, sql: str, params=None) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params or [])
+
+    def _scalar(self, sql: str, params=None):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params or [])
+            return cursor.fetchone()[0]
+
+    def _insert_defaults(self, table: str, given: dict[str, str]) -> tuple[str, str]:
+        """(columns, expressions) for INSERT ... SELECT: the given expressions plus a neutral value
+        for every other NOT NULL column without a default (so other issues' new columns do not break this)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = %s "
+                "AND is_nullable = 'NO' AND column_default IS NULL AND is_identity = 'NO'", [table])
+            required = cursor.fetchall()
+        neutral = {"jsonb": "'[]'::jsonb", "boolean": "false", "integer": "1", "bigint": "1", "smallint": "1",
+                   "timestamp with time zone": "now()", "date": "current_date", "double precision": "0"}
+        values = dict(given)
+        for column, kind in required:
+            values.setdefault(column, neutral.get(kind, "''"))
+        return ", ".join(values), ", ".join(values.values())
+
+    def _geography(self) -> None:
+        from django_countries import countries
+
+        from adoption.models import Country, Region
+
+        regions = {}
+        for code, name in geo.m49_region_names().items():
+            level = "world" if code == geo.WORLD else "region"
+            regions[code] = Region(code=code, name=name, level=level)
+        for row in geo.m49_countries().values():
+            for level in ("subregion", "intermediate"):
+                if row[level]:
+                    regions[row[level]].level = "subregion" if level == "subregion" else "intermediate"
+        Region.objects.bulk_create(regions.values(), ignore_conflicts=True)
+        Country.objects.bulk_create([
+            Country(iso2=iso2, iso3=row["iso3"], numeric=row["numeric"], name=countries.name(iso2) or iso2,
+                    region_id=row["region"] or None, subregion_id=row["subregion"] or None,
+                    intermediate_region_id=row["intermediate"] or None)
+            for iso2, row in geo.m49_countries().items()
+        ], ignore_conflicts=True)
+        rest = sorted(set(geo.m49_countries()) - set(POPULAR))
+        self.country_order = [code for code in POPULAR if code in geo.m49_countries()] + rest
+
+    def _families(self) -> None:
+        from adoption.models import ModelFamily
+
+        ModelFamily.objects.bulk_create([
+            ModelFamily(slug=slug, name=slug.replace("-", " ").title(), origin_country_id=origin)
+            for slug, origin in FAMILIES
+        ])
+        self.family_ids = list(ModelFamily.objects.order_by("id").values_list("id", flat=True))
+
+    def _fill(self, size: int) -> None:
+        have = self._scalar("SELECT COUNT(*) FROM adoption_adoption WHERE status = 'published'")
+        orgs = self._scalar("SELECT COUNT(*) FROM adoption_organization")
+        want_orgs = min(ORGANIZATIONS, max(size, 1))
+        t0 = time.perf_counter()
+        if orgs < want_orgs:
+            self.say(f"  organizations {orgs} -> {want_orgs} ...")
+            cols, exprs = self._insert_defaults("adoption_organization", {
+                "name": "'Bench organization ' || g", "slug": "'bench-org-' || g",
+                "kind": f"({_sql_array(KINDS)})[1 + floor(random() * {len(KINDS)})::int]",
+                "country_id": f"CASE WHEN random() < 0.04 THEN NULL ELSE ({_sql_array(self.country_order)})"
+                              f"[{_zipf(len(self.country_order))}] END",
+                "city": f"CASE WHEN random() < 0.1 THEN '' ELSE 'City ' || {_zipf(25)} END",
+                "is_published": "true", "aliases": "'[]'::jsonb",
+            })
+            self._execute(f"INSERT INTO adoption_organization ({cols}) SELECT {exprs} "
+                          f"FROM generate_series({orgs + 1}, {want_orgs}) g")
+        org_min, org_max = (self._scalar("SELECT MIN(id) FROM adoption_organization"),
+                            self._scalar("SELECT MAX(id) FROM adoption_organization"))
+        missing = size - have
+        if missing > 0:
+            self.say(f"  adoptions {have} -> {size} (+5% unpublished) ...")
+            before = self._scalar("SELECT COALESCE(MAX(id), 0) FROM adoption_adoption")
+            chunk = 200_000
+            for start in range(0, int(missing * 1.05), chunk):
+                count = min(chunk, int(missing * 1.05) - start)
+                self._insert_adoptions(count, org_min, org_max, unpublished_share=0.05 / 1.05)
+                self.say(f"    +{start + count} rows")
+            self._history(before)
+        t1 = time.perf_counter()
+        from adoption.services.maps import summary_rebuild
+
+        cells = summary_rebuild()
+        t2 = time.perf_counter()
+        self._execute("ANALYZE")
+        self.say(f"  filled in {t1 - t0:.1f} s; summary rebuilt ({cells} cells) in {t2 - t1:.1f} s")
+
+    def _insert_adoptions(self, count: int, org_min: int, org_max: int, unpublished_share: float) -> None:
+        family_array = "ARRAY[" + ", ".join(str(pk) for pk in self.family_ids) + "]::bigint[]"
+        sectors, languages = _sql_array(SECTORS), _sql_array(LANGUAGES)
+        cols, exprs = self._insert_defaults("adoption_adoption", {
+            "adopter_id": f"{org_min} + floor(x.r_org * {org_max - org_min + 1})::bigint",
+            "family_id": f"({family_array})[{_zipf(len(self.family_ids))}]",
+            "relation": f"({_sql_array(RELATIONS)})[1 + floor(random() * {len(RELATIONS)})::int]",
+            "stage": f"({_sql_array(STAGES)})[1 + floor(random() * {len(STAGES)})::int]",
+            "started_on": "CASE WHEN x.r_date < 0.06 THEN NULL WHEN x.r_date < 0.2 THEN date_trunc('year', x.d)::date "
+                          "WHEN x.r_date < 0.8 THEN date_trunc('month', x.d)::date ELSE x.d END",
+            "started_precision": "CASE WHEN x.r_date < 0.06 THEN '' WHEN x.r_date < 0.2 THEN 'year' "
+                                 "WHEN x.r_date < 0.8 THEN 'month' ELSE 'day' END",
+            "sectors": f"CASE WHEN x.r_tag < 0.3 THEN '[]'::jsonb WHEN x.r_tag < 0.8 THEN "
+                       f"jsonb_build_array(({sectors})[1 + floor(random() * {len(SECTORS)})::int]) ELSE "
+                       f"jsonb_build_array(({sectors})[1 + floor(random() * {len(SECTORS)})::int], "
+                       f"({sectors})[1 + floor(random() * {len(SECTORS)})::int]) END",
+            "languages": f"CASE WHEN x.r_tag < 0.1 THEN '[]'::jsonb ELSE jsonb_build_array('en', "
+                         f"({languages})[{_zipf(len(LANGUAGES))}]) END",
+            "status": f"CASE WHEN x.r_status < {unpublished_share / 2} THEN 'retracted' "
+                      f"WHEN x.r_status < {unpublished_share} THEN 'in_review' ELSE 'published' END",
+            "published_at": "x.d::timestamptz + interval '30 days'",
+            "created_at": "x.d::timestamptz", "updated_at": "x.d::timestamptz + interval '30 days'",
+            "product_name": "'Bench product ' || x.g", "confidence": "'high'", "import_flags": "'[]'::jsonb",
+        })
+        self._execute(
+            f"INSERT INTO adoption_adoption ({cols}) SELECT {exprs} FROM ("
+            f"SELECT g, random() AS r_org, random() AS r_date, random() AS r_tag, random() AS r_status, "
+            f"(date '2019-01-01' + floor(random() * 2370)::int) AS d FROM generate_series(1, {count}) g) x"
+        )
+
+    def _history(self, after_id: int) -> None:
+        """One history row per new record at its publication (retracted ones: published, then retracted)."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'adoption_adoption'")
+            record_cols = {row[0] for row in cursor.fetchall()}
+            cursor.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'adoption_historicaladoption'")
+            history_cols = {row[0] for row in cursor.fetchall()}
+        shared = sorted((record_cols & history_cols) - {"status"})
+        cols = ", ".join(shared)
+        src = ", ".join(f"a.{col}" for col in shared)
+        base = (f"INSERT INTO adoption_historicaladoption ({cols}, status, history_date, history_type) "
+                f"SELECT {src}, %s, {{date}}, %s FROM adoption_adoption a WHERE a.id > %s {{where}}")
+        self._execute(base.format(date="a.published_at", where="AND a.status IN ('published', 'retracted')"),
+                      ["published", "+", after_id])
+        self._execute(base.format(date="a.published_at + interval '90 days'", where="AND a.status = 'retracted'"),
+                      ["retracted", "~", after_id])
+        self._execute(base.format(date="a.created_at", where="AND a.status = 'in_review'"),
+                      ["in_review", "+", after_id])
+
+    # --- measurements ---
+
+    def _time(self, call) -> list[float]:
+        call()  # warm-up (connection, caches of the plan)
+        samples, deadline = [], time.perf_counter() + self.budget
+        for _ in range(self.repeat):
+            start = time.perf_counter()
+            call()
+            samples.append((time.perf_counter() - start) * 1000)
+            if time.perf_counter() > deadline and len(samples) >= 3:
+                break
+        return samples
+
+    def _measure(self, size: int, skip_approvals: bool) -> list[tuple]:
+        from adoption.api import maps as api_maps
+
+        self.say(f"Measuring at {size:,} published adoptions ...")
+        client = Client()
+        top_family = FAMILIES[0][0]
+        mid = self._scalar("SELECT published_at FROM adoption_adoption WHERE status = 'published' "
+                           "ORDER BY published_at OFFSET (SELECT COUNT(*) / 2 FROM adoption_adoption) LIMIT 1")
+        baseline_sql = (
+            "SELECT COALESCE(o.country_id, 'unknown'), COALESCE(f.origin_country_id, 'unknown'), COUNT(*) "
+            "FROM adoption_adoption a JOIN adoption_organization o ON o.id = a.adopter_id "
+            "JOIN adoption_modelfamily f ON f.id = a.family_id WHERE a.status = 'published' GROUP BY 1, 2"
+        )
+
+        def baseline():
+            with connection.cursor() as cursor:
+                cursor.execute(baseline_sql)
+                cursor.fetchall()
+
+        def get(url, query=None, **headers):
+            def call():
+                response = client.get(url, query or {}, **headers)
+                assert response.status_code in (200, 304), (url, query, response.status_code, response.content[:300])
+            return call
+
+        m = "/api/v1/maps/adoption/"
+        computed = [
+            ("default map", get(m)),
+            ("filter family", get(m, {"family": top_family})),
+            ("filter region=142", get(m, {"region": "142"})),
+            ("filter sector=health", get(m, {"sector": "health"})),
+            ("filter since=2023", get(m, {"since": "2023"})),
+            ("split=stage, group_by=city", get(m, {"split": "stage", "group_by": "city"})),
+            ("3 filters (SQL fallback)", get(m, {"relation": "fine_tune", "stage": "production", "language": "en"})),
+            ("unit=adopters", get(m, {"unit": "adopters"})),
+            ("as_of (history)", get(m, {"as_of": mid.isoformat()})),
+            ("timeseries (quarter)", get("/api/v1/maps/timeseries/")),
+        ]
+        results = [("baseline: plain SQL GROUP BY", self._time(baseline), "sql")]
+        rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "100000000/min", "user": "100000000/min"}
+        with override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["testserver"],
+                               REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}):
+            # Computed answers: the response cache is bypassed so the computation itself is timed.
+            original = api_maps._cache_get
+            api_maps._cache_get = lambda key: None
+            try:
+                for label, call in computed:
+                    results.append((label, self._time(call), "computed"))
+            finally:
+                api_maps._cache_get = original
+            results.append(("default map, cached", self._time(get(m)), "cached"))
+            etag = client.get(m)["ETag"]
+            results.append(("304 revalidation", self._time(get(m, HTTP_IF_NONE_MATCH=etag)), "304"))
+            results.append(("trivial DRF endpoint", self._time(get("/bench/ping/")), "ref"))
+        if not skip_approvals:
+            results += self._approvals()
+        return results
+
+    def _approvals(self, count: int = 30) -> list[tuple]:
+        """Time real approvals with and without the summary maintenance (alternating)."""
+        try:
+            from adoption.services import maps, moderation
+        except ImportError:
+            return []
+        from django.contrib.auth.models import Group, User
+
+        from adoption.models import Adoption, Evidence
+
+        curator, _ = User.objects.get_or_create(username="bench-curator")
+        curator.groups.add(Group.objects.get_or_create(name="curator")[0])
+        author, _ = User.objects.get_or_create(username="bench-author")
+        records = list(Adoption.objects.filter(status="in_review")[: count * 2])
+        for record in records:
+            Adoption.objects.filter(pk=record.pk).update(created_by=author)
+            Evidence.objects.get_or_create(adoption=record, url=f"https://example.org/bench/{record.pk}")
+        from adoption import tasks
+
+        with_summary, without = [], []
+        real = (maps.summary_record_published, maps.summary_record_unpublished)
+        # In production the decision email is queued to the broker; here Celery is eager, so keep it out.
+        queue = tasks.send_moderation_email.delay
+        tasks.send_moderation_email.delay = lambda *args, **kwargs: None
+        try:
+            for index, record in enumerate(records):
+                off = index % 2 == 1
+                if off:
+                    maps.summary_record_published = maps.summary_record_unpublished = lambda adoption: None
+                try:
+                    start = time.perf_counter()
+                    moderation.adoption_approve(adoption=record, user=curator)
+                    (without if off else with_summary).append((time.perf_counter() - start) * 1000)
+                finally:
+                    maps.summary_record_published, maps.summary_record_unpublished = real
+        finally:
+            tasks.send_moderation_email.delay = queue
+        if not with_summary or not without:
+            return []
+        maps.summary_rebuild()
+        return [("approval with summary upkeep", with_summary, "approval"),
+                ("approval without summary upkeep", without, "approval-ref")]
+
+    # --- report ---
+
+    def _print(self, rows) -> None:
+        def med(samples):
+            return statistics.median(samples)
+
+        def p95(samples):
+            ordered = sorted(samples)
+            return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+        self.say("")
+        header = "| size | measurement | median ms | p95 ms | n | ratio |"
+        self.say(header)
+        self.say("|---:|---|---:|---:|---:|---|")
+        defaults = {}
+        for size, results in rows:
+            baseline = med(results[0][1])
+            trivial = next((med(s) for label, s, kind in results if kind == "ref"), None)
+            approval_ref = next((med(s) for label, s, kind in results if kind == "approval-ref"), None)
+            for label, samples, kind in results:
+                if kind in ("computed", "cached"):
+                    ratio = f"{med(samples) / baseline:.3f} x baseline"
+                elif kind == "304" and trivial:
+                    ratio = f"{med(samples) / trivial:.2f} x trivial endpoint"
+                elif kind == "approval" and approval_ref:
+                    ratio = f"{med(samples) / approval_ref:.2f} x approval without upkeep"
+                else:
+                    ratio = ""
+                if label == "default map":
+                    defaults[size] = med(samples)
+                self.say(f"| {size:,} | {label} | {med(samples):.2f} | {p95(samples):.2f} | {len(samples)} | {ratio} |")
+        if len(defaults) > 1:
+            smallest, largest = min(defaults), max(defaults)
+            self.say(f"\nDefault map growth {smallest:,} -> {largest:,}: "
+                     f"{defaults[largest] / defaults[smallest]:.2f}x (target at most 3x from 10k to 1M).")
+
+    def _throughput(self, seconds: float = 5.0) -> None:
+        """Requests per second, in-process and single-threaded: the cached map through Django vs the
+        same bytes as a static file through WhiteNoise (what serves static files here)."""
+        from django.core.handlers.wsgi import WSGIHandler
+        from whitenoise import WhiteNoise
+
+        rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "100000000/min"}
+        with override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["*"],
+                               REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}):
+            django_app = WSGIHandler()
+            body = Client().get("/api/v1/maps/adoption/").content
+            with tempfile.TemporaryDirectory() as root:
+                Path(root, "map.json").write_bytes(body)
+                static_app = WhiteNoise(lambda environ, start: [], root=root, prefix="static/")
+                results = {}
+                for label, app, url in (("cached map (Django + DRF)", django_app, "/api/v1/maps/adoption/"),
+                                        ("same bytes, static file (WhiteNoise)", static_app, "/static/map.json")):
+                    environ = RequestFactory().get(url).environ
+                    done, deadline = 0, time.perf_counter() + seconds
+                    while time.perf_counter() < deadline:
+                        chunks = app(dict(environ, **{"wsgi.input": io.BytesIO()}), _ignore_start)
+                        for _ in chunks:
+                            pass
+                        with contextlib.suppress(AttributeError):
+                            chunks.close()
+                        done += 1
+                    results[label] = done / seconds
+        self.say(f"\nThroughput, in-process, one thread, {len(body):,} bytes:")
+        for label, rate in results.items():
+            self.say(f"  {label}: {rate:,.0f} req/s")
+        values = list(results.values())
+        self.say(f"  ratio cached map / static file: {values[0] / values[1]:.2f} (target at least 0.8)")
+
+
+def _ignore_start(status, headers, exc_info=None):
+    """A WSGI start_response that keeps nothing."""

@@ -1,0 +1,122 @@
+"""Map aggregates: published adoptions pre-counted along the dimensions the maps ask for.
+
+One row counts the published records that share a cell of one *grain* (a set of dimensions). Each
+published record adds one to exactly one cell per grain (one per distinct sector or language in the
+exploded grains), in the same transaction that publishes it, so the next map request sees it. A map
+request reads the smallest grain that holds every dimension it needs; unused dimensions hold the
+empty value ('' or 0). The adopter's country, city and kind are copied in, the family is kept by id
+(its origin country and slug are joined at read time).
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+# Grain id -> the columns of one covering index per grain (the columns a reader filters on first), so
+# a map reads its grain by an index-only scan over that grain alone, however large the other grains
+# grow. Kept in step with adoption.services.maps.GRAINS (a test checks it).
+SUMMARY_INDEXES = {
+    1: ("country", "family_id"),
+    2: ("relation", "country", "family_id"),
+    3: ("stage", "country", "family_id"),
+    4: ("adopter_kind", "country", "family_id"),
+    5: ("country", "city", "family_id"),
+    6: ("month", "country", "family_id"),
+    7: ("tag", "country", "family_id"),
+    8: ("tag", "country", "family_id"),
+    9: ("country", "adopter_kind", "family_id", "relation", "stage"),
+}
+ADOPTER_INDEXES = {
+    1: ("adopter_id", "family_id"),
+    2: ("relation", "adopter_id", "family_id"),
+    3: ("stage", "adopter_id", "family_id"),
+    7: ("tag", "adopter_id", "family_id"),
+    8: ("tag", "adopter_id", "family_id"),
+}
+
+
+class MapSummary(models.Model):
+    """Count of published adoptions in one cell of one grain (see adoption.services.maps.GRAINS)."""
+
+    grain = models.PositiveSmallIntegerField(_("grain"))
+    country = models.CharField(_("adopter country"), max_length=2, blank=True, default="")
+    city = models.CharField(_("adopter city"), max_length=120, blank=True, default="")
+    adopter_kind = models.CharField(_("adopter kind"), max_length=24, blank=True, default="")
+    family_id = models.BigIntegerField(_("family id"), default=0)
+    relation = models.CharField(_("relation"), max_length=24, blank=True, default="")
+    stage = models.CharField(_("stage"), max_length=12, blank=True, default="")
+    month = models.IntegerField(_("start month (yyyymm, 0 when undated)"), default=0)
+    tag = models.CharField(_("sector or language"), max_length=100, blank=True, default="")
+    n = models.IntegerField(_("published adoptions"), default=0)
+
+    class Meta:
+        verbose_name = _("map summary cell")
+        verbose_name_plural = _("map summary cells")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grain", "country", "city", "adopter_kind", "family_id", "relation", "stage", "month", "tag"],
+                name="mapsummary_unique_cell",
+                violation_error_message=_("This summary cell already exists."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=list(cols), include=["n"], condition=Q(grain=grain), name=f"mapsummary_g{grain}")
+            for grain, cols in SUMMARY_INDEXES.items()
+        ]
+
+    def __str__(self) -> str:
+        return f"grain {self.grain}: {self.n}"
+
+
+class MapAdopterCell(models.Model):
+    """Published adoptions of one adopter in one cell of an adopter grain (adoption.services.maps.ADOPTER_GRAINS).
+
+    What `unit=adopters` counts: the distinct adopters with a cell of n > 0. The adopter's country,
+    city and kind are not copied in (they are joined from the organization when read), so moving an
+    organization needs no upkeep here.
+    """
+
+    grain = models.PositiveSmallIntegerField(_("grain"))
+    adopter_id = models.BigIntegerField(_("adopter id"))
+    family_id = models.BigIntegerField(_("family id"), default=0)
+    relation = models.CharField(_("relation"), max_length=24, blank=True, default="")
+    stage = models.CharField(_("stage"), max_length=12, blank=True, default="")
+    tag = models.CharField(_("sector or language"), max_length=100, blank=True, default="")
+    n = models.IntegerField(_("published adoptions"), default=0)
+
+    class Meta:
+        verbose_name = _("map adopter cell")
+        verbose_name_plural = _("map adopter cells")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grain", "adopter_id", "family_id", "relation", "stage", "tag"],
+                name="mapadoptercell_unique_cell",
+                violation_error_message=_("This adopter cell already exists."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=list(cols), condition=Q(grain=grain, n__gt=0), name=f"mapadoptercell_g{grain}")
+            for grain, cols in ADOPTER_INDEXES.items()
+        ]
+
+    def __str__(self) -> str:
+        return f"adopter grain {self.grain}: {self.n}"
+
+
+class RegistryDataVersion(models.Model):
+    """One row: changes whenever what the maps show changes; the source of ETag and Last-Modified.
+
+    `token` is random, so a token seen before a database restore or a rolled-back test never comes back.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.BigIntegerField(_("version"), default=1)
+    token = models.CharField(_("token"), max_length=32, default="initial")
+    changed_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        verbose_name = _("registry data version")
+        verbose_name_plural = _("registry data version")
+
+    def __str__(self) -> str:
+        return f"v{self.version} at {self.changed_at:%Y-%m-%d %H:%M:%S}"

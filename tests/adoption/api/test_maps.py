@@ -1,0 +1,195 @@
+"""The map endpoints over HTTP: the JSON contract, GeoJSON, CSV, ETag/304, errors and the schema."""
+
+import csv
+import io
+
+import pytest
+from django.core.cache import cache
+from django.urls import include, path
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
+
+from adoption.choices import Status
+from adoption.services import maps, moderation
+from tests.adoption.services.test_maps import make_geography
+from tests.factories import AdoptionFactory, EvidenceFactory, ModelFamilyFactory, OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+MAP = "/api/v1/maps/adoption/"
+SERIES = "/api/v1/maps/timeseries/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+
+
+@pytest.fixture
+def client():
+    return APIClient()
+
+
+@pytest.fixture
+def registry():
+    """Singapore: 2 Llama (US) + 1 Qwen (CN); Kenya: 1 Qwen; an adopter with no country: 1 Llama."""
+    countries = make_geography()
+    llama = ModelFamilyFactory(slug="llama", origin_country=countries["US"], developer__country=countries["US"])
+    qwen = ModelFamilyFactory(slug="qwen", origin_country=countries["CN"], developer__country=countries["CN"])
+    sg = OrganizationFactory(country=countries["SG"], city="Singapore")
+    ke = OrganizationFactory(country=countries["KE"], city="Nairobi", kind="government")
+    nowhere = OrganizationFactory(country=None, city="")
+    for adopter, family in ((sg, llama), (sg, llama), (sg, qwen), (ke, qwen), (nowhere, llama)):
+        maps.summary_record_published(AdoptionFactory(adopter=adopter, family=family, sectors=["health"]))
+    return countries
+
+
+def test_default_map_follows_the_contract(client, registry):
+    response = client.get(MAP)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert list(body) == ["group_by", "split", "unit", "filters", "as_of", "generated_at", "total", "split_totals",
+                          "groups"]
+    assert (body["group_by"], body["split"], body["unit"], body["filters"], body["as_of"]) == (
+        "country", "origin_country", "adoptions", {}, None)
+    assert body["total"] == 5 and body["split_totals"] == {"US": 3, "CN": 2}
+    assert [(g["key"], g["total"]) for g in body["groups"]] == [("SG", 3), ("KE", 1), ("unknown", 1)]
+    assert body["groups"][0] == {"key": "SG", "name": "Singapore", "total": 3, "counts": {"US": 2, "CN": 1},
+                                 "shares": {"US": 0.6667, "CN": 0.3333}}
+
+
+def test_filters_are_echoed_and_applied(client, registry):
+    body = client.get(MAP, {"family": "qwen", "group_by": "region", "split": "family", "since": "2020"}).json()
+    assert body["filters"] == {"family": "qwen", "since": "2020"}
+    assert [(g["key"], g["name"], g["counts"]) for g in body["groups"]] == [
+        ("002", "Africa", {"qwen": 1}), ("142", "Asia", {"qwen": 1}),
+    ]
+    assert client.get(MAP, {"region": "142"}).json()["total"] == 3
+    assert client.get(MAP, {"sector": "health", "unit": "adopters", "split": "none"}).json()["total"] == 3
+
+
+def test_etag_revalidation_answers_304_without_queries(client, registry, django_assert_num_queries):
+    first = client.get(MAP, {"group_by": "city"})
+    assert first["ETag"].startswith('W/"') and first["Last-Modified"]
+    with django_assert_num_queries(0):
+        again = client.get(MAP, {"group_by": "city"}, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again["ETag"] == first["ETag"] and not again.content
+    with django_assert_num_queries(0):
+        assert client.get(MAP, {"group_by": "city"}).content == first.content  # served from the cache
+    assert client.get(MAP, {"group_by": "city", "format": "csv"})["ETag"] != first["ETag"]  # per format
+    modified = client.get(MAP, {"group_by": "city"}, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert modified.status_code == 304
+
+
+@pytest.mark.parametrize("query", [{}, {"unit": "adopters", "group_by": "subregion"}, {"sector": "health",
+                                   "language": "en", "family": "qwen"}, {"as_of": "2030-01-01"}])
+def test_a_computed_map_takes_a_constant_number_of_queries(client, registry, query, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        assert client.get(MAP, query).status_code == 200
+    with django_assert_max_num_queries(4):
+        series_query = {key: value for key, value in query.items() if key != "group_by"}
+        assert client.get(SERIES, series_query).status_code == 200
+
+
+def test_an_approval_shows_at_once_with_a_new_etag(client, registry, contributor, curator):
+    before = client.get(MAP)
+    adoption = AdoptionFactory(status=Status.IN_REVIEW, created_by=contributor,
+                               adopter=OrganizationFactory(country=registry["FR"]))
+    EvidenceFactory(adoption=adoption)
+    moderation.adoption_approve(adoption=adoption, user=curator)
+    stale = client.get(MAP, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert stale.status_code == 200 and stale["ETag"] != before["ETag"]
+    assert "FR" in [g["key"] for g in stale.json()["groups"]]
+
+
+def test_geojson_is_an_rfc7946_feature_collection(client, registry):
+    response = client.get(MAP, {"format": "geojson"})
+    assert response["Content-Type"] == "application/geo+json"
+    body = response.json()
+    assert body["type"] == "FeatureCollection" and body["total"] == 5
+    features = {f["id"]: f for f in body["features"]}
+    assert features["SG"]["properties"]["counts"] == {"US": 2, "CN": 1}
+    assert features["unknown"]["geometry"] is None
+    for feature in body["features"]:
+        assert feature["type"] == "Feature"
+        if feature["geometry"]:
+            assert_valid_geometry(feature["geometry"])
+    points = client.get(MAP, {"format": "geojson", "group_by": "subregion"}).json()["features"]
+    sea = next(f for f in points if f["id"] == "035")
+    assert sea["geometry"]["type"] == "Point"
+    lon, lat = sea["geometry"]["coordinates"]
+    assert 90 < lon < 130 and -10 < lat < 25
+    cities = client.get(MAP, {"format": "geojson", "group_by": "city"}).json()["features"]
+    nairobi = next(f for f in cities if f["id"] == "KE:Nairobi")
+    assert nairobi["geometry"]["coordinates"] == pytest.approx([36.82, -1.28], abs=0.1)
+
+
+def assert_valid_geometry(geometry: dict) -> None:
+    """RFC 7946: positions [lon, lat] in range, closed rings of 4+ positions, exterior counter-clockwise."""
+    assert geometry["type"] in ("Polygon", "MultiPolygon", "Point")
+    if geometry["type"] == "Point":
+        lon, lat = geometry["coordinates"]
+        assert -180 <= lon <= 180 and -90 <= lat <= 90
+        return
+    polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    for polygon in polygons:
+        for index, ring in enumerate(polygon):
+            assert len(ring) >= 4 and ring[0] == ring[-1]
+            assert all(-180 <= x <= 180 and -90 <= y <= 90 for x, y in ring)
+            area = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False))
+            assert (area > 0) == (index == 0)
+
+
+def test_csv_round_trips_to_the_json_figures(client, registry):
+    for query in ({}, {"group_by": "city", "split": "stage"}, {"unit": "adopters", "split": "family"}):
+        response = client.get(MAP, {**query, "format": "csv"})
+        assert response["Content-Type"].startswith("text/csv")
+        assert response["Content-Disposition"] == 'attachment; filename="adoption-map.csv"'
+        rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+        body = client.get(MAP, query).json()
+        from_csv = [(r["group_key"], r["group_name"], r["split_key"], int(r["count"]), float(r["share"])) for r in rows]
+        assert from_csv == [
+            (g["key"], g["name"], k, c, g["shares"][k]) for g in body["groups"] for k, c in g["counts"].items()
+        ]
+
+
+def test_csv_never_starts_a_cell_with_a_formula(client):
+    make_geography()
+    maps.summary_record_published(AdoptionFactory(adopter=OrganizationFactory(city="=HYPERLINK(1)")))
+    text = client.get(MAP, {"format": "csv", "group_by": "city"}).content.decode()
+    assert ",'=HYPERLINK(1)," in text
+
+
+def test_timeseries_json_and_csv(client, registry):
+    body = client.get(SERIES, {"interval": "year"}).json()
+    assert body["interval"] == "year" and body["split"] == "origin_country" and body["undated"] == 0
+    assert body["series"] == [{"period": "2025", "counts": {"CN": 2, "US": 3}, "cumulative": {"CN": 2, "US": 3}}]
+    response = client.get(SERIES, {"interval": "year", "format": "csv"})
+    assert response["Content-Disposition"] == 'attachment; filename="adoption-timeseries.csv"'
+    assert response.content.decode().splitlines() == ["period,split_key,count,cumulative", "2025,CN,2,2",
+                                                      "2025,US,3,3"]
+
+
+@pytest.mark.parametrize(("url", "query", "bad"), [
+    (MAP, {"group_by": "galaxy"}, "group_by"), (MAP, {"format": "xml"}, "format"), (MAP, {"family": "nope"}, "family"),
+    (MAP, {"interval": "year"}, "interval"), (SERIES, {"format": "geojson"}, "format"),
+    (SERIES, {"group_by": "city"}, "group_by"), (MAP, {"as_of": "last week"}, "as_of"),
+    (MAP, {"region": "x"}, "region"),
+])
+def test_bad_parameters_answer_400_naming_them(client, url, query, bad):
+    response = client.get(url, query)
+    assert response.status_code == 400
+    assert bad in response.json()
+
+
+def test_schema_documents_every_parameter_and_response():
+    generator = SchemaGenerator(patterns=[path("api/v1/maps/", include("adoption.api.maps_urls"))])
+    schema = generator.get_schema(request=None, public=True)
+    operation = schema["paths"]["/api/v1/maps/adoption/"]["get"]
+    names = {p["name"] for p in operation["parameters"]}
+    assert {"group_by", "split", "unit", "format", "family", "origin_country", "relation", "stage", "adopter_kind",
+            "sector", "language", "region", "country", "since", "until", "as_of"} <= names
+    assert {"200", "304", "400", "429"} <= set(operation["responses"])
+    assert set(operation["responses"]["200"]["content"]) == {"application/json", "application/geo+json", "text/csv"}
+    series = schema["paths"]["/api/v1/maps/timeseries/"]["get"]
+    assert "interval" in {p["name"] for p in series["parameters"]}

@@ -1,0 +1,435 @@
+"""Map aggregates: the summary against an independent count, read-your-writes, as_of, rebuild and repair."""
+
+import datetime
+from collections import defaultdict
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from adoption import aggregates
+from adoption.aggregates import GROUP_BYS, SPLITS, UNITS, MapParams, adoption_map, adoption_timeseries
+from adoption.choices import OrganizationKind, Relation, Stage, Status
+from adoption.models import Adoption, MapSummary, ModelFamily, Organization
+from adoption.services import maps, moderation
+from tests.factories import AdoptionFactory, CountryFactory, EvidenceFactory, RegionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def make_geography():
+    """Four countries in four regions, with real M49 codes."""
+    world = RegionFactory(code="001", name="World", level="world")
+    asia = RegionFactory(code="142", name="Asia", level="region", parent=world)
+    africa = RegionFactory(code="002", name="Africa", level="region", parent=world)
+    europe = RegionFactory(code="150", name="Europe", level="region", parent=world)
+    americas = RegionFactory(code="019", name="Americas", level="region", parent=world)
+    return {
+        "SG": CountryFactory(),
+        "KE": CountryFactory(iso2="KE", iso3="KEN", numeric="404", name="Kenya", region=africa,
+                             subregion=RegionFactory(code="202", name="Sub-Saharan Africa", level="subregion",
+                                                     parent=africa)),
+        "FR": CountryFactory(iso2="FR", iso3="FRA", numeric="250", name="France", region=europe,
+                             subregion=RegionFactory(code="155", name="Western Europe", level="subregion",
+                                                     parent=europe)),
+        "US": CountryFactory(iso2="US", iso3="USA", numeric="840", name="United States", region=americas,
+                             subregion=RegionFactory(code="021", name="Northern America", level="subregion",
+                                                     parent=americas)),
+        "CN": CountryFactory(iso2="CN", iso3="CHN", numeric="156", name="China", region=asia,
+                             subregion=RegionFactory(code="030", name="Eastern Asia", level="subregion",
+                                                     parent=asia)),
+    }
+
+
+# --- an independent computation, in plain Python over the same rows ---
+
+
+def expected_map(group_by: str, split: str, unit: str, flt: dict | None = None) -> list[tuple]:
+    """[(key, total, counts)] sorted as the contract says, counted in Python from the published rows."""
+    flt = flt or {}
+    cells = defaultdict(lambda: defaultdict(set))
+    for record in Adoption.objects.filter(status=Status.PUBLISHED).select_related(
+        "adopter__country", "family"
+    ):
+        org, family = record.adopter, record.family
+        if not _matches(record, flt):
+            continue
+        country = org.country
+        if group_by == "country":
+            key = org.country_id or "unknown"
+        elif group_by == "city":
+            key = f"{org.country_id}:{org.city}" if org.country_id and org.city else "unknown"
+        else:
+            code = getattr(country, f"{group_by}_id", None) if country else None
+            key = code or "unknown"
+        split_key = {
+            "origin_country": family.origin_country_id or "unknown", "family": family.slug,
+            "relation": record.relation, "stage": record.stage, "adopter_kind": org.kind or "unknown",
+            "none": "all",
+        }[split]
+        cells[key][split_key].add(record.pk if unit == "adoptions" else ("org", org.pk))
+    out = []
+    for key, counts in cells.items():
+        counts = {k: len(v) for k, v in counts.items()}
+        out.append((key, sum(counts.values()), counts))
+    return sorted(out, key=lambda row: (-row[1], row[0]))
+
+
+def _matches(record: Adoption, flt: dict) -> bool:
+    org, family = record.adopter, record.family
+    country = org.country
+    checks = {
+        "family": lambda v: family.slug == v,
+        "origin_country": lambda v: family.origin_country_id == v,
+        "relation": lambda v: record.relation == v,
+        "stage": lambda v: record.stage == v,
+        "adopter_kind": lambda v: org.kind == v,
+        "sector": lambda v: v in record.sectors,
+        "language": lambda v: v in record.languages,
+        "country": lambda v: org.country_id == v,
+        "region": lambda v: bool(country) and v in country.region_codes,
+        "since": lambda v: record.started_on is not None and record.started_on >= datetime.date.fromisoformat(v),
+        "until": lambda v: record.started_on is not None and record.started_on <= datetime.date.fromisoformat(v),
+    }
+    return all(checks[name](value) for name, value in flt.items())
+
+
+def answer(group_by: str, split: str, unit: str, flt: dict | None = None) -> list[tuple]:
+    payload = adoption_map(MapParams.from_query({"group_by": group_by, "split": split, "unit": unit, **(flt or {})}))
+    assert payload["total"] == sum(payload["split_totals"].values())
+    for group in payload["groups"]:
+        assert group["total"] == sum(group["counts"].values())
+        assert group["shares"] == {k: round(v / group["total"], 4) for k, v in group["counts"].items()}
+    return [(g["key"], g["total"], g["counts"]) for g in payload["groups"]]
+
+
+# --- random registries ---
+
+SECTORS = ("health", "education", "public")
+LANGUAGES = ("en", "sw", "fr")
+FILTERS = [
+    {}, {"relation": "fine_tune"}, {"stage": "pilot"}, {"adopter_kind": "government"}, {"sector": "health"},
+    {"language": "sw"}, {"family": "fam-0"}, {"origin_country": "CN"}, {"country": "KE"}, {"region": "142"},
+    {"since": "2024-01-01"}, {"until": "2023-12-31"}, {"since": "2023-03-15"}, {"sector": "health", "language": "en"},
+    {"relation": "fine_tune", "stage": "production"},
+]
+
+org_strategy = st.fixed_dictionaries({
+    "country": st.sampled_from(["SG", "KE", "FR", None]),
+    "city": st.sampled_from(["", "Alpha", "Beta"]),
+    "kind": st.sampled_from(["", OrganizationKind.GOVERNMENT, OrganizationKind.STARTUP]),
+})
+record_strategy = st.fixed_dictionaries({
+    "org": st.integers(0, 4),
+    "family": st.integers(0, 2),
+    "relation": st.sampled_from([Relation.FINE_TUNE, Relation.DEPLOYMENT]),
+    "stage": st.sampled_from([Stage.PILOT, Stage.PRODUCTION]),
+    "status": st.one_of(st.just(Status.PUBLISHED), st.sampled_from(Status.values)),
+    "started_on": st.one_of(st.none(), st.dates(datetime.date(2022, 1, 1), datetime.date(2025, 6, 1))),
+    "sectors": st.lists(st.sampled_from(SECTORS), max_size=3),
+    "languages": st.lists(st.sampled_from(LANGUAGES), max_size=2),
+})
+action_strategy = st.tuples(
+    st.sampled_from(["retract", "change", "move_adopter"]), st.integers(0, 30), st.sampled_from(["a", "b"])
+)
+
+
+def build_registry(countries, org_specs, record_specs, actions) -> None:
+    orgs = [
+        Organization.objects.create(name=f"Org {i}", slug=f"org-{i}", kind=spec["kind"], city=spec["city"],
+                                    country=countries.get(spec["country"]))
+        for i, spec in enumerate(org_specs)
+    ]
+    origins = ["CN", "US", None]
+    families = [
+        ModelFamily.objects.create(slug=f"fam-{i}", name=f"Fam {i}", origin_country=countries.get(origins[i]))
+        for i in range(3)
+    ]
+    records = []
+    for spec in record_specs:
+        record = Adoption.objects.create(
+            adopter=orgs[spec["org"] % len(orgs)], family=families[spec["family"]], relation=spec["relation"],
+            stage=spec["stage"], status=spec["status"], started_on=spec["started_on"],
+            started_precision="day" if spec["started_on"] else "", sectors=spec["sectors"],
+            languages=spec["languages"],
+        )
+        if record.status == Status.PUBLISHED:
+            maps.summary_record_published(record)
+        records.append(record)
+    for action, index, variant in actions:
+        if not records:
+            break
+        record = Adoption.objects.select_related("adopter").get(pk=records[index % len(records)].pk)
+        if action == "retract" and record.status == Status.PUBLISHED:
+            maps.summary_record_unpublished(record)
+            Adoption.objects.filter(pk=record.pk).update(status=Status.RETRACTED)
+        elif action == "change" and record.status == Status.PUBLISHED:
+            # An approved change request: forget the record as it was, count it as it now is.
+            maps.summary_record_unpublished(record)
+            record.stage = Stage.PILOT if record.stage == Stage.PRODUCTION else Stage.PRODUCTION
+            record.sectors = ["health"] if variant == "a" else []
+            record.started_on = datetime.date(2021, 5, 1) if variant == "a" else None
+            record.started_precision = "month" if variant == "a" else ""
+            record.save()
+            maps.summary_record_published(record)
+        elif action == "move_adopter":
+            org = record.adopter
+            with maps.summary_adopter_changing(org):
+                Organization.objects.filter(pk=org.pk).update(
+                    country=countries["FR"] if variant == "a" else None, city="Gamma" if variant == "a" else ""
+                )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    org_specs=st.lists(org_strategy, min_size=1, max_size=5),
+    record_specs=st.lists(record_strategy, max_size=14),
+    actions=st.lists(action_strategy, max_size=4),
+    flt=st.sampled_from(FILTERS),
+)
+def test_every_map_equals_an_independent_count(org_specs, record_specs, actions, flt):
+    with transaction.atomic():
+        countries = make_geography()
+        build_registry(countries, org_specs, record_specs, actions)
+        for group_by in GROUP_BYS:
+            for split in SPLITS:
+                for unit in UNITS:
+                    assert answer(group_by, split, unit, flt) == expected_map(group_by, split, unit, flt), (
+                        group_by, split, unit, flt,
+                    )
+        assert maps.summary_check()["drifted"] == 0
+        transaction.set_rollback(True)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    org_specs=st.lists(org_strategy, min_size=1, max_size=4),
+    record_specs=st.lists(record_strategy, max_size=12),
+    actions=st.lists(action_strategy, max_size=3),
+)
+def test_summary_and_plain_sql_agree_and_equal_a_rebuild(org_specs, record_specs, actions, monkeypatch):
+    with transaction.atomic():
+        countries = make_geography()
+        build_registry(countries, org_specs, record_specs, actions)
+        combos = [(g, s, f) for g in GROUP_BYS for s in SPLITS for f in FILTERS[:11]]
+        from_summary = [answer(g, s, "adoptions", f) for g, s, f in combos]
+        stored = sorted(MapSummary.objects.filter(n__gt=0).values_list(*maps.CELL_COLUMNS, "n"))
+        maps.summary_rebuild()
+        assert sorted(MapSummary.objects.values_list(*maps.CELL_COLUMNS, "n")) == stored
+        with monkeypatch.context() as patch:
+            patch.setattr(aggregates.sql, "_grain_for", lambda dims: None)
+            assert [answer(g, s, "adoptions", f) for g, s, f in combos] == from_summary
+        transaction.set_rollback(True)
+
+
+def test_shares_names_and_unknown_group():
+    countries = make_geography()
+    nowhere = Organization.objects.create(name="Nowhere", slug="nowhere", kind="")
+    llama = ModelFamily.objects.create(slug="llama", name="Llama", origin_country=countries["US"])
+    qwen = ModelFamily.objects.create(slug="qwen", name="Qwen", origin_country=countries["CN"])
+    for family in (llama, llama, qwen):
+        maps.summary_record_published(AdoptionFactory(family=family, adopter__country=countries["SG"]))
+    maps.summary_record_published(AdoptionFactory(family=qwen, adopter=nowhere))
+    AdoptionFactory(family=qwen, status=Status.SUBMITTED)  # not published: never counted
+
+    payload = adoption_map(MapParams.from_query({}))
+    assert payload["total"] == 4
+    assert payload["split_totals"] == {"US": 2, "CN": 2}
+    assert list(payload["split_totals"]) == ["CN", "US"]  # ties by key
+    singapore, unknown = payload["groups"]
+    assert singapore == {"key": "SG", "name": "Singapore", "total": 3, "counts": {"US": 2, "CN": 1},
+                         "shares": {"US": 0.6667, "CN": 0.3333}}
+    assert (unknown["key"], unknown["name"], unknown["total"]) == ("unknown", "Unknown", 1)
+
+    region = adoption_map(MapParams.from_query({"group_by": "subregion", "split": "none"}))
+    assert [(g["key"], g["name"], g["counts"]) for g in region["groups"]] == [
+        ("035", "South-eastern Asia", {"all": 3}), ("unknown", "Unknown", {"all": 1})
+    ]
+
+
+def test_adopters_count_each_organization_once_per_split_key():
+    countries = make_geography()
+    org = Organization.objects.create(name="AI Singapore", slug="ai-sg", country=countries["SG"], kind="government")
+    llama = ModelFamily.objects.create(slug="llama", name="Llama", origin_country=countries["US"])
+    qwen = ModelFamily.objects.create(slug="qwen", name="Qwen", origin_country=countries["CN"])
+    for family in (llama, llama, qwen):
+        maps.summary_record_published(AdoptionFactory(adopter=org, family=family))
+    payload = adoption_map(MapParams.from_query({"unit": "adopters", "split": "family"}))
+    assert payload["groups"][0]["counts"] == {"llama": 1, "qwen": 1}
+    none = adoption_map(MapParams.from_query({"unit": "adopters", "split": "none"}))
+    assert none["total"] == 1
+
+
+def test_the_map_reads_the_summary_not_the_records(django_assert_max_num_queries):
+    countries = make_geography()
+    for _ in range(3):
+        maps.summary_record_published(AdoptionFactory(adopter__country=countries["KE"]))
+    Adoption.objects.all().delete()  # the summary alone answers (drift the check would repair)
+    with django_assert_max_num_queries(1):
+        assert adoption_map(MapParams.from_query({}))["total"] == 3
+    assert maps.summary_check(repair=True)["drifted"] > 0
+    assert adoption_map(MapParams.from_query({}))["total"] == 0
+    assert maps.summary_check()["drifted"] == 0
+
+
+@pytest.mark.parametrize("query", [
+    {}, {"group_by": "city", "unit": "adopters"}, {"sector": "health", "language": "en"}, {"as_of": "2025-01-01"},
+    {"family": "fam", "split": "stage", "relation": "fine_tune", "region": "142"},
+])
+def test_constant_number_of_queries(query, django_assert_max_num_queries):
+    make_geography()
+    ModelFamily.objects.create(slug="fam", name="Fam")
+    for _ in range(5):
+        maps.summary_record_published(AdoptionFactory(sectors=["health"], languages=["en"]))
+    with django_assert_max_num_queries(2):
+        adoption_map(MapParams.from_query(query))
+    with django_assert_max_num_queries(2):
+        adoption_timeseries(MapParams.from_query({k: v for k, v in query.items() if k != "group_by"},
+                                                 timeseries=True))
+
+
+@pytest.mark.parametrize(("query", "bad"), [
+    ({"group_by": "planet"}, "group_by"), ({"split": "mood"}, "split"), ({"unit": "kg"}, "unit"),
+    ({"relation": "borrowing"}, "relation"), ({"stage": "x"}, "stage"), ({"adopter_kind": "x"}, "adopter_kind"),
+    ({"country": "XX"}, "country"), ({"origin_country": "usa"}, "origin_country"), ({"region": "999"}, "region"),
+    ({"since": "2024-13"}, "since"), ({"until": "soon"}, "until"), ({"since": "2025", "until": "2024"}, "until"),
+    ({"as_of": "yesterday"}, "as_of"), ({"format": "xml"}, "format"), ({"grop_by": "city"}, "grop_by"),
+    ({"sector": "x" * 101}, "sector"), ({"family": "no such!"}, "family"),
+])
+def test_bad_parameters_are_named(query, bad):
+    with pytest.raises(ValidationError) as error:
+        MapParams.from_query(query)
+    assert bad in error.value.message_dict
+
+
+def test_unknown_family_is_a_validation_error():
+    with pytest.raises(ValidationError) as error:
+        adoption_map(MapParams.from_query({"family": "nope"}))
+    assert "family" in error.value.message_dict
+
+
+def test_date_filters_take_partial_dates():
+    params = MapParams.from_query({"since": "2024-02", "until": "2024-02"})
+    assert (params.since, params.until) == (datetime.date(2024, 2, 1), datetime.date(2024, 2, 29))
+    assert params.filters_echo() == {"since": "2024-02", "until": "2024-02"}
+
+
+def test_timeseries_fills_every_period_and_reports_undated():
+    make_geography()
+    for started in (datetime.date(2024, 2, 1), datetime.date(2024, 11, 1), datetime.date(2024, 12, 1), None):
+        maps.summary_record_published(
+            AdoptionFactory(started_on=started, started_precision="month" if started else "")
+        )
+    payload = adoption_timeseries(MapParams.from_query({"split": "none"}, timeseries=True))
+    assert payload["undated"] == 1
+    assert [(p["period"], p["counts"]["all"], p["cumulative"]["all"]) for p in payload["series"]] == [
+        ("2024-Q1", 1, 1), ("2024-Q2", 0, 1), ("2024-Q3", 0, 1), ("2024-Q4", 2, 3),
+    ]
+    months = adoption_timeseries(MapParams.from_query({"interval": "month", "unit": "adopters"}, timeseries=True))
+    assert months["series"][0]["period"] == "2024-02" and months["series"][-1]["period"] == "2024-12"
+    assert len(months["series"]) == 11
+    assert months["undated"] == 1
+    years = adoption_timeseries(MapParams.from_query({"interval": "year", "since": "2024-06"}, timeseries=True))
+    assert [p["period"] for p in years["series"]] == ["2024"] and years["undated"] == 0
+
+
+def test_timeseries_adopters_cumulative_counts_each_adopter_once():
+    countries = make_geography()
+    org = Organization.objects.create(name="Org", slug="org", country=countries["SG"])
+    for started in (datetime.date(2023, 1, 1), datetime.date(2024, 1, 1)):
+        maps.summary_record_published(AdoptionFactory(adopter=org, started_on=started, started_precision="year"))
+    payload = adoption_timeseries(MapParams.from_query({"interval": "year", "unit": "adopters", "split": "none"},
+                                                       timeseries=True))
+    assert [(p["period"], p["counts"], p["cumulative"]) for p in payload["series"]] == [
+        ("2023", {"all": 1}, {"all": 1}), ("2024", {"all": 1}, {"all": 1}),
+    ]
+
+
+# --- the real workflow: read-your-writes and as_of from history ---
+
+
+def submitted(contributor, **fields) -> Adoption:
+    adoption = AdoptionFactory(status=Status.IN_REVIEW, created_by=contributor, **fields)
+    EvidenceFactory(adoption=adoption)
+    return adoption
+
+
+def test_approval_and_retraction_show_at_once_and_as_of_remembers(contributor, curator):
+    countries = make_geography()
+    adoption = submitted(contributor, adopter__country=countries["KE"])
+    before_approval = timezone.now()
+    version_before = maps.data_version()
+    moderation.adoption_approve(adoption=adoption, user=curator)
+    assert maps.data_version() != version_before  # the ETag source moved
+    assert adoption_map(MapParams.from_query({}))["groups"][0]["key"] == "KE"
+    after_approval = timezone.now()
+    moderation.adoption_retract(adoption=adoption, user=curator, comment="Source withdrawn.")
+    assert adoption_map(MapParams.from_query({}))["total"] == 0
+
+    def total_at(instant):
+        return adoption_map(MapParams.from_query({"as_of": instant.isoformat()}))["total"]
+
+    assert total_at(before_approval) == 0
+    assert total_at(after_approval) == 1
+    assert total_at(timezone.now()) == 0
+    series = adoption_timeseries(MapParams.from_query({"as_of": after_approval.isoformat()}, timeseries=True))
+    assert sum(p["counts"].get("SG", 0) for p in series["series"]) == 1
+    assert maps.summary_check()["drifted"] == 0
+
+
+def test_change_request_moves_the_record_between_cells(contributor, curator):
+    make_geography()
+    adoption = submitted(contributor, stage=Stage.PILOT)
+    moderation.adoption_approve(adoption=adoption, user=curator)
+    request = moderation.change_request_create(
+        adoption=Adoption.objects.get(pk=adoption.pk), user=contributor, proposed={"stage": "production"}
+    )
+    moderation.change_request_approve(change_request=request, user=curator)
+    stage_map = adoption_map(MapParams.from_query({"split": "stage"}))
+    assert stage_map["split_totals"] == {"production": 1}
+    assert maps.summary_check()["drifted"] == 0
+
+
+def test_rebuild_command_and_check_command(capsys):
+    from django.core.management import call_command
+
+    make_geography()
+    maps.summary_record_published(AdoptionFactory())
+    MapSummary.objects.update(n=7)
+    call_command("check_map_summary")
+    assert "drift" in capsys.readouterr().out
+    call_command("check_map_summary", "--repair")
+    call_command("rebuild_map_summary")
+    assert maps.summary_check()["drifted"] == 0
+    assert adoption_map(MapParams.from_query({}))["total"] == 1
+
+
+def test_periodic_task_repairs_and_reports():
+    from adoption import tasks
+
+    make_geography()
+    maps.summary_record_published(AdoptionFactory())
+    MapSummary.objects.filter(grain=1).delete()
+    report = tasks.check_map_summary()
+    assert report["drifted"] == 1 and report["repaired"]
+    assert adoption_map(MapParams.from_query({}))["total"] == 1
+
+
+def test_cached_answer_follows_the_data_version():
+    make_geography()
+    maps.summary_record_published(AdoptionFactory())
+    params = MapParams.from_query({})
+    assert aggregates.cached_answer(params)["total"] == 1
+    maps.summary_record_published(AdoptionFactory())
+    assert aggregates.cached_answer(params)["total"] == 2
+    assert aggregates.cached_answer(MapParams.from_query({}, timeseries=True), timeseries=True)["undated"] == 0
