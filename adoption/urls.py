@@ -2,13 +2,26 @@
 
 from django.urls import path
 
-from adoption.views import browse
+from adoption.views import browse, contribute, maps, moderation
 
 app_name = "adoption"
 
 urlpatterns = [
     path("", browse.home, name="home"),
+    path("map/", maps.map_page, name="map"),
+    path("map/map.svg", maps.map_svg, name="map-svg"),
+    path("adoptions/", browse.adoption_list, name="adoption-list"),
     path("adoptions/<int:pk>/", browse.adoption_detail, name="adoption-detail"),
+    path("adoptions/<int:pk>/propose-change/", contribute.propose_change, name="propose-change"),
     path("organizations/<slug:slug>/", browse.organization_detail, name="organization-detail"),
     path("families/<slug:slug>/", browse.family_detail, name="family-detail"),
+    path("countries/<str:iso2>/", browse.country_detail, name="country-detail"),
+    path("contribute/", contribute.contribute, name="contribute"),
+    path("contribute/adopters.json", contribute.adopter_search, name="adopter-search"),
+    path("me/submissions/", contribute.my_submissions, name="my-submissions"),
+    path("me/submissions/<int:pk>/edit/", contribute.edit_submission, name="submission-edit"),
+    path("me/submissions/<int:pk>/<slug:action>/", contribute.submission_action, name="submission-action"),
+    path("moderation/", moderation.queue, name="moderation-queue"),
+    path("moderation/<int:pk>/", moderation.review, name="moderation-review"),
+    path("moderation/change-requests/<int:pk>/", moderation.change_request_review, name="change-request-review"),
 ]

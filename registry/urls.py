@@ -2,9 +2,20 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from registry import accounts
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/signup/", accounts.signup, name="signup"),
+    path("accounts/token/", accounts.api_token, name="api-token"),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("adoption.api.urls")),
+    # OpenAPI 3 and its interactive docs (Swagger UI from drf-spectacular-sidecar: local assets, no CDN).
+    # Neither is throttled: clients and their generators fetch the schema often.
+    path("api/schema/", SpectacularAPIView.as_view(throttle_classes=[]), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", throttle_classes=[]),
+         name="api-docs"),
     path("", include("adoption.urls")),
 ]

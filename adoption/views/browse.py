@@ -1,37 +1,132 @@
-"""Public pages: the home page and record, organization and family pages."""
+"""Public pages: home, the adoptions list, a record, an organization, a family and a country."""
 
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 
-from adoption import selectors
-from adoption.models import Adoption, ModelFamily, Organization
+from adoption import figures, selectors
+from adoption.choices import ChangeRequestStatus, Status
+from adoption.filtersets import AdoptionFilterSet
+from adoption.models import Adoption, Country, ModelFamily, ModerationEvent, Organization
+from adoption.roles import is_curator
+from adoption.services.moderation import EDITABLE_STATUSES, allowed_actions
+
+from . import maps
+
+PAGE_SIZE = 25
+# The list's columns; the sortable ones use the FilterSet's `ordering` parameter (as the API does).
+COLUMNS = (
+    ("adopter", "Adopter", True), ("country", "Country", False), ("family", "Family", True),
+    ("relation", "Relation", False), ("stage", "Stage", False), ("started_on", "Since", True),
+    ("published_at", "Published", True),
+)
 
 
 def home(request):
-    """Published adoptions with totals by the origin country of the base family."""
-    page = Paginator(selectors.published_adoptions(), 50).get_page(request.GET.get("page"))
-    totals = selectors.totals_by_origin_country()
+    """Headline figures, the map and the latest published adoptions."""
     return render(request, "adoption/home.html", {
-        "page": page, "totals": totals, "total": sum(row["count"] for row in totals),
+        "figures": figures.headline_figures(),
+        "latest": figures.latest_published(),
+        "origin_mix": figures.origin_mix(Adoption.objects.published()),
+        "map": maps.home_map(request),
     })
 
 
+def adoption_list(request):
+    """Published adoptions through the shared FilterSet (the API's filters), sortable and paginated."""
+    filterset = AdoptionFilterSet(request.GET or None, queryset=Adoption.objects.published().with_related())
+    status = 200
+    if filterset.is_bound and not filterset.is_valid():
+        status = 400
+        queryset = Adoption.objects.none()
+    else:
+        queryset = filterset.qs
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    ordering = request.GET.get("ordering", "")
+    columns = [
+        {"key": key, "label": label, "sortable": sortable, "active": ordering.lstrip("-") == key,
+         "descending": ordering.startswith("-"), "next": f"-{key}" if ordering == key else key}
+        for key, label, sortable in COLUMNS
+    ]
+    return render(request, "adoption/adoption_list.html", {
+        "filterset": filterset, "page": page, "columns": columns, "ordering": ordering,
+        "filtered": any(value for key, value in request.GET.items() if key not in ("page", "ordering")),
+    }, status=status)
+
+
+def _detail_queryset(user):
+    # Retracted records leave the maps but stay readable with their history (DESIGN §3).
+    return (Adoption.objects.visible_to(user) | Adoption.objects.filter(status=Status.RETRACTED)).with_related()
+
+
 def adoption_detail(request, pk):
-    adoption = get_object_or_404(Adoption.objects.visible_to(request.user).with_related(), pk=pk)
+    """A record with its evidence, checkpoint lineage, history and moderation log."""
+    adoption = get_object_or_404(
+        _detail_queryset(request.user).select_related("checkpoint__derived_from__derived_from", "reviewer")
+        .prefetch_related("evidence", "partners",
+                          Prefetch("events", queryset=ModerationEvent.objects.order_by("created_at", "id"))),
+        pk=pk,
+    )
+    owner = request.user.is_authenticated and adoption.created_by_id == request.user.pk
+    curator = is_curator(request.user)
+    history = []
+    records = list(adoption.history.select_related("history_user").order_by("-history_date", "-history_id")[:30])
+    for newer, older in zip(records, [*records[1:], None], strict=True):
+        changed = []
+        if older is not None:
+            changed = [change.field for change in newer.diff_against(older).changes
+                       if change.field not in ("version", "updated_at", "confidence")]
+        history.append({"record": newer, "changed": changed})
     return render(request, "adoption/adoption_detail.html", {
-        "adoption": adoption, "evidence": adoption.evidence.all(),
+        "adoption": adoption,
+        "evidence": adoption.evidence.all(),
+        "lineage": adoption.checkpoint.lineage() if adoption.checkpoint else [],
+        "events": adoption.events.all(),
+        "show_comments": owner or curator,
+        "history": history,
+        "owner": owner,
+        "curator": curator,
+        "actions": allowed_actions(adoption, request.user) if request.user.is_authenticated else [],
+        "pending_changes": adoption.change_requests.filter(status=ChangeRequestStatus.PENDING).count(),
+        # Shown before (re)submitting: the contributor decides whether it is really new.
+        "duplicates": selectors.adoption_duplicates(adoption, viewer=request.user)
+        if owner and adoption.status in EDITABLE_STATUSES else [],
     })
 
 
 def organization_detail(request, slug):
-    org = get_object_or_404(Organization.objects.visible_to(request.user).select_related("country"), slug=slug)
+    org = get_object_or_404(
+        Organization.objects.visible_to(request.user).select_related("country", "parent", "merged_into"), slug=slug
+    )
     if org.merged_into_id:
         return redirect(org.merged_into, permanent=True)
     adoptions = Adoption.objects.visible_to(request.user).with_related().filter(adopter=org)
-    return render(request, "adoption/organization_detail.html", {"org": org, "adoptions": adoptions})
+    return render(request, "adoption/organization_detail.html", {
+        "org": org, "adoptions": adoptions,
+        "families": ModelFamily.objects.filter(developer=org).order_by("name"),
+        "origin_mix": figures.origin_mix(Adoption.objects.published().filter(adopter=org)),
+    })
 
 
 def family_detail(request, slug):
+    """Who builds on a family, by country, with the published records."""
     family = get_object_or_404(ModelFamily.objects.select_related("origin_country", "developer"), slug=slug)
-    adoptions = selectors.published_adoptions().filter(family=family)
-    return render(request, "adoption/family_detail.html", {"family": family, "adoptions": adoptions})
+    adoptions = Adoption.objects.published().with_related().filter(family=family)
+    return render(request, "adoption/family_detail.html", {
+        "family": family, "adoptions": adoptions, "by_country": figures.family_by_country(family),
+        "checkpoints": family.checkpoints.select_related("derived_from").order_by("repo_id"),
+    })
+
+
+def country_detail(request, iso2):
+    """A country's adopters and the origin mix of the models they build on."""
+    if iso2 != iso2.upper():
+        return redirect("adoption:country-detail", iso2=iso2.upper(), permanent=True)
+    country = get_object_or_404(Country.objects.select_related("region", "subregion"), iso2=iso2)
+    adoptions = Adoption.objects.published().with_related().filter(adopter__country=country)
+    return render(request, "adoption/country_detail.html", {
+        "country": country, "adoptions": adoptions,
+        "adopters": figures.country_adopters(country),
+        "origin_mix": figures.origin_mix(adoptions),
+        "families": ModelFamily.objects.filter(origin_country=country).order_by("name"),
+    })

@@ -1,0 +1,487 @@
+"""Forms of the pages: the contribution form with its sources, decisions, change requests.
+
+Forms only read and shape input; every write goes through the services, whose ValidationError is put
+back on the form by `apply_service_errors` so the page shows each message at its field.
+"""
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.forms import formset_factory
+from django.utils import timezone
+
+from adoption.choices import EvidenceKind, OrganizationKind, Relation, Stage
+from adoption.dates import format_partial_date, parse_partial_date
+from adoption.models import Checkpoint, Country, ModelFamily, Organization
+
+ADOPTER_EXISTING, ADOPTER_NEW = "existing", "new"
+
+
+def split_list(value: str) -> list[str]:
+    """'health, education' -> ['health', 'education'] (commas or new lines; blanks and repeats dropped)."""
+    items = [item.strip() for item in (value or "").replace("\n", ",").split(",")]
+    return list(dict.fromkeys(item for item in items if item))
+
+
+def find_organization(text: str, user) -> Organization | None:
+    """The organization a contributor typed: by name, slug or alias; published, or proposed by them."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    visible = Organization.objects.visible_to(user).filter(merged_into__isnull=True)
+    match = visible.filter(Q(name__iexact=text) | Q(slug=text)).first()
+    if match is None:
+        match = visible.filter(aliases__icontains=text).first()
+        if match and text.lower() not in (alias.lower() for alias in match.aliases):
+            match = None
+    return match
+
+
+class CheckpointSelect(forms.Select):
+    """A select whose options carry their family id, so the page script can show one family's checkpoints."""
+
+    def __init__(self, *args, families: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.families = families or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        family = self.families.get(str(value))
+        if family:
+            option["attrs"]["data-family"] = family
+        return option
+
+
+class AdoptionForm(forms.Form):
+    """What a contributor says about one adoption (sources come in EvidenceFormSet)."""
+
+    adopter_choice = forms.ChoiceField(
+        label="Adopter", widget=forms.RadioSelect, initial=ADOPTER_EXISTING,
+        choices=[(ADOPTER_EXISTING, "An organization already in the registry"), (ADOPTER_NEW, "A new organization")],
+    )
+    adopter = forms.CharField(
+        label="Organization", max_length=200, required=False,
+        help_text="Type its name; suggestions appear as you type.",
+        widget=forms.TextInput(attrs={"list": "adopter-options", "autocomplete": "off", "data-adopter-search": ""}),
+    )
+    new_name = forms.CharField(label="Name of the new organization", max_length=200, required=False)
+    new_kind = forms.ChoiceField(label="Kind", choices=[("", "Unknown"), *OrganizationKind.choices], required=False)
+    new_country = forms.ModelChoiceField(
+        label="Country", queryset=Country.objects.order_by("name"), required=False, to_field_name="iso2",
+        empty_label="Unknown",
+    )
+    new_city = forms.CharField(label="City", max_length=120, required=False)
+
+    family = forms.ModelChoiceField(
+        label="Base model family", queryset=ModelFamily.objects.order_by("name"), to_field_name="slug",
+        empty_label="Choose a family",
+    )
+    checkpoint = forms.ChoiceField(
+        label="Checkpoint (optional)", required=False,
+        help_text="The released weights it builds on, when the source names them.",
+    )
+    relation = forms.ChoiceField(
+        label="How it builds on the family", choices=[("", "Choose a relation"), *Relation.choices]
+    )
+    stage = forms.ChoiceField(label="Stage", choices=Stage.choices, initial=Stage.ANNOUNCED)
+    product_name = forms.CharField(label="Product or derived model", max_length=300, required=False)
+    product_url = forms.CharField(
+        label="Its repo id or URL", max_length=500, required=False,
+        help_text="e.g. aisingapore/Gemma-SEA-LION-v4-27B-IT or https://example.gov/assistant",
+    )
+    started = forms.CharField(
+        label="Started", max_length=10, required=False,
+        help_text="YYYY, YYYY-MM or YYYY-MM-DD: as precise as the source says.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "2025-03"}),
+    )
+    ended_on = forms.DateField(
+        label="Ended (optional)", required=False, help_text="For a discontinued use: YYYY-MM-DD.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    sectors = forms.CharField(
+        label="Sectors", max_length=500, required=False, help_text="Comma-separated, e.g. health, public services."
+    )
+    languages = forms.CharField(
+        label="Languages served", max_length=300, required=False,
+        help_text="ISO 639 codes, comma-separated, e.g. ms, id, th.",
+    )
+    summary = forms.CharField(
+        label="Summary", max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="A few plain sentences: what was built and how it uses the base model.",
+    )
+
+    def __init__(self, *args, user=None, allow_new_adopter: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.adopter_obj: Organization | None = None
+        checkpoints = list(Checkpoint.objects.select_related("family").order_by("family__name", "repo_id"))
+        groups: dict[str, list] = {}
+        for checkpoint in checkpoints:
+            groups.setdefault(checkpoint.family.name, []).append((str(checkpoint.pk), checkpoint.repo_id))
+        self.fields["checkpoint"].choices = [("", "Not known"), *groups.items()]
+        self.fields["checkpoint"].widget = CheckpointSelect(
+            families={str(c.pk): c.family.slug for c in checkpoints}, choices=self.fields["checkpoint"].choices
+        )
+        self._checkpoints = {str(c.pk): c for c in checkpoints}
+        if not allow_new_adopter:
+            for name in ("adopter_choice", "new_name", "new_kind", "new_country", "new_city"):
+                del self.fields[name]
+
+    @property
+    def proposes_new_adopter(self) -> bool:
+        return "adopter_choice" in self.fields and self.cleaned_data.get("adopter_choice") == ADOPTER_NEW
+
+    def clean_started(self) -> str:
+        value = self.cleaned_data["started"].strip()
+        if value:
+            date, _precision = parse_partial_date(value)
+            if date > timezone.localdate():
+                raise ValidationError("The start date cannot be in the future.")
+        return value
+
+    def clean_ended_on(self):
+        value = self.cleaned_data["ended_on"]
+        if value and value > timezone.localdate():
+            raise ValidationError("The end date cannot be in the future.")
+        return value
+
+    def clean_checkpoint(self) -> Checkpoint | None:
+        value = self.cleaned_data["checkpoint"]
+        return self._checkpoints.get(value) if value else None
+
+    def clean_sectors(self) -> list[str]:
+        return split_list(self.cleaned_data["sectors"])
+
+    def clean_languages(self) -> list[str]:
+        return [code.lower() for code in split_list(self.cleaned_data["languages"])]
+
+    def clean(self):
+        data = super().clean()
+        if self.proposes_new_adopter:
+            name = (data.get("new_name") or "").strip()
+            if not name:
+                self.add_error("new_name", "Give the name of the new organization.")
+            elif existing := find_organization(name, self.user):
+                self.add_error("new_name", f"{existing.name} is already in the registry: choose it above instead.")
+        else:
+            text = data.get("adopter", "")
+            if not text.strip():
+                self.add_error("adopter", "Choose the organization that builds on the model.")
+            else:
+                self.adopter_obj = find_organization(text, self.user)
+                if self.adopter_obj is None:
+                    self.add_error(
+                        "adopter",
+                        f"No organization called “{text.strip()}” in the registry. Check the spelling, or choose "
+                        "“A new organization” to propose it.",
+                    )
+        checkpoint, family = data.get("checkpoint"), data.get("family")
+        if checkpoint and family and checkpoint.family_id != family.pk:
+            self.add_error("checkpoint", f"{checkpoint.repo_id} is not a checkpoint of {family.name}.")
+        return data
+
+    def service_data(self) -> dict:
+        """The `data` argument of adoption_create / adoption_update."""
+        data = self.cleaned_data
+        values = {
+            "family": data["family"], "checkpoint": data["checkpoint"], "relation": data["relation"],
+            "stage": data["stage"], "product_name": data["product_name"], "product_url": data["product_url"],
+            "started_on": data["started"] or None, "ended_on": data["ended_on"], "sectors": data["sectors"],
+            "languages": data["languages"], "summary": data["summary"],
+        }
+        if not self.proposes_new_adopter:
+            values["adopter"] = self.adopter_obj
+        return values
+
+    def new_adopter_data(self) -> dict | None:
+        if not self.proposes_new_adopter:
+            return None
+        data = self.cleaned_data
+        return {"name": data["new_name"].strip(), "kind": data["new_kind"], "country": data["new_country"],
+                "city": data["new_city"].strip()}
+
+    @staticmethod
+    def initial_from(adoption) -> dict:
+        """Initial values of the form for an existing record (editing a draft)."""
+        return {
+            "adopter_choice": ADOPTER_EXISTING, "adopter": adoption.adopter.name, "family": adoption.family,
+            "checkpoint": str(adoption.checkpoint_id or ""), "relation": adoption.relation, "stage": adoption.stage,
+            "product_name": adoption.product_name, "product_url": adoption.product_url,
+            "started": format_partial_date(adoption.started_on, adoption.started_precision),
+            "ended_on": adoption.ended_on, "sectors": ", ".join(adoption.sectors),
+            "languages": ", ".join(adoption.languages), "summary": adoption.summary,
+        }
+
+
+class EvidenceForm(forms.Form):
+    """One source the record cites."""
+
+    url = forms.URLField(
+        label="Web address", max_length=2000, assume_scheme="https",
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
+    kind = forms.ChoiceField(label="Kind of source", choices=EvidenceKind.choices, initial=EvidenceKind.MODEL_CARD)
+    title = forms.CharField(label="Title", max_length=500, required=False)
+    publisher = forms.CharField(label="Publisher", max_length=200, required=False)
+    published_on = forms.DateField(
+        label="Published on", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="YYYY-MM-DD",
+    )
+    quote = forms.CharField(
+        label="Quoted passage", max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The sentence that says it builds on the model.",
+    )
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        if not url.lower().startswith(("http://", "https://")):
+            raise ValidationError("Enter a web address starting with http:// or https://.")
+        return url
+
+    def clean_published_on(self):
+        value = self.cleaned_data["published_on"]
+        if value and value > timezone.localdate():
+            raise ValidationError("The publication date cannot be in the future.")
+        return value
+
+
+class BaseEvidenceFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        seen = set()
+        for form in self.forms:
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            url = form.cleaned_data.get("url")
+            if url in seen:
+                form.add_error("url", "This source is listed twice.")
+            seen.add(url)
+
+
+EvidenceFormSet = formset_factory(
+    EvidenceForm, formset=BaseEvidenceFormSet, extra=0, min_num=1, validate_min=True, max_num=20,
+    validate_max=True, can_delete=True,
+)
+
+
+def evidence_initial(adoption) -> list[dict]:
+    return [
+        {"url": e.url, "kind": e.kind, "title": e.title, "publisher": e.publisher,
+         "published_on": e.published_on, "quote": e.quote}
+        for e in adoption.evidence.all()
+    ]
+
+
+def evidence_payload(formset) -> list[dict]:
+    """Clean rows for the services, without the formset's DELETE flag."""
+    rows = []
+    for form in formset.forms:
+        if formset.can_delete and formset._should_delete_form(form):
+            continue
+        data = form.cleaned_data
+        if not data.get("url"):
+            continue
+        rows.append({name: data.get(name) for name in ("url", "kind", "title", "publisher", "published_on", "quote")})
+    return rows
+
+
+class DecisionForm(forms.Form):
+    """A curator's comment with a decision; rejecting and requesting changes need one."""
+
+    comment = forms.CharField(
+        label="Comment to the contributor", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Required to reject or to request changes; the contributor reads it.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ChangeRequestForm(forms.Form):
+    """A correction to a published record: only fields that differ from the record are proposed."""
+
+    relation = forms.ChoiceField(label="How it builds on the family", choices=Relation.choices)
+    stage = forms.ChoiceField(label="Stage", choices=Stage.choices)
+    checkpoint = forms.ChoiceField(label="Checkpoint", required=False)
+    product_name = forms.CharField(label="Product or derived model", max_length=300, required=False)
+    product_url = forms.CharField(label="Its repo id or URL", max_length=500, required=False)
+    started = forms.CharField(
+        label="Started", max_length=10, required=False, help_text="YYYY, YYYY-MM or YYYY-MM-DD."
+    )
+    ended_on = forms.DateField(
+        label="Ended", required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="YYYY-MM-DD"
+    )
+    sectors = forms.CharField(label="Sectors", max_length=500, required=False, help_text="Comma-separated.")
+    languages = forms.CharField(label="Languages served", max_length=300, required=False,
+                                help_text="ISO 639 codes, comma-separated.")
+    summary = forms.CharField(
+        label="Summary", max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    comment = forms.CharField(
+        label="Why this correction?", max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Name the source that shows it, so a curator can check.",
+    )
+
+    def __init__(self, *args, adoption, **kwargs):
+        self.adoption = adoption
+        kwargs.setdefault("initial", {
+            **AdoptionForm.initial_from(adoption), "checkpoint": str(adoption.checkpoint_id or ""),
+        })
+        super().__init__(*args, **kwargs)
+        choices = [(str(c.pk), c.repo_id) for c in Checkpoint.objects.filter(family=adoption.family_id)]
+        self.fields["checkpoint"].choices = [("", "Not known"), *choices]
+
+    def clean_started(self) -> str:
+        value = self.cleaned_data["started"].strip()
+        if value:
+            parse_partial_date(value)
+        return value
+
+    def proposed(self) -> dict:
+        """The changed fields as JSON values (the change request's `proposed`)."""
+        data, current = self.cleaned_data, self.initial
+        ended = data["ended_on"].isoformat() if isinstance(data["ended_on"], datetime.date) else None
+        values = {
+            "relation": data["relation"], "stage": data["stage"],
+            "checkpoint": int(data["checkpoint"]) if data["checkpoint"] else None,
+            "product_name": data["product_name"].strip(), "product_url": data["product_url"].strip(),
+            "started_on": data["started"] or None, "ended_on": ended,
+            "sectors": split_list(data["sectors"]), "languages": [c.lower() for c in split_list(data["languages"])],
+            "summary": data["summary"].strip(),
+        }
+        before = {
+            "relation": current["relation"], "stage": current["stage"],
+            "checkpoint": self.adoption.checkpoint_id, "product_name": current["product_name"],
+            "product_url": current["product_url"], "started_on": current["started"] or None,
+            "ended_on": self.adoption.ended_on.isoformat() if self.adoption.ended_on else None,
+            "sectors": list(self.adoption.sectors), "languages": list(self.adoption.languages),
+            "summary": current["summary"],
+        }
+        return {field: value for field, value in values.items() if value != before[field]}
+
+
+FIELD_ALIASES = {"started_on": "started", "started_precision": "started", "new_adopter": "new_name"}
+
+
+def apply_service_errors(form, error: ValidationError, formset=None) -> None:
+    """Show a service's ValidationError on the form: each message at its field, the rest on top."""
+    messages = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+    for field, texts in messages.items():
+        field = FIELD_ALIASES.get(field, field)
+        for text in texts:
+            if field == "evidence" and formset is not None:
+                formset._non_form_errors = formset._non_form_errors or formset.error_class(
+                    error_class="nonform", renderer=formset.renderer
+                )
+                formset._non_form_errors.append(text)
+            elif field in form.fields:
+                form.add_error(field, text)
+            else:
+                form.add_error(None, text)
+
+
+PARTIAL_HELP = "YYYY, YYYY-MM or YYYY-MM-DD"
+
+
+class MapForm(forms.Form):
+    """The map page's filter form: the API's parameters (same names and values), plus what to colour by.
+
+    Field validation here gives messages at the fields; adoption.aggregates.MapParams validates again
+    (it is what the API uses), so the page and the API accept exactly the same queries.
+    """
+
+    group_by = forms.ChoiceField(label="Group by", required=False, choices=[
+        ("country", "Country"), ("subregion", "Sub-region (UN M49)"), ("region", "Region (UN M49)"), ("city", "City"),
+    ])
+    split = forms.ChoiceField(label="Split by", required=False, choices=[
+        ("origin_country", "Origin country of the base model"), ("family", "Model family"), ("relation", "Relation"),
+        ("stage", "Stage"), ("adopter_kind", "Kind of adopter"), ("none", "No split"),
+    ])
+    unit = forms.ChoiceField(label="Count", required=False, choices=[
+        ("adoptions", "Adoptions"), ("adopters", "Adopters (distinct organizations)"),
+    ])
+    # A plain text field shown as a select: a key left over from another split falls back to the total.
+    colour = forms.CharField(label="Colour the map by", required=False, max_length=100, widget=forms.Select)
+    family = forms.ModelChoiceField(
+        label="Family", required=False, queryset=ModelFamily.objects.order_by("name"), to_field_name="slug",
+        empty_label="All families",
+    )
+    origin_country = forms.ChoiceField(label="Origin of the base model", required=False)
+    relation = forms.ChoiceField(label="Relation", required=False, choices=[("", "Any relation"), *Relation.choices])
+    stage = forms.ChoiceField(label="Stage", required=False, choices=[("", "Any stage"), *Stage.choices])
+    adopter_kind = forms.ChoiceField(
+        label="Kind of adopter", required=False, choices=[("", "Any kind"), *OrganizationKind.choices]
+    )
+    region = forms.ChoiceField(label="Region", required=False)
+    country = forms.ChoiceField(label="Adopter country", required=False)
+    sector = forms.CharField(label="Sector", required=False, max_length=100)
+    language = forms.CharField(label="Language (ISO 639)", required=False, max_length=20)
+    since = forms.CharField(label="Started since", required=False, max_length=10, help_text=PARTIAL_HELP)
+    until = forms.CharField(label="Started until", required=False, max_length=10, help_text=PARTIAL_HELP)
+    as_of = forms.CharField(
+        label="As the registry stood on", required=False, max_length=40,
+        help_text="A date (end of that day, UTC) or an ISO date-time; empty for now.",
+        widget=forms.TextInput(attrs={"placeholder": "2025-06-30"}),
+    )
+
+    API_FIELDS = ("group_by", "split", "unit", "family", "origin_country", "relation", "stage", "adopter_kind",
+                  "region", "country", "sector", "language", "since", "until", "as_of")
+
+    def __init__(self, *args, **kwargs):
+        from django_countries import countries
+
+        from adoption import geo
+
+        super().__init__(*args, **kwargs)
+        origins = split_labels("origin_country")
+        origins.pop("unknown")
+        self.fields["origin_country"].choices = [("", "Any origin"), *origins.items()]
+        names = geo.m49_region_names()
+        self.fields["region"].choices = [("", "Whole world"), *sorted(
+            ((code, name) for code, name in names.items() if code != geo.WORLD), key=lambda item: item[1]
+        )]
+        self.fields["country"].choices = [("", "Any country"), *sorted(
+            ((iso2, countries.name(iso2) or iso2) for iso2 in geo.m49_countries()), key=lambda item: item[1]
+        )]
+        split = (self.data.get("split") if self.is_bound else None) or "origin_country"
+        self.fields["colour"].widget.choices = [("total", "Total count"), *[
+            (key, f"Share: {label}") for key, label in split_labels(split).items()
+        ]]
+
+    def _partial(self, name: str) -> str:
+        value = self.cleaned_data[name].strip()
+        if value:
+            parse_partial_date(value)
+        return value
+
+    def clean_since(self) -> str:
+        return self._partial("since")
+
+    def clean_until(self) -> str:
+        return self._partial("until")
+
+    def api_query(self) -> dict[str, str]:
+        """The non-empty API parameters of the cleaned form, as the API's query string writes them."""
+        query = {}
+        for name in self.API_FIELDS:
+            value = self.cleaned_data.get(name)
+            if isinstance(value, ModelFamily):
+                value = value.slug
+            if value:
+                query[name] = str(value).strip()
+        return query
+
+
+def split_labels(split: str) -> dict[str, str]:
+    """Split key -> readable label for a split dimension (the keys the map answers with)."""
+    if split == "origin_country":
+        rows = ModelFamily.objects.exclude(origin_country=None).values_list("origin_country", "origin_country__name")
+        return {**dict(rows.distinct().order_by("origin_country__name")), "unknown": "Unknown"}
+    if split == "family":
+        return {**dict(ModelFamily.objects.order_by("name").values_list("slug", "name")), "unknown": "Unknown"}
+    choices = {"relation": Relation, "stage": Stage, "adopter_kind": OrganizationKind}.get(split)
+    if choices is None:
+        return {"all": "All"}
+    labels = {value: str(label) for value, label in choices.choices}
+    return labels | ({"unknown": "Unknown"} if split == "adopter_kind" else {})

@@ -1,0 +1,102 @@
+"""Small template helpers for the registry's pages: roles, dict lookups, query strings, percentages."""
+
+from django import template
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+
+from adoption.models import Adoption
+from adoption.roles import is_curator as _is_curator
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def nav_context(context) -> str:
+    """Put is_curator and the queue size into the context once per page (used by the site navigation)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    curator = _is_curator(user)
+    context["is_curator"] = curator
+    context["queue_size"] = Adoption.objects.pending_review().count() if curator else 0
+    return ""
+
+
+@register.filter
+def is_curator(user) -> bool:
+    return _is_curator(user)
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key] or None; templates cannot index a dict with a variable."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.filter
+def percent(value, digits: int = 0) -> str:
+    """0.375 -> '38%' (or with digits)."""
+    try:
+        return f"{float(value) * 100:.{int(digits)}f}%"
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (None or '' drops one); page resets."""
+    request = context["request"]
+    params = request.GET.copy()
+    params.pop("page", None)
+    for key, value in changes.items():
+        params.pop(key, None)
+        if value not in (None, ""):
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag
+def qs(**params) -> str:
+    """A query string from keyword arguments, skipping empty ones."""
+    return urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+# Bars and swatches are tiny SVGs: their widths and colours are attributes, which the Content-Security-
+# Policy allows (inline style="" attributes it would block).
+
+
+@register.simple_tag
+def swatch(colour: str) -> str:
+    return format_html(
+        '<svg class="swatch" width="14" height="14" viewBox="0 0 14 14" aria-hidden="true" focusable="false">'
+        '<rect width="14" height="14" fill="{}"/></svg>', colour,
+    )
+
+
+@register.simple_tag
+def splitbar(segments, label: str = "") -> str:
+    """A horizontal 100% bar: segments are dicts with name, count, share (0..1) and colour."""
+    rects, x = [], 0.0
+    for segment in segments:
+        width = float(segment["share"]) * 100
+        rects.append(format_html(
+            '<rect x="{}" width="{}" height="10" fill="{}"><title>{}: {} ({})</title></rect>',
+            f"{x:.3f}", f"{width:.3f}", segment["colour"], segment["name"], segment["count"], percent(segment["share"]),
+        ))
+        x += width
+    text = label or ", ".join(f"{s['name']} {percent(s['share'])}" for s in segments)
+    return format_html(
+        '<svg class="splitbar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label="{}">{}</svg>',
+        text, mark_safe("".join(rects)),  # noqa: S308 -- each rect was built by format_html above
+    )
+
+
+@register.simple_tag
+def field_group(field):
+    """Django's label, help text, errors and widget for a field, with labels that end without a colon."""
+    field.form.label_suffix = ""
+    return field.as_field_group()

@@ -1,0 +1,268 @@
+"""Contributor pages: propose an adoption, edit and resubmit it, follow one's submissions, propose corrections.
+
+Every write goes through the curation services; their errors come back on the form, at the fields.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q
+from django.forms.utils import ErrorDict
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from adoption import selectors
+from adoption.choices import Action
+from adoption.forms import (
+    AdoptionForm,
+    ChangeRequestForm,
+    EvidenceFormSet,
+    apply_service_errors,
+    evidence_initial,
+    evidence_payload,
+)
+from adoption.models import Adoption, ChangeRequest, ModerationEvent, Organization
+from adoption.roles import is_curator
+from adoption.services import moderation, records
+from adoption.services.errors import StaleVersion, TransitionNotAllowed
+
+from .ratelimit import rate_limited
+
+RATE_MESSAGE = "You have sent many submissions in a short time. Please wait a while and try again."
+SUBMIT, DRAFT, ADD_SOURCE = "submit", "draft", "add_source"
+ADOPTER_DATALIST_SIZE = 500
+
+
+def _quiet(form) -> None:
+    """Show a bound form again without validating it (after 'add another source')."""
+    form._errors = ErrorDict()
+
+
+def _with_extra_row(data):
+    """POST data with one more (empty) evidence row: the 'add another source' button without JavaScript."""
+    data = data.copy()
+    total = int(data.get("evidence-TOTAL_FORMS") or 0)
+    data["evidence-TOTAL_FORMS"] = str(min(total + 1, EvidenceFormSet.max_num))
+    return data
+
+
+def _submit_or_warn(request, adoption: Adoption):
+    """Submit a saved draft unless it has likely duplicates the contributor has not seen yet."""
+    if not request.POST.get("duplicates_seen"):
+        duplicates = selectors.adoption_duplicates(adoption, viewer=request.user)
+        if duplicates:
+            messages.warning(
+                request,
+                "Saved as a draft, not submitted yet: the registry may already hold this adoption. Check the "
+                "likely duplicates below, then submit (saying why it differs) or withdraw it.",
+            )
+            return redirect(adoption)
+    try:
+        moderation.adoption_submit(adoption=adoption, user=request.user, comment=request.POST.get("note", ""))
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+        return redirect(adoption)
+    messages.success(request, "Submitted. A curator will review it; you will get an email with the decision.")
+    return redirect("adoption:my-submissions")
+
+
+def _render_form(request, form, formset, *, adoption=None, status=200):
+    # The datalist gives search-as-you-type without JavaScript; the script adds matches beyond this list.
+    names = Organization.objects.visible_to(request.user).filter(merged_into__isnull=True).order_by("name")
+    return render(request, "adoption/contribute.html", {
+        "form": form, "formset": formset, "adoption": adoption,
+        "adopter_names": names.values_list("name", flat=True)[:ADOPTER_DATALIST_SIZE],
+    }, status=status)
+
+
+def _post_form(request, save, *, adoption=None, saved_message: str, **form_kwargs):
+    """The shared POST of the contribution and edit pages.
+
+    'Add another source' re-shows the form with one more row and nothing validated; otherwise the form
+    and its sources are validated, `save(form, formset)` calls the service, and 'submit' goes on to
+    the duplicate check and submission. Any error re-shows every value with messages at the fields.
+    """
+    action = request.POST.get("action", DRAFT)
+    data = _with_extra_row(request.POST) if ADD_SOURCE in request.POST else request.POST
+    form = AdoptionForm(data, user=request.user, **form_kwargs)
+    formset = EvidenceFormSet(data, prefix="evidence")
+    if ADD_SOURCE in request.POST:
+        for each in (form, *formset.forms):
+            _quiet(each)
+        formset._non_form_errors = formset.error_class()
+        return _render_form(request, form, formset, adoption=adoption)
+    if rate_limited(request, "submission"):
+        form.add_error(None, RATE_MESSAGE)
+        return _render_form(request, form, formset, adoption=adoption, status=429)
+    if not (form.is_valid() & formset.is_valid()):
+        return _render_form(request, form, formset, adoption=adoption, status=400)
+    try:
+        saved = save(form, formset)
+    except ValidationError as exc:
+        apply_service_errors(form, exc, formset)
+        return _render_form(request, form, formset, adoption=adoption, status=400)
+    except (StaleVersion, TransitionNotAllowed) as exc:
+        form.add_error(None, str(exc))
+        return _render_form(request, form, formset, adoption=adoption, status=409)
+    if action == SUBMIT:
+        return _submit_or_warn(request, saved)
+    messages.success(request, saved_message)
+    return redirect(saved)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contribute(request):
+    """Propose an adoption: an existing or new adopter, the base model, how and since when, its sources."""
+    if request.method == "POST":
+        def save(form, formset):
+            return records.adoption_create(
+                user=request.user, data=form.service_data(), evidence=evidence_payload(formset),
+                new_adopter=form.new_adopter_data(),
+            )
+
+        return _post_form(
+            request, save, saved_message="Saved as a draft. Submit it when it is ready; nobody else sees it until then."
+        )
+    initial = {}
+    if slug := request.GET.get("adopter"):
+        org = Organization.objects.visible_to(request.user).filter(slug=slug).first()
+        initial["adopter"] = org.name if org else ""
+    if family := request.GET.get("family"):
+        initial["family"] = family
+    form = AdoptionForm(user=request.user, initial=initial)
+    return _render_form(request, form, EvidenceFormSet(prefix="evidence"))
+
+
+def _own_record(request, pk) -> Adoption:
+    """A record the user created (curators may open any); others get a 404, not a hint that it exists."""
+    adoption = get_object_or_404(Adoption.objects.with_related(), pk=pk)
+    if adoption.created_by_id != request.user.pk and not is_curator(request.user):
+        raise Http404("No such submission.")
+    return adoption
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_submission(request, pk):
+    """Edit a draft or a record sent back, then save or (re)submit it."""
+    adoption = _own_record(request, pk)
+    if adoption.status not in moderation.EDITABLE_STATUSES:
+        messages.error(request, f"This record is {adoption.get_status_display().lower()}: it cannot be edited now.")
+        return redirect(adoption)
+    if request.method == "POST":
+        try:
+            version = int(request.POST.get("version") or adoption.version)
+        except ValueError:
+            version = adoption.version
+
+        def save(form, formset):
+            return records.adoption_update(
+                adoption=adoption, user=request.user, data=form.service_data(), evidence=evidence_payload(formset),
+                expected_version=version,
+            )
+
+        return _post_form(request, save, adoption=adoption, saved_message="Your changes were saved.",
+                          allow_new_adopter=False)
+    form = AdoptionForm(user=request.user, allow_new_adopter=False, initial=AdoptionForm.initial_from(adoption))
+    formset = EvidenceFormSet(prefix="evidence", initial=evidence_initial(adoption))
+    return _render_form(request, form, formset, adoption=adoption)
+
+
+@login_required
+@require_POST
+def submission_action(request, pk, action):
+    """The contributor's own workflow buttons: submit (with an optional note) and withdraw."""
+    adoption = _own_record(request, pk)
+    if action == SUBMIT:
+        if adoption.status not in moderation.EDITABLE_STATUSES:
+            messages.error(request, f"This record is {adoption.get_status_display().lower()}: it cannot be submitted.")
+            return redirect(adoption)
+        return _submit_or_warn(request, adoption)
+    if action != Action.WITHDRAW:
+        raise Http404("No such action.")
+    try:
+        moderation.adoption_withdraw(adoption=adoption, user=request.user, comment=request.POST.get("note", ""))
+    except TransitionNotAllowed as exc:
+        messages.error(request, str(exc))
+        return redirect(adoption)
+    messages.success(request, "Withdrawn. The record stays in your list, but curators will not review it.")
+    return redirect("adoption:my-submissions")
+
+
+@login_required
+@require_GET
+def my_submissions(request):
+    """The user's records with their status, the last curator comment and what they can do next."""
+    comments = ModerationEvent.objects.exclude(comment="").exclude(actor=request.user).order_by("-created_at", "-id")
+    adoptions = (
+        Adoption.objects.filter(created_by=request.user).with_related()
+        .prefetch_related(Prefetch("events", queryset=comments, to_attr="curator_comments"))
+        .order_by("-updated_at", "-id")
+    )
+    change_requests = (
+        ChangeRequest.objects.filter(created_by=request.user).select_related("adoption__adopter", "adoption__family")
+        .order_by("-created_at")
+    )
+    return render(request, "adoption/my_submissions.html", {
+        "adoptions": adoptions, "change_requests": change_requests, "editable": moderation.EDITABLE_STATUSES,
+        "withdrawable": moderation.ALLOWED_TRANSITIONS[Action.WITHDRAW].sources,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def propose_change(request, pk):
+    """A correction to a published record: a change request that a curator approves or rejects."""
+    adoption = get_object_or_404(Adoption.objects.published().with_related(), pk=pk)
+    form = ChangeRequestForm(request.POST or None, adoption=adoption)
+    status = 200
+    if request.method == "POST":
+        if rate_limited(request, "submission"):
+            form.add_error(None, RATE_MESSAGE)
+            status = 429
+        elif form.is_valid():
+            proposed = form.proposed()
+            if not proposed:
+                form.add_error(None, "Change at least one field: the values are the same as the record's.")
+                status = 400
+            else:
+                try:
+                    moderation.change_request_create(
+                        adoption=adoption, user=request.user, proposed=proposed, comment=form.cleaned_data["comment"]
+                    )
+                except ValidationError as exc:
+                    apply_service_errors(form, exc)
+                    status = 400
+                except TransitionNotAllowed as exc:
+                    form.add_error(None, str(exc))
+                    status = 409
+                else:
+                    messages.success(request, "Your correction was sent to the curators.")
+                    return redirect(adoption)
+        else:
+            status = 400
+    return render(request, "adoption/propose_change.html", {"form": form, "adoption": adoption}, status=status)
+
+
+@require_GET
+def adopter_search(request):
+    """Search as you type: organizations whose name, alias or slug contains `q` (JSON, at most 10)."""
+    if rate_limited(request, "search"):
+        return JsonResponse({"results": [], "error": "Too many requests."}, status=429)
+    query = (request.GET.get("q") or "").strip()[:100]
+    if len(query) < 2:
+        return JsonResponse({"results": []})
+    orgs = (
+        Organization.objects.visible_to(request.user).filter(merged_into__isnull=True)
+        .filter(Q(name__icontains=query) | Q(aliases__icontains=query) | Q(slug__icontains=query))
+        .select_related("country").order_by("name")[:10]
+    )
+    return JsonResponse({"results": [
+        {"name": org.name, "slug": org.slug, "country": org.country.name if org.country else "",
+         "url": reverse("adoption:organization-detail", kwargs={"slug": org.slug}) if org.is_published else ""}
+        for org in orgs
+    ]})

@@ -1,0 +1,187 @@
+"""The map page, its SVG at its own URL, and the small map of the home page.
+
+The figures come from adoption.aggregates (the same computation and parameters as the API's
+/api/v1/maps/adoption/); adoption.mapdraw draws them. The page works without JavaScript: the filter
+form is a GET form. With the page script, changing a filter swaps only the results (X-Map-Partial).
+"""
+
+import math
+from urllib.parse import urlencode
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET
+
+from adoption import aggregates, figures, geo, mapdraw
+from adoption.forms import MapForm, split_labels
+
+API_PATH = "/api/v1/maps/adoption/"  # contract (DESIGN §4)
+UNIT_WORDS = {"adoptions": ("adoption", "adoptions"), "adopters": ("adopter", "adopters")}
+GROUP_WORDS = {"country": ("country", "countries"), "subregion": ("sub-region", "sub-regions"),
+               "region": ("region", "regions"), "city": ("city", "cities")}
+TOOLTIP_SPLITS = 4  # split keys named in a tooltip; the table has them all
+
+
+def _plural(count: int, unit: str) -> str:
+    one, many = UNIT_WORDS[unit]
+    return f"{count} {one if count == 1 else many}"
+
+
+def _split_colours(data: dict) -> dict[str, str]:
+    if data["split"] == "origin_country":
+        # The same colour per origin country as on every other page.
+        colours = figures.origin_colours()
+        missing = [key for key in data["split_totals"] if key not in colours]
+        return colours | mapdraw.category_colours(missing) if missing else colours
+    return mapdraw.category_colours(list(data["split_totals"]))
+
+
+def _compute(query):
+    """(form, api query, map data or None). Bad input leaves errors on the form, never an exception."""
+    form = MapForm(query)
+    if not form.is_valid():
+        return form, {}, None
+    api_query = form.api_query()
+    try:
+        params = aggregates.MapParams.from_query(api_query)
+        data = aggregates.adoption_map(params)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            for message in messages:
+                form.add_error(field if field in form.fields else None, message)
+        return form, api_query, None
+    return form, api_query, data
+
+
+def _segments(group: dict, labels: dict, colours: dict) -> list[dict]:
+    return [
+        {"key": key, "name": labels.get(key, key), "count": count, "share": group["shares"][key],
+         "colour": colours.get(key, mapdraw.OTHER)}
+        for key, count in group["counts"].items()
+    ]
+
+
+def _tooltip(name: str, group: dict, unit: str, split: str, labels: dict) -> str:
+    text = f"{name}: {_plural(group['total'], unit)}"
+    if split != "none":
+        parts = [f"{labels.get(key, key)} {count} ({round(group['shares'][key] * 100)}%)"
+                 for key, count in list(group["counts"].items())[:TOOLTIP_SPLITS]]
+        more = len(group["counts"]) - TOOLTIP_SPLITS
+        text += " — " + ", ".join(parts) + (f", +{more} more" if more > 0 else "")
+    return text
+
+
+def build_map(data: dict, colour: str = "total") -> dict:
+    """Everything the page shows from one map answer: the SVG, legend, table rows and caption."""
+    group_by, unit, split = data["group_by"], data["unit"], data["split"]
+    labels = split_labels(split)
+    colours = _split_colours(data)
+    groups = [g for g in data["groups"] if g["key"] != aggregates.UNKNOWN]
+    unknown = next((g["total"] for g in data["groups"] if g["key"] == aggregates.UNKNOWN), 0)
+    by_share = colour != "total" and colour in labels
+    if by_share:
+        value_of = {g["key"]: g["shares"].get(colour, 0.0) for g in groups}
+        paint = mapdraw.share_colour
+        legend = mapdraw.share_legend(UNIT_WORDS[unit][1])
+    else:
+        value_of = {g["key"]: g["total"] for g in groups}
+        classes = mapdraw.count_classes(max(value_of.values(), default=0))
+        paint = lambda value: mapdraw.count_colour(value, classes)  # noqa: E731
+        legend = mapdraw.count_legend(classes, UNIT_WORDS[unit][1])
+
+    layer = mapdraw.Layer(legend=legend)
+    if group_by == "country":
+        for g in groups:
+            layer.fills[g["key"]] = paint(value_of[g["key"]])
+            layer.titles[g["key"]] = _tooltip(g["name"], g, unit, split, labels)
+            layer.links[g["key"]] = reverse("adoption:country-detail", kwargs={"iso2": g["key"]})
+    elif group_by in ("subregion", "region"):
+        by_key = {g["key"]: g for g in groups}
+        for iso2, row in geo.m49_countries().items():
+            if (g := by_key.get(row[group_by])) is not None:
+                layer.fills[iso2] = paint(value_of[g["key"]])
+                layer.titles[iso2] = _tooltip(g["name"], g, unit, split, labels)
+                layer.links[iso2] = f"{reverse('adoption:adoption-list')}?{urlencode({'region': g['key']})}"
+    else:  # city: a circle per city, its area growing with the count
+        biggest = max((g["total"] for g in groups), default=1)
+        for g in groups:
+            iso2, _, city = g["key"].partition(":")
+            point = geo.city_point(iso2, city)
+            if point is None:
+                continue
+            x, y = mapdraw.project(*point)
+            layer.markers.append(mapdraw.Marker(
+                x, y, r=3 + 9 * math.sqrt(g["total"] / biggest), fill=paint(value_of[g["key"]]),
+                title=_tooltip(f"{g['name']} ({iso2})", g, unit, split, labels),
+                href=reverse("adoption:country-detail", kwargs={"iso2": iso2}),
+            ))
+
+    what = f"share of {labels[colour]}" if by_share else f"number of {UNIT_WORDS[unit][1]}"
+    layer.title = f"Published {UNIT_WORDS[unit][1]} by {group_by}, coloured by {what}"
+    one, many = GROUP_WORDS[group_by]
+    layer.description = f"{_plural(data['total'], unit)} in {len(groups)} {one if len(groups) == 1 else many}."
+    rows = [
+        {"key": g["key"], "name": g["name"], "total": g["total"], "segments": _segments(g, labels, colours),
+         "link": layer.links.get(g["key"]) if group_by == "country" else None}
+        for g in data["groups"]
+    ]
+    return {
+        "layer": layer, "legend": legend, "rows": rows, "unknown": unknown, "groups": len(groups),
+        "split_legend": [
+            {"key": key, "name": labels.get(key, key), "count": count, "share": count / (data["total"] or 1),
+             "colour": colours.get(key, mapdraw.OTHER)}
+            for key, count in data["split_totals"].items()
+        ],
+        "caption": layer.description, "title": layer.title,
+    }
+
+
+@require_GET
+def map_page(request):
+    """The adoption map with its filter form, legend, split breakdown, figures table and downloads."""
+    form, api_query, data = _compute(request.GET)
+    context = {"form": form, "data": data, "api_query": api_query}
+    if data is not None:
+        colour = form.cleaned_data.get("colour") or "total"
+        drawn = build_map(data, colour)
+        drawn["svg"] = mark_safe(mapdraw.render(drawn["layer"]))  # noqa: S308 -- mapdraw escapes every text
+        query = urlencode(api_query)
+        context |= {
+            "map": drawn,
+            "split_label": dict(form.fields["split"].choices)[data["split"]],
+            "downloads": {
+                "csv": f"{API_PATH}?{urlencode({**api_query, 'format': 'csv'})}",
+                "geojson": f"{API_PATH}?{urlencode({**api_query, 'format': 'geojson'})}",
+                "json": f"{API_PATH}?{query}" if query else API_PATH,
+                "svg": f"{reverse('adoption:map-svg')}?{urlencode({**api_query, 'colour': colour})}",
+            },
+        }
+    status = 200 if data is not None else 400
+    if request.headers.get("X-Map-Partial"):
+        return render(request, "adoption/_map_results.html", context, status=status)
+    return render(request, "adoption/map.html", context, status=status)
+
+
+@require_GET
+def map_svg(request):
+    """The map alone as an SVG file (with its legend drawn in), for download or embedding."""
+    form, _api_query, data = _compute(request.GET)
+    if data is None:
+        errors = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in form.errors.items())
+        return HttpResponse(f"Bad map parameters. {errors}", status=400, content_type="text/plain; charset=utf-8")
+    drawn = build_map(data, form.cleaned_data.get("colour") or "total")
+    svg = mapdraw.render(drawn["layer"], standalone=True)
+    response = HttpResponse(f'<?xml version="1.0" encoding="UTF-8"?>\n{svg}', content_type="image/svg+xml")
+    response["Content-Disposition"] = 'inline; filename="adoption-map.svg"'
+    return response
+
+
+def home_map(request) -> dict:
+    """The default map (adoptions by country, coloured by count) for the home page."""
+    data = aggregates.adoption_map(aggregates.MapParams())
+    drawn = build_map(data)
+    drawn["svg"] = mark_safe(mapdraw.render(drawn["layer"], element_id="home-map"))  # noqa: S308
+    return drawn

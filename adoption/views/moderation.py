@@ -1,0 +1,174 @@
+"""Curator pages: the review queue, a review page with evidence and duplicates, change requests as a diff.
+
+Decisions call the same services as the admin and the API; the page only shows the buttons the
+workflow allows (services check again) and turns service errors into messages.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from adoption import selectors
+from adoption.choices import Action, ChangeRequestStatus, Status
+from adoption.filtersets import SubmissionFilterSet
+from adoption.forms import DecisionForm, apply_service_errors
+from adoption.models import Adoption, ChangeRequest, ModerationEvent
+from adoption.roles import is_curator
+from adoption.services import moderation
+from adoption.services.errors import StaleVersion, TransitionNotAllowed
+
+# Buttons of the review page, in the order shown, with their labels and style.
+DECISIONS = (
+    (Action.CLAIM, "Claim for review", ""),
+    (Action.APPROVE, "Approve and publish", ""),
+    (Action.REQUEST_CHANGES, "Request changes", "secondary"),
+    (Action.REJECT, "Reject", "danger"),
+    (Action.RETRACT, "Retract", "danger"),
+)
+CURATOR_ACTIONS = {action for action, _label, _style in DECISIONS}
+
+
+def curator_required(view):
+    """Anonymous users are sent to log in; signed-in users who are not curators get a 403 page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_curator(request.user):
+            raise PermissionDenied("Only curators can open the moderation pages.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@curator_required
+def queue(request):
+    """Submissions waiting for a curator, those in review (mine first), and pending change requests."""
+    filterset = SubmissionFilterSet(
+        request.GET or None, queryset=Adoption.objects.pending_review().with_related().select_related("reviewer")
+        .annotate(sources=Count("evidence"))
+    )
+    valid = not filterset.is_bound or filterset.is_valid()
+    pending = filterset.qs if valid else Adoption.objects.none()
+    waiting = [a for a in pending if a.status == Status.SUBMITTED]
+    in_review = sorted(
+        (a for a in pending if a.status == Status.IN_REVIEW),
+        key=lambda a: (a.reviewer_id != request.user.pk, a.submitted_at or a.created_at),
+    )
+    waiting.sort(key=lambda a: a.submitted_at or a.created_at)
+    change_requests = (
+        ChangeRequest.objects.filter(status=ChangeRequestStatus.PENDING)
+        .select_related("adoption__adopter", "adoption__family", "created_by").order_by("created_at")
+    )
+    return render(request, "adoption/moderation/queue.html", {
+        "filterset": filterset, "waiting": waiting, "in_review": in_review, "change_requests": change_requests,
+    }, status=200 if valid else 400)
+
+
+def _decision_buttons(adoption, user) -> list[dict]:
+    allowed = set(moderation.allowed_actions(adoption, user))
+    return [
+        {"action": action, "label": label, "style": style}
+        for action, label, style in DECISIONS if action in allowed
+    ]
+
+
+@curator_required
+@require_http_methods(["GET", "POST"])
+def review(request, pk):
+    """One record with its evidence, duplicates and log, and the decisions the workflow allows."""
+    adoption = get_object_or_404(
+        Adoption.objects.with_related().select_related("reviewer", "checkpoint__derived_from")
+        .prefetch_related("evidence", Prefetch("events", queryset=ModerationEvent.objects.order_by("created_at"))),
+        pk=pk,
+    )
+    form = DecisionForm(request.POST or None, initial={"version": adoption.version})
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        service = moderation.ACTION_SERVICES.get(action)
+        if action not in CURATOR_ACTIONS or service is None:
+            raise Http404("No such decision.")
+        if form.is_valid():
+            try:
+                service(adoption=adoption, user=request.user, comment=form.cleaned_data["comment"],
+                        expected_version=form.cleaned_data["version"])
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+                status = 400
+            except (StaleVersion, TransitionNotAllowed) as exc:
+                form.add_error(None, str(exc))
+                status = 409
+            else:
+                done = {
+                    Action.CLAIM: "You claimed this submission; it is in review with you.",
+                    Action.APPROVE: "Approved: the record is published and counts on the map.",
+                    Action.REQUEST_CHANGES: "Sent back to the contributor with your comment.",
+                    Action.REJECT: "Rejected; the contributor gets your reason.",
+                    Action.RETRACT: "Retracted: the record left the maps and stays readable with its history.",
+                }[action]
+                messages.success(request, done)
+                if action == Action.CLAIM:
+                    return redirect("adoption:moderation-review", pk=adoption.pk)
+                return redirect("adoption:moderation-queue")
+        else:
+            status = 400
+    return render(request, "adoption/moderation/review.html", {
+        "adoption": adoption,
+        "evidence": adoption.evidence.all(),
+        "events": adoption.events.all(),
+        "duplicates": selectors.adoption_duplicates(adoption),
+        "form": form,
+        "buttons": _decision_buttons(adoption, request.user),
+        "own": adoption.created_by_id == request.user.pk,
+        "change_requests": adoption.change_requests.filter(status=ChangeRequestStatus.PENDING),
+    }, status=status)
+
+
+@curator_required
+@require_http_methods(["GET", "POST"])
+def change_request_review(request, pk):
+    """A proposed correction as a diff against the record now, with approve and reject."""
+    change_request = get_object_or_404(
+        ChangeRequest.objects.select_related("adoption__adopter", "adoption__family", "created_by", "decided_by"),
+        pk=pk,
+    )
+    form = DecisionForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action not in ("approve", "reject"):
+            raise Http404("No such decision.")
+        service = moderation.change_request_approve if action == "approve" else moderation.change_request_reject
+        if form.is_valid():
+            try:
+                service(change_request=change_request, user=request.user, comment=form.cleaned_data["comment"])
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+                status = 400
+            except (StaleVersion, TransitionNotAllowed) as exc:
+                form.add_error(None, str(exc))
+                status = 409
+            else:
+                messages.success(request, "Change applied to the record." if action == "approve"
+                                 else "Change request rejected; the contributor gets your reason.")
+                return redirect("adoption:moderation-queue")
+        else:
+            status = 400
+    return render(request, "adoption/moderation/change_request.html", {
+        "change_request": change_request,
+        "adoption": change_request.adoption,
+        "diff": selectors.change_request_diff(change_request),
+        "form": form,
+        "own": change_request.created_by_id == request.user.pk,
+        "pending": change_request.status == ChangeRequestStatus.PENDING,
+        "stale": change_request.adoption.version != change_request.base_version,
+    }, status=status)
+

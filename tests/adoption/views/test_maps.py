@@ -1,0 +1,89 @@
+"""The map page: an SVG drawn on the server with tooltips, small states visible, the API's parameters,
+a split breakdown, a figures table, downloads, and the SVG at its own URL."""
+
+import re
+
+import pytest
+
+from tests.factories import OrganizationFactory
+
+from .conftest import publish
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def mapped(published, llama, usa, qwen, aisg):
+    publish(adopter=aisg, family=llama, product_name="Llama-SEA-LION")
+    publish(adopter=OrganizationFactory(name="Texas Gov", country=usa, city="Austin"), family=llama)
+    return published
+
+
+def test_map_page_draws_the_figures(client, mapped):
+    response = client.get("/map/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<title>Adoption map" in body
+    assert re.search(r'<path d="M[^"]+" fill="#[0-9a-f]{6}" data-iso2="SG"><title>Singapore: 2 adoptions — '
+                     r"China 1 \(50%\), United States 1 \(50%\)</title>", body)
+    # Singapore is too small to see: it also gets a circle with the same tooltip
+    assert re.search(r'<circle [^>]+><title>Singapore: 2 adoptions', body)
+    assert '<a href="/countries/SG/">' in body
+    # table of figures and the split breakdown
+    assert '<th scope="row"><a href="/countries/SG/">Singapore</a></th>' in body
+    assert 'aria-label="United States 67%, China 33%"' in body
+    # downloads: the API's CSV and GeoJSON, and the SVG
+    assert 'href="/api/v1/maps/adoption/?group_by=country&amp;split=origin_country&amp;unit=adoptions' \
+           '&amp;format=csv"' in body or "format=csv" in body
+    assert "format=geojson" in body and "/map/map.svg?" in body
+
+
+def test_map_filters_are_the_api_parameters(client, mapped):
+    body = client.get("/map/?family=llama&unit=adopters").content.decode()
+    assert "<title>Singapore: 1 adopter" in body and "<title>United States: 1 adopter" in body
+    assert "family=llama" in body  # passed on to the downloads
+
+
+def test_map_bad_parameters_are_400_with_messages(client, mapped):
+    response = client.get("/map/?group_by=planet&since=2025-13")
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'id="id_group_by_error"' in body and 'id="id_since_error"' in body
+    assert "could not be drawn" in body
+
+
+def test_map_by_region_colours_member_countries(client, mapped):
+    body = client.get("/map/?group_by=subregion").content.decode()
+    # (the test countries all sit in South-eastern Asia: the factory's default sub-region)
+    assert re.search(r'data-iso2="MY"><title>South-eastern Asia: 3 adoptions', body)
+    assert '<a href="/adoptions/?region=035">' in body
+
+
+def test_map_by_city_draws_circles(client, mapped):
+    body = client.get("/map/?group_by=city").content.decode()
+    assert re.search(r"<circle [^>]+><title>Austin \(US\): 1 adoption", body)
+
+
+def test_colour_by_share(client, mapped):
+    body = client.get("/map/?colour=CN").content.decode()
+    assert "coloured by share of China" in body and "80–100%" in body
+
+
+def test_svg_at_its_own_url(client, mapped):
+    response = client.get("/map/map.svg?family=qwen")
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+    body = response.content.decode()
+    assert body.startswith('<?xml version="1.0"') and "<title>Singapore: 1 adoption" in body
+    assert "no adoptions" in body  # the legend is drawn in the file
+    assert client.get("/map/map.svg?unit=lots").status_code == 400
+
+
+def test_partial_for_the_page_script(client, mapped):
+    body = client.get("/map/", headers={"X-Map-Partial": "1"}).content.decode()
+    assert "<html" not in body and "<svg" in body
+
+
+def test_map_escapes_names(client, qwen):
+    publish(adopter=OrganizationFactory(name="X", country=None, city="<b>City</b>"), family=qwen)
+    body = client.get("/map/?group_by=city").content.decode()
+    assert "<b>City</b>" not in body
