@@ -1,10 +1,50 @@
 """Map aggregates: the summary cells kept in step with publication, and the registry's data version.
 
+Also an index on the history table that lets `as_of` read the newest history row of each record at an
+instant in index order (no sort of the whole history).
+
 The data-version row is created here; the summary is filled from the records already published
 (raw SQL over columns that exist since 0001, so later model changes cannot break this step).
 """
 
 from django.db import migrations, models
+
+# Frozen copies of adoption.models.summary.SUMMARY_INDEXES / ADOPTER_INDEXES (a migration must not move
+# when the model module does).
+SUMMARY_INDEXES = {
+    1: ("country", "family_id"),
+    2: ("relation", "country", "family_id"),
+    3: ("stage", "country", "family_id"),
+    4: ("adopter_kind", "country", "family_id"),
+    5: ("country", "city", "family_id"),
+    6: ("month", "country", "family_id"),
+    7: ("tag", "country", "family_id"),
+    8: ("tag", "country", "family_id"),
+    9: ("country", "adopter_kind", "family_id", "relation", "stage"),
+}
+ADOPTER_INDEXES = {
+    1: ("adopter_id", "family_id"),
+    2: ("relation", "adopter_id", "family_id"),
+    3: ("stage", "adopter_id", "family_id"),
+    7: ("tag", "adopter_id", "family_id"),
+    8: ("tag", "adopter_id", "family_id"),
+}
+
+HISTORY_INDEX = "adoption_hist_asof"
+
+
+def create_history_index(apps, schema_editor):
+    # PostgreSQL only (INCLUDE); the SQLite demo reads as_of without it.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS {HISTORY_INDEX} ON adoption_historicaladoption "
+            "(id, history_date DESC, history_id DESC) "
+            "INCLUDE (status, history_type, adopter_id, family_id, relation, stage, started_on)"
+        )
+
+
+def drop_history_index(apps, schema_editor):
+    schema_editor.execute(f"DROP INDEX IF EXISTS {HISTORY_INDEX}")
 
 
 def create_version_and_fill(apps, schema_editor):
@@ -64,7 +104,42 @@ class Migration(migrations.Migration):
                         violation_error_message="This summary cell already exists.",
                     )
                 ],
+                "indexes": [
+                    models.Index(condition=models.Q(("grain", grain)), fields=list(cols), include=("n",),
+                                 name=f"mapsummary_g{grain}")
+                    for grain, cols in SUMMARY_INDEXES.items()
+                ],
             },
         ),
+        migrations.CreateModel(
+            name="MapAdopterCell",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("grain", models.PositiveSmallIntegerField(verbose_name="grain")),
+                ("adopter_id", models.BigIntegerField(verbose_name="adopter id")),
+                ("family_id", models.BigIntegerField(default=0, verbose_name="family id")),
+                ("relation", models.CharField(blank=True, default="", max_length=24, verbose_name="relation")),
+                ("stage", models.CharField(blank=True, default="", max_length=12, verbose_name="stage")),
+                ("tag", models.CharField(blank=True, default="", max_length=100, verbose_name="sector or language")),
+                ("n", models.IntegerField(default=0, verbose_name="published adoptions")),
+            ],
+            options={
+                "verbose_name": "map adopter cell",
+                "verbose_name_plural": "map adopter cells",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("grain", "adopter_id", "family_id", "relation", "stage", "tag"),
+                        name="mapadoptercell_unique_cell",
+                        violation_error_message="This adopter cell already exists.",
+                    )
+                ],
+                "indexes": [
+                    models.Index(condition=models.Q(("grain", grain), ("n__gt", 0)), fields=list(cols),
+                                 name=f"mapadoptercell_g{grain}")
+                    for grain, cols in ADOPTER_INDEXES.items()
+                ],
+            },
+        ),
+        migrations.RunPython(create_history_index, drop_history_index),
         migrations.RunPython(create_version_and_fill, migrations.RunPython.noop),
     ]

@@ -5,7 +5,8 @@ approved change request: after the change) and `summary_record_unpublished` when
 (retract; approved change request: before the change), always inside their transaction, so the next
 map request after the commit shows the change (read-your-writes).
 
-Each call is one multi-row upsert into `MapSummary` (one cell per grain) plus a bump of the
+Each call is one statement on PostgreSQL: a multi-row upsert into `MapSummary` (one cell per grain),
+one into `MapAdopterCell` (one cell per adopter grain: what `unit=adopters` counts) and a bump of the
 registry's data version, which the map endpoints turn into ETag and Last-Modified. The adopter's
 country, city and kind are copied into the cells: when a curator changes those on an organization
 with published records, wrap the change in `summary_adopter_changing(organization)`; the periodic
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from adoption.choices import Status
 from adoption.models import Adoption, MapSummary, Organization, RegistryDataVersion
+from adoption.models.summary import ADOPTER_INDEXES, SUMMARY_INDEXES, MapAdopterCell
 
 logger = logging.getLogger(__name__)
 
@@ -43,13 +45,30 @@ GRAINS: dict[int, tuple[str, ...]] = {
     9: ("country", "adopter_kind", "family", "relation", "stage"),
 }
 CELL_COLUMNS = ("grain", "country", "city", "adopter_kind", "family_id", "relation", "stage", "month", "tag")
+# Adopter grains: the record's own dimensions per adopter (the adopter's country, city and kind are
+# joined from the organization when read). `unit=adopters` counts the adopters with a live cell.
+ADOPTER_GRAINS: dict[int, tuple[str, ...]] = {
+    1: ("family",),
+    2: ("family", "relation"),
+    3: ("family", "stage"),
+    7: ("family", "sector"),
+    8: ("family", "language"),
+}
+ADOPTER_COLUMNS = ("grain", "adopter_id", "family_id", "relation", "stage", "tag")
 TAG_MAX = 100
 DATA_VERSION_CACHE_KEY = "adoption:maps:data-version"
+assert set(SUMMARY_INDEXES) == set(GRAINS) and set(ADOPTER_INDEXES) == set(ADOPTER_GRAINS)  # noqa: S101
 
+_CONFLICT = "ON CONFLICT ({cols}) DO UPDATE SET n = {table}.n + excluded.n"
 _UPSERT = (
     f"INSERT INTO adoption_mapsummary ({', '.join(CELL_COLUMNS)}, n) VALUES {{values}} "
-    f"ON CONFLICT ({', '.join(CELL_COLUMNS)}) DO UPDATE SET n = adoption_mapsummary.n + excluded.n"
+    + _CONFLICT.format(cols=", ".join(CELL_COLUMNS), table="adoption_mapsummary")
 )
+_ADOPTER_UPSERT = (
+    f"INSERT INTO adoption_mapadoptercell ({', '.join(ADOPTER_COLUMNS)}, n) VALUES {{values}} "
+    + _CONFLICT.format(cols=", ".join(ADOPTER_COLUMNS), table="adoption_mapadoptercell")
+)
+_BUMP = "UPDATE adoption_registrydataversion SET version = version + 1, token = %s, changed_at = %s WHERE id = 1"
 
 
 def _tags(values) -> list[str]:
@@ -92,27 +111,70 @@ def record_cells(adoption: Adoption) -> list[tuple]:
     return cells
 
 
-def _apply_cells(cells: Iterable[tuple], delta: int) -> None:
+def record_adopter_cells(adoption: Adoption) -> list[tuple]:
+    """The adopter cells a published record counts in: one per adopter grain (one per tag when exploded)."""
+    cells = []
+    for grain, dims in ADOPTER_GRAINS.items():
+        row = (grain, adoption.adopter_id, adoption.family_id, adoption.relation if "relation" in dims else "",
+               adoption.stage if "stage" in dims else "")
+        if "sector" in dims or "language" in dims:
+            tags = _tags(adoption.sectors if "sector" in dims else adoption.languages)
+            cells.extend((*row, tag) for tag in tags)
+        else:
+            cells.append((*row, ""))
+    return cells
+
+
+def _upsert(template: str, width: int, cells: Iterable[tuple], delta: int) -> tuple[str, list]:
     # Sorted, so two transactions touching the same cells lock them in the same order (no deadlock).
     cells = sorted(set(cells), key=lambda cell: tuple(str(part) for part in cell))
     if not cells:
+        return "", []
+    placeholders = "(" + ", ".join(["%s"] * (width + 1)) + ")"
+    return template.format(values=", ".join([placeholders] * len(cells))), [
+        value for cell in cells for value in (*cell, delta)
+    ]
+
+
+def _apply_record(adoption: Adoption, delta: int, *, bump: bool = True) -> None:
+    """Add `delta` to every cell of the record and (bump=True) move the data version, in one round trip
+    on PostgreSQL (data-modifying CTEs): the upkeep costs an approval as little as it can."""
+    parts = [
+        _upsert(_UPSERT, len(CELL_COLUMNS), record_cells(adoption), delta),
+        _upsert(_ADOPTER_UPSERT, len(ADOPTER_COLUMNS), record_adopter_cells(adoption), delta),
+    ]
+    parts = [(sql, params) for sql, params in parts if sql]
+    token, now = uuid.uuid4().hex, timezone.now()
+    if connection.vendor == "postgresql" and bump:
+        ctes = ", ".join(f"u{index} AS ({sql})" for index, (sql, _) in enumerate(parts))
+        params = [value for _, part in parts for value in part] + [token, now]
+        with connection.cursor() as cursor:
+            cursor.execute((f"WITH {ctes} " if ctes else "") + _BUMP, params)
+            bumped = cursor.rowcount
+        _version_bumped(token, now, bumped)
         return
-    placeholders = "(" + ", ".join(["%s"] * (len(CELL_COLUMNS) + 1)) + ")"
-    params = [value for cell in cells for value in (*cell, delta)]
     with connection.cursor() as cursor:
-        cursor.execute(_UPSERT.format(values=", ".join([placeholders] * len(cells))), params)
+        for sql, params in parts:
+            cursor.execute(sql, params)
+    if bump:
+        data_version_bump()
 
 
 def summary_record_published(adoption: Adoption) -> None:
     """Count a record that has just become published (call inside the publishing transaction)."""
-    _apply_cells(record_cells(adoption), +1)
-    data_version_bump()
+    _apply_record(adoption, +1)
 
 
 def summary_record_unpublished(adoption: Adoption) -> None:
     """Stop counting a record that was published, as it stood while published (same transaction)."""
-    _apply_cells(record_cells(adoption), -1)
-    data_version_bump()
+    _apply_record(adoption, -1)
+
+
+def _apply_cells(cells: Iterable[tuple], delta: int) -> None:
+    sql, params = _upsert(_UPSERT, len(CELL_COLUMNS), cells, delta)
+    if sql:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 @contextlib.contextmanager
@@ -169,6 +231,10 @@ def data_version_bump() -> None:
     now = timezone.now()
     token = uuid.uuid4().hex
     updated = RegistryDataVersion.objects.filter(pk=1).update(version=F("version") + 1, token=token, changed_at=now)
+    _version_bumped(token, now, updated)
+
+
+def _version_bumped(token: str, now, updated: int) -> None:
     if not updated:
         RegistryDataVersion.objects.update_or_create(pk=1, defaults={"token": token, "changed_at": now})
     _forget_cached_version()
@@ -223,11 +289,31 @@ def _expected_select(vendor: str, grain: int) -> str:
     )
 
 
+def _expected_adopter_select(vendor: str, grain: int) -> str:
+    """SELECT of the adopter cells of one adopter grain computed from the records."""
+    dims = ADOPTER_GRAINS[grain]
+    exprs = {"adopter_id": "a.adopter_id", "family_id": "a.family_id",
+             "relation": "a.relation" if "relation" in dims else "''",
+             "stage": "a.stage" if "stage" in dims else "''", "tag": "''"}
+    join, where, measure = "", "", "COUNT(*)"
+    if "sector" in dims or "language" in dims:
+        join, exprs["tag"] = _tag_join(vendor, "a.sectors" if "sector" in dims else "a.languages")
+        where = " AND " + ("jsonb_typeof(e.item) = 'string'" if vendor == "postgresql" else "e.type = 'text'")
+        measure = "COUNT(DISTINCT a.id)"
+    columns = ", ".join(exprs[col] for col in ADOPTER_COLUMNS[1:])
+    return (
+        f"SELECT {grain}, {columns}, {measure} FROM adoption_adoption a {join} "
+        f"WHERE a.status = '{Status.PUBLISHED}'{where} GROUP BY {', '.join(str(i) for i in range(2, 7))}"
+    )
+
+
 def rebuild_sql_statements(vendor: str) -> list[tuple[str, list]]:
     """The statements that refill the summary from the records (also used by migration 0004)."""
-    statements = [("DELETE FROM adoption_mapsummary", [])]
+    statements = [("DELETE FROM adoption_mapsummary", []), ("DELETE FROM adoption_mapadoptercell", [])]
     insert = f"INSERT INTO adoption_mapsummary ({', '.join(CELL_COLUMNS)}, n) "
     statements += [(insert + _expected_select(vendor, grain), []) for grain in GRAINS]
+    insert = f"INSERT INTO adoption_mapadoptercell ({', '.join(ADOPTER_COLUMNS)}, n) "
+    statements += [(insert + _expected_adopter_select(vendor, grain), []) for grain in ADOPTER_GRAINS]
     return statements
 
 
@@ -235,60 +321,75 @@ def _lock_summary() -> None:
     # Concurrent publishes wait until the rebuild commits, then add their +1 to the rebuilt cells.
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("LOCK TABLE adoption_mapsummary IN EXCLUSIVE MODE")
+            cursor.execute("LOCK TABLE adoption_mapsummary, adoption_mapadoptercell IN EXCLUSIVE MODE")
 
 
 @transaction.atomic
 def summary_rebuild() -> int:
-    """Recompute every summary cell from the published records; returns the number of cells."""
+    """Recompute every summary cell (and adopter cell) from the published records; returns the number of cells."""
     _lock_summary()
     with connection.cursor() as cursor:
         for sql, params in rebuild_sql_statements(connection.vendor):
             cursor.execute(sql, params)
     data_version_bump()
-    return MapSummary.objects.count()
+    return MapSummary.objects.count() + MapAdopterCell.objects.count()
 
 
-def summary_check(*, repair: bool = False, sample: int = 10) -> dict:
-    """Compare the summary with a recount from the records.
-
-    Returns {"cells_checked", "drifted", "examples": [{"cell", "stored", "expected"}], "repaired"}.
-    With repair=True a drifted summary is rebuilt in one transaction (and the data version bumped).
-    """
-    vendor = connection.vendor
-    cols = ", ".join(CELL_COLUMNS)
-    expected = " UNION ALL ".join(_expected_select(vendor, grain) for grain in GRAINS)
+def _drift(table: str, columns: tuple[str, ...], expected: str) -> tuple[list[tuple], int]:
+    """Cells of `table` whose count differs from the recount `expected` (a UNION of SELECTs), and the
+    number of stored cells."""
+    cols = ", ".join(columns)
     sql = (
         f"SELECT {cols}, SUM(stored), SUM(expected) FROM ("
-        f"SELECT {cols}, n AS stored, 0 AS expected FROM adoption_mapsummary WHERE n <> 0 "
-        f"UNION ALL SELECT {cols}, 0, n FROM ({_rename(expected)}) x"
+        f"SELECT {cols}, n AS stored, 0 AS expected FROM {table} WHERE n <> 0 "
+        f"UNION ALL SELECT {cols}, 0, n FROM ({_rename(expected, columns)}) x"
         f") d GROUP BY {cols} HAVING SUM(stored) <> SUM(expected)"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [])  # always with params: the SQLite backend then unescapes '%%'
         drift = cursor.fetchall()
-        cursor.execute("SELECT COUNT(*) FROM adoption_mapsummary", [])
-        checked = cursor.fetchone()[0]
+        cursor.execute(f"SELECT COUNT(*) FROM {table}", [])
+        return drift, cursor.fetchone()[0]
+
+
+def summary_check(*, repair: bool = False, sample: int = 10) -> dict:
+    """Compare the summary (and the adopter cells) with a recount from the records.
+
+    Returns {"cells_checked", "drifted", "examples": [{"cell", "stored", "expected"}], "repaired"}.
+    With repair=True a drifted summary is rebuilt in one transaction (and the data version bumped).
+    """
+    vendor = connection.vendor
+    drift, checked = _drift("adoption_mapsummary", CELL_COLUMNS,
+                            " UNION ALL ".join(_expected_select(vendor, grain) for grain in GRAINS))
+    adopter_drift, adopter_checked = _drift(
+        "adoption_mapadoptercell", ADOPTER_COLUMNS,
+        " UNION ALL ".join(_expected_adopter_select(vendor, grain) for grain in ADOPTER_GRAINS))
+    width = len(CELL_COLUMNS)
+    examples = [
+        {"cell": dict(zip(CELL_COLUMNS, row[:width], strict=True)), "stored": row[width], "expected": row[width + 1]}
+        for row in drift
+    ] + [
+        {"cell": {"adopter cell": True, **dict(zip(ADOPTER_COLUMNS, row[:-2], strict=True))}, "stored": row[-2],
+         "expected": row[-1]}
+        for row in adopter_drift
+    ]
     report = {
-        "cells_checked": checked,
-        "drifted": len(drift),
-        "examples": [
-            {"cell": dict(zip(CELL_COLUMNS, row[:9], strict=True)), "stored": row[9], "expected": row[10]}
-            for row in drift[:sample]
-        ],
+        "cells_checked": checked + adopter_checked,
+        "drifted": len(drift) + len(adopter_drift),
+        "examples": examples[:sample],
         "repaired": False,
     }
-    if drift:
-        logger.warning("maps: summary drift in %d cells, e.g. %s", len(drift), report["examples"][:3])
+    if report["drifted"]:
+        logger.warning("maps: summary drift in %d cells, e.g. %s", report["drifted"], report["examples"][:3])
         if repair:
             summary_rebuild()
             report["repaired"] = True
     return report
 
 
-def _rename(union_sql: str) -> str:
+def _rename(union_sql: str, columns: tuple[str, ...] = CELL_COLUMNS) -> str:
     """Name the columns of the expected-cells UNION so the outer query can refer to them."""
-    cols = ", ".join(CELL_COLUMNS)
+    cols = ", ".join(columns)
     return f"SELECT * FROM ({union_sql}) AS u ({cols}, n)" if connection.vendor == "postgresql" else (
         f"WITH u({cols}, n) AS ({union_sql}) SELECT * FROM u"
     )
