@@ -1,0 +1,189 @@
+"""Input fields and the strict input mixin: references by slug or id, partial dates, JSON types checked."""
+
+import datetime
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from adoption.dates import parse_partial_date
+from adoption.models import Checkpoint, Country, ModelFamily, Organization
+
+
+def _wrong_type(field, value) -> str | None:
+    """JSON types are checked, not coerced: 42 is not a name, "true" is not a boolean (DRF would coerce both)."""
+    if value is None:
+        return None  # null is the field's own decision (allow_null)
+    checks = [
+        (serializers.BooleanField, lambda v: isinstance(v, bool), "a boolean"),
+        (serializers.IntegerField, lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+        (serializers.FloatField, lambda v: isinstance(v, int | float) and not isinstance(v, bool), "a number"),
+        ((serializers.ListField, serializers.ListSerializer), lambda v: isinstance(v, list), "a list"),
+        (serializers.Serializer, lambda v: isinstance(v, Mapping), "an object"),
+        ((serializers.CharField, serializers.ChoiceField, serializers.DateField), lambda v: isinstance(v, str),
+         "a string"),
+    ]
+    for kind, accepts, name in checks:
+        if isinstance(field, kind):
+            if not accepts(value):
+                return f"Expected {name}."
+            break
+    if isinstance(field, serializers.ListField) and isinstance(value, list):
+        problems = [_wrong_type(field.child, item) for item in value]
+        return next((f"Item {n}: {p}" for n, p in enumerate(problems, start=1) if p), None)
+    return None
+
+
+class StrictInputMixin:
+    """Unknown fields are refused, so a typo never silently drops a value; values of the wrong JSON type
+    are refused rather than coerced. Fields a client echoes back from a response (status, version,
+    timestamps, ...) are ignored: sent, never obeyed."""
+
+    echoed_fields: frozenset = frozenset()
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            known = set(self.fields) | self.echoed_fields
+            errors = {key: ["Unknown field."] for key in data if key not in known}
+            for key, value in data.items():
+                field = self.fields.get(key)
+                if field is not None and not field.read_only and (problem := _wrong_type(field, value)):
+                    errors[key] = [problem]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class _RefField(serializers.Field):
+    """A reference to a row by a key (or by an object echoed from a response that carries the key)."""
+
+    key = "slug"
+    default_error_messages = {"does_not_exist": "No such {what}: {value}.", "invalid": "Give a {what} {lookup}."}
+    what = "object"
+
+    def queryset(self):
+        raise NotImplementedError
+
+    def lookup(self, value):
+        return {self.key: value}
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            data = data.get(self.key)
+        if isinstance(data, bool) or not isinstance(data, str | int) or len(str(data)) > 200:
+            self.fail("invalid", what=self.what, lookup=self.key)
+        value = str(data).strip()
+        try:
+            return self.queryset().get(**self.lookup(value))
+        except (self.queryset().model.DoesNotExist, ValueError, TypeError):
+            self.fail("does_not_exist", what=self.what, value=value)
+
+    def to_representation(self, value):
+        return getattr(value, self.key)
+
+
+@extend_schema_field({"type": "string", "description": "ISO 3166-1 alpha-2 code, e.g. SG"})
+class CountryRefField(_RefField):
+    key, what = "iso2", "country"
+
+    def queryset(self):
+        return Country.objects.all()
+
+    def lookup(self, value):
+        return {"iso2": value.upper()}
+
+
+@extend_schema_field({"type": "string", "description": "Slug of an organization"})
+class OrganizationRefField(_RefField):
+    what = "organization"
+
+    def queryset(self):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        # Only organizations the caller may see, so unpublished slugs do not leak.
+        return Organization.objects.visible_to(user).select_related("merged_into")
+
+    def to_internal_value(self, data):
+        org = super().to_internal_value(data)
+        return org.merged_into if org.merged_into_id else org
+
+
+@extend_schema_field({"type": "string", "description": "Slug of a model family"})
+class FamilyRefField(_RefField):
+    what = "model family"
+
+    def queryset(self):
+        return ModelFamily.objects.all()
+
+
+@extend_schema_field({
+    "oneOf": [{"type": "integer"}, {"type": "string"}],
+    "description": "Checkpoint id or Hugging Face repo id, e.g. Qwen/Qwen3-32B",
+})
+class CheckpointRefField(_RefField):
+    key, what = "id", "checkpoint"
+
+    def queryset(self):
+        return Checkpoint.objects.all()
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            data = data.get("id") or data.get("repo_id")
+        return super().to_internal_value(data)
+
+    def lookup(self, value):
+        return {"pk": int(value)} if value.isdigit() and len(value) < 19 else {"repo_id": value}
+
+
+def not_future(value):
+    """Dates of things that happened: the database refuses future ones; say so next to the field."""
+    day = value[0] if isinstance(value, tuple) else value
+    if day is not None and day > datetime.date.today():
+        raise serializers.ValidationError("This date cannot be in the future.")
+
+
+class PartialDateField(serializers.CharField):
+    """YYYY, YYYY-MM or YYYY-MM-DD in and out; validated to (date, precision), never in the future."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 10)
+        kwargs.setdefault("help_text", "YYYY, YYYY-MM or YYYY-MM-DD")
+        super().__init__(**kwargs)
+        self.validators.append(not_future)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not value:
+            return None
+        try:
+            return parse_partial_date(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+    def run_validators(self, value):
+        # CharField's validators expect text; only the date check applies to the parsed value.
+        if value is not None:
+            not_future(value)
+
+
+def http_url_field(**kwargs):
+    return serializers.URLField(
+        validators=[URLValidator(schemes=["http", "https"], message="Give an http:// or https:// address.")],
+        **kwargs,
+    )
+
+
+def text_list_field(max_item: int, max_items: int, **kwargs):
+    return serializers.ListField(
+        child=serializers.CharField(max_length=max_item), max_length=max_items, **kwargs
+    )
+
+
+class VersionInputMixin(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, required=False, write_only=True,
+        help_text="The version you read; the write is refused with 412 if the record changed since. "
+                  "Alternatively send it as an If-Match header.",
+    )

@@ -1,0 +1,33 @@
+"""POST /api/v1/auth/token/: a username and password for an API token."""
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import serializers as s
+from ..parsers import FormParser, JSONParser
+from .base import errors
+
+
+@extend_schema(request=s.TokenInputSerializer, responses={200: s.TokenSerializer, **errors(400, 413)},
+               auth=[], description="Exchange a username and password for an API token "
+                                    "(send it as `Authorization: Token <key>`).")
+class TokenView(APIView):
+    """POST username and password, receive {"token": ...} (the same token on every call)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser, FormParser]
+
+    def post(self, request):
+        serializer = s.TokenInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(request._request, **serializer.validated_data)
+        if user is None or not user.is_active:
+            raise ValidationError({"non_field_errors": ["Unable to sign in with this username and password."]})
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})

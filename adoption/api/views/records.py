@@ -1,0 +1,261 @@
+"""Adoption records: published adoptions, submissions and their workflow actions, change requests."""
+
+from django.db.models import Prefetch, Q
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from adoption import filtersets
+from adoption.choices import Status
+from adoption.models import Adoption, ChangeRequest, Organization
+from adoption.roles import is_curator
+from adoption.services import moderation, records
+from adoption.services.errors import StaleVersion
+
+from .. import serializers as s
+from ..exceptions import Conflict
+from ..throttling import SubmissionThrottle
+from .base import (
+    COMMENT_EXAMPLE,
+    IF_MATCH,
+    NEW_ADOPTER_EXAMPLE,
+    SUBMISSION_EXAMPLE,
+    ApiViewMixin,
+    _with_etag,
+    errors,
+    expected_version,
+)
+
+
+def adoption_queryset(queryset):
+    """What the adoption serializers read, in a fixed number of queries whatever the page holds."""
+    return queryset.with_related().select_related("reviewer").prefetch_related(
+        "evidence", Prefetch("partners", queryset=Organization.objects.select_related("country"))
+    )
+
+
+def _act(service, *, request, adoption, serializer) -> Adoption:
+    return service(
+        adoption=adoption, user=request.user, comment=serializer.validated_data["comment"],
+        expected_version=expected_version(request, serializer),
+    )
+
+
+def _respond(request, adoption: Adoption, *, detail: bool = True, code: int = status.HTTP_200_OK) -> Response:
+    """The record as it now stands, read fresh with everything the serializer needs."""
+    fresh = adoption_queryset(Adoption.objects.filter(pk=adoption.pk)).get()
+    serializer_class = s.SubmissionDetailSerializer if detail else s.SubmissionSerializer
+    return _with_etag(Response(serializer_class(fresh, context={"request": request}).data, status=code), fresh)
+
+
+ACTION_SCHEMA = {"request": s.ActionInputSerializer, "parameters": [IF_MATCH], "examples": [COMMENT_EXAMPLE]}
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: s.AdoptionSerializer(many=True), **errors(400, 404)}),
+    retrieve=extend_schema(responses={200: s.AdoptionSerializer, **errors(404)}),
+)
+class AdoptionViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Published adoption records with their evidence; retraction, history and change requests."""
+
+    serializer_class = s.AdoptionSerializer
+    filterset_class = filtersets.AdoptionFilterSet
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        if self.action in ("list", "retrieve"):
+            return adoption_queryset(Adoption.objects.published())
+        if self.action == "history":
+            # A record that was ever public keeps a public history, retracted or not.
+            visible = Adoption.objects.visible_to(self.request.user)
+            return Adoption.objects.filter(
+                Q(pk__in=visible.values("pk")) | Q(status__in=[Status.PUBLISHED, Status.RETRACTED])
+            )
+        return Adoption.objects.visible_to(self.request.user)
+
+    def get_permissions(self):
+        if self.action in ("retract", "change_requests"):
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        return _with_etag(Response(self.get_serializer(instance).data), instance)
+
+    @extend_schema(**ACTION_SCHEMA, responses={200: s.SubmissionSerializer, **errors(400, 403, 404, 409, 412)},
+                   description="Take a published record off the maps, with a reason (curators).")
+    @action(detail=True, methods=["post"])
+    def retract(self, request, pk=None):
+        serializer = s.ActionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        adoption = _act(moderation.adoption_retract, request=request, adoption=self.get_object(),
+                        serializer=serializer)
+        return _respond(request, adoption, detail=False)
+
+    @extend_schema(responses={200: s.AdoptionHistorySerializer, **errors(404)},
+                   description="The moderation log and every saved version of a record that was ever published.")
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def history(self, request, pk=None):
+        adoption = self.get_object()
+        versions = adoption.history.select_related("history_user", "adopter", "family").order_by(
+            "-history_date", "-history_id"
+        )
+        data = {"id": adoption.pk, "status": adoption.status, "events": adoption.events.all(), "versions": versions}
+        return Response(s.AdoptionHistorySerializer(data).data)
+
+    @extend_schema(request=s.ChangeRequestInputSerializer, examples=[OpenApiExample(
+                       "A later stage", request_only=True,
+                       value={"stage": "production", "comment": "In production since the launch in March."})],
+                   responses={201: s.ChangeRequestSerializer, **errors(400, 404, 409, 413)},
+                   description="Propose corrections to a published record; a curator approves or rejects them.")
+    @action(detail=True, methods=["post"], url_path="change-requests", filterset_class=None)
+    def change_requests(self, request, pk=None):
+        adoption = self.get_object()
+        serializer = s.ChangeRequestInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        change_request = moderation.change_request_create(
+            adoption=adoption, user=request.user, proposed=serializer.proposed(),
+            comment=serializer.validated_data["comment"],
+        )
+        return Response(s.ChangeRequestSerializer(change_request).data, status=status.HTTP_201_CREATED)
+
+
+def _workflow_action(name: str, service, description: str):
+    """A POST /submissions/{id}/{name}/ action calling one moderation service; answers the record as it stands."""
+
+    def view(self, request, pk=None):
+        serializer = s.ActionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        adoption = _act(service, request=request, adoption=self.get_object(), serializer=serializer)
+        return _respond(request, adoption)
+
+    view.__name__ = name.replace("-", "_")
+    view = action(detail=True, methods=["post"], url_path=name, url_name=name, filterset_class=None)(view)
+    return extend_schema(
+        **ACTION_SCHEMA, responses={200: s.SubmissionDetailSerializer, **errors(400, 403, 404, 409, 412)},
+        description=description,
+    )(view)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: s.SubmissionSerializer(many=True), **errors(400, 404)},
+                       description="Your own records in every status (curators: everyone's; filter with ?status=)."),
+    retrieve=extend_schema(responses={200: s.SubmissionDetailSerializer, **errors(404)}),
+    create=extend_schema(
+        request=s.SubmissionCreateSerializer, responses={201: s.SubmissionDetailSerializer, **errors(400, 403, 413)},
+        examples=[SUBMISSION_EXAMPLE, NEW_ADOPTER_EXAMPLE],
+        description="Propose a record (a draft, or submitted at once with submit=true). The answer lists likely "
+                    "duplicates: a warning that never blocks.",
+    ),
+    partial_update=extend_schema(
+        request=s.SubmissionUpdateSerializer, parameters=[IF_MATCH],
+        responses={200: s.SubmissionDetailSerializer, **errors(400, 403, 404, 409, 412, 413)},
+        description="Edit your record while it is a draft or sent back for changes; `evidence` replaces the list.",
+    ),
+)
+class SubmissionViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Records as their contributors and the curators see them, and the workflow actions on them."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.SubmissionSerializer
+    filterset_class = filtersets.SubmissionFilterSet
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        user = self.request.user
+        if getattr(self, "swagger_fake_view", False):
+            return Adoption.objects.none()
+        queryset = Adoption.objects.all() if is_curator(user) else Adoption.objects.filter(created_by=user)
+        return adoption_queryset(queryset)
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.action == "create":
+            throttles.append(SubmissionThrottle())
+        return throttles
+
+    def retrieve(self, request, *args, **kwargs):
+        return _respond(request, self.get_object())
+
+    def create(self, request, *args, **kwargs):
+        serializer = s.SubmissionCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        adoption = records.adoption_create(user=request.user, **serializer.service_arguments())
+        return _respond(request, adoption, code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        adoption = self.get_object()
+        serializer = s.SubmissionUpdateSerializer(
+            adoption, data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        adoption = records.adoption_update(
+            adoption=adoption, user=request.user, expected_version=expected_version(request, serializer),
+            **serializer.service_arguments(),
+        )
+        return _respond(request, adoption)
+
+    submit = _workflow_action("submit", moderation.adoption_submit,
+                              "Send a draft (or a record sent back) to the curators; needs a source.")
+    withdraw = _workflow_action("withdraw", moderation.adoption_withdraw,
+                                "Take back your record before it is published.")
+    claim = _workflow_action("claim", moderation.adoption_claim,
+                             "Take a submission into review (curators; not your own).")
+    approve = _workflow_action("approve", moderation.adoption_approve,
+                               "Publish a record under review (curators; not your own).")
+    reject = _workflow_action("reject", moderation.adoption_reject,
+                              "Refuse a submission, saying why (curators; not your own).")
+    request_changes = _workflow_action("request-changes", moderation.adoption_request_changes,
+                                       "Send a submission back to its contributor, saying what to change (curators).")
+
+
+CR_ACTION = {
+    "request": s.ActionInputSerializer(), "examples": [COMMENT_EXAMPLE],
+    "responses": {200: s.ChangeRequestSerializer, **errors(400, 403, 404, 409)},
+}
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: s.ChangeRequestSerializer(many=True), **errors(400, 404)},
+                       description="Your change requests (curators: all; the queue is ?status=pending)."),
+    retrieve=extend_schema(responses={200: s.ChangeRequestSerializer, **errors(404)}),
+)
+class ChangeRequestViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Proposed corrections to published records and the curators' decisions on them."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.ChangeRequestSerializer
+    filterset_class = filtersets.ChangeRequestFilterSet
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        user = self.request.user
+        if getattr(self, "swagger_fake_view", False):
+            return ChangeRequest.objects.none()
+        queryset = ChangeRequest.objects.select_related("created_by", "decided_by")
+        return queryset if is_curator(user) else queryset.filter(created_by=user)
+
+    def _decide(self, service, **extra):
+        serializer = s.ActionInputSerializer(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            change_request = service(
+                change_request=self.get_object(), user=self.request.user,
+                comment=serializer.validated_data["comment"], **extra,
+            )
+        except StaleVersion as exc:
+            # Not the client's precondition: the record moved on since the proposal was made.
+            raise Conflict(str(exc)) from exc
+        return Response(s.ChangeRequestSerializer(change_request).data)
+
+    @extend_schema(**CR_ACTION, description="Apply the proposed values (curators; not your own).")
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def approve(self, request, pk=None):
+        return self._decide(moderation.change_request_approve)
+
+    @extend_schema(**CR_ACTION, description="Turn the proposal down, saying why (curators; not your own).")
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def reject(self, request, pk=None):
+        return self._decide(moderation.change_request_reject)
