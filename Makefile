@@ -9,7 +9,7 @@ TEST_CACHE_URL ?= redis://127.0.0.1:6379/1
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/2
 DEMO_ENV := DATABASE_URL= CELERY_BROKER_URL= DEBUG=true
 
-.PHONY: venv demo test lint bench clean
+.PHONY: venv demo test lint bench clean chromium lock
 
 # Create or update the environment from the lock file; re-runs only when the inputs change.
 $(BIN)/.installed: pyproject.toml requirements.lock
@@ -27,7 +27,16 @@ demo: venv
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
 	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-test: venv
+# Browser tests drive Debian's Chromium; install it when missing and we may (never a downloaded browser).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "WARNING: /usr/bin/chromium missing: browser tests will be skipped (apt-get install chromium)"; fi; \
+	fi
+
+test: venv chromium
 	$(BIN)/ruff check .
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CACHE_URL=$${CACHE_URL:-$(TEST_CACHE_URL)} \
 	TEST_BROKER_URL=$(TEST_BROKER_URL) $(PY) manage.py check

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "adoption.middleware.CachedMapMiddleware",  # cached map answers before the rest (issue 5)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -196,7 +197,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     # Ordering is part of each FilterSet (adoption/filtersets.py), so an unknown ordering answers 400 too.
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    # JSON only, size-limited (DRF does not apply DATA_UPLOAD_MAX_MEMORY_SIZE to JSON bodies by itself).
+    # JSON only; the parser refuses bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (413), over-deep nesting and NUL bytes.
     "DEFAULT_PARSER_CLASSES": ["adoption.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

@@ -2,10 +2,20 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from adoption.roles import CONTRIBUTOR, CURATOR
 
 from .factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The cache outlives each test's rolled-back database (map data versions, throttle and rate-limit
+    counters): start every test from an empty one so no test sees another's figures."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ from django.db import connection
 from adoption import geo
 from adoption.choices import Status
 from adoption.models import ModelFamily
-from adoption.services.maps import GRAINS
+from adoption.services.maps import ADOPTER_GRAINS, GRAINS
 
 from .params import NO_SPLIT, UNKNOWN, MapParams
 
@@ -28,7 +28,7 @@ class _Source:
     params: list
     cols: dict[str, str]
     measure: str
-    summary_grain: int | None = None
+    summary_grain: int | None = None  # set when sector/language are one `tag` column of cells
 
 
 def _month_expr(column: str) -> str:
@@ -69,10 +69,30 @@ def _grain_for(dims: set[str] | None) -> int | None:
     return min(fitting, key=lambda grain: (len(GRAINS[grain]), grain)) if fitting else None
 
 
+# The adopter's own attributes: joined from the organization when reading adopter cells.
+_ADOPTER_ATTRIBUTES = {"country", "city", "adopter_kind"}
+
+
+def _adopter_grain_for(dims: set[str] | None) -> int | None:
+    if dims is None or ({"sector", "language"} <= dims):
+        return None
+    dims = dims - _ADOPTER_ATTRIBUTES
+    fitting = [grain for grain, held in ADOPTER_GRAINS.items() if dims <= set(held)]
+    return min(fitting, key=lambda grain: (len(ADOPTER_GRAINS[grain]), grain)) if fitting else None
+
+
 def _source(params: MapParams, *, timeseries: bool) -> _Source:
     grain = None
     if params.as_of is None and params.unit == "adoptions":
         grain = _grain_for(_needed_dims(params, timeseries=timeseries))
+    elif params.as_of is None and not timeseries:
+        adopter_grain = _adopter_grain_for(_needed_dims(params, timeseries=False))
+        if adopter_grain is not None:
+            cols = {"country": "COALESCE(o.country_id, '')", "city": "o.city", "adopter_kind": "o.kind",
+                    "family": "s.family_id", "relation": "s.relation", "stage": "s.stage", "sector": "s.tag",
+                    "language": "s.tag", "adopter": "s.adopter_id"}
+            return _Source("adoption_mapadoptercell s JOIN adoption_organization o ON o.id = s.adopter_id", [],
+                           ["s.grain = %s", "s.n > 0"], [adopter_grain], cols, "COUNT(*)", adopter_grain)
     if grain is not None:
         cols = {"country": "s.country", "city": "s.city", "adopter_kind": "s.adopter_kind", "family": "s.family_id",
                 "relation": "s.relation", "stage": "s.stage", "month": "s.month", "sector": "s.tag",
@@ -88,9 +108,12 @@ def _source(params: MapParams, *, timeseries: bool) -> _Source:
                        ["a.status = %s"], [Status.PUBLISHED.value], cols, measure)
     # The registry at an instant: the newest history row of each record at or before it.
     if connection.vendor == "postgresql":
+        # In the order of the history index adoption_hist_asof (migration 0004), which covers every
+        # column but the JSON lists: those are read only when a sector or language filter asks.
+        tags = "".join(f", h.{name}s" for name in ("sector", "language") if params.get(name))
         snapshot = (
             "(SELECT DISTINCT ON (h.id) h.id, h.status, h.history_type, h.adopter_id, h.family_id, h.relation, "
-            "h.stage, h.started_on, h.sectors, h.languages FROM adoption_historicaladoption h "
+            f"h.stage, h.started_on{tags} FROM adoption_historicaladoption h "
             "WHERE h.history_date <= %s ORDER BY h.id, h.history_date DESC, h.history_id DESC) a"
         )
     else:
@@ -221,10 +244,19 @@ def map_rows(params: MapParams) -> list[tuple]:
     split, needs_family = _split_expr(params, src)
     if needs_family:
         joins += f" LEFT JOIN adoption_modelfamily f ON f.id = {src.cols['family']}"
-    sql = (
-        f"SELECT {key} AS gk, MAX({name}) AS gn, {split} AS sk, {src.measure} AS cnt "
-        f"FROM {src.from_sql} {joins} WHERE {' AND '.join(where)} GROUP BY 1, 3 HAVING {src.measure} > 0"
-    )
+    if params.unit == "adopters":
+        # Distinct adopters per (group, split key): one row per (group, split key, adopter) first, then
+        # counted; two hash aggregates instead of the sort a COUNT(DISTINCT ...) per group needs.
+        sql = (
+            f"SELECT gk, MAX(gn), sk, COUNT(*) FROM (SELECT {key} AS gk, MAX({name}) AS gn, {split} AS sk "
+            f"FROM {src.from_sql} {joins} WHERE {' AND '.join(where)} GROUP BY 1, 3, {src.cols['adopter']}) t "
+            "GROUP BY gk, sk"
+        )
+    else:
+        sql = (
+            f"SELECT {key} AS gk, MAX({name}) AS gn, {split} AS sk, {src.measure} AS cnt "
+            f"FROM {src.from_sql} {joins} WHERE {' AND '.join(where)} GROUP BY 1, 3 HAVING {src.measure} > 0"
+        )
     return _run(sql, src.from_params + args)
 
 

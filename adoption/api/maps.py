@@ -3,7 +3,10 @@
 Responses carry a weak ETag (the registry's data version + the parameters + the format) and
 Last-Modified. A matching If-None-Match answers 304 before anything is computed, and without a
 database query (the data version lives in the cache). A full answer is rendered once per data version
-and kept in the cache as bytes, so a repeated map costs a cache read.
+and kept in the cache as bytes (and in a small per-process copy), so a repeated map costs a cache read.
+`cached_response` answers both cases without the view: adoption.middleware.CachedMapMiddleware calls it
+before URL resolution, DRF and the rest of the middleware, so a cached map costs about what a static
+file does.
 """
 
 import contextlib
@@ -11,8 +14,11 @@ import csv
 import hashlib
 import io
 import json
+import threading
+from collections import OrderedDict
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
@@ -24,7 +30,7 @@ from rest_framework.views import APIView
 
 from adoption import aggregates, geo
 from adoption.choices import OrganizationKind, Relation, Stage
-from adoption.services.maps import data_version
+from adoption.services.maps import data_version_entry
 
 RESPONSE_CACHE_SECONDS = 24 * 3600
 CONTENT_TYPES = {"json": "application/json", "geojson": "application/geo+json", "csv": "text/csv; charset=utf-8"}
@@ -95,21 +101,11 @@ class _MapEndpoint(APIView):
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]  # for errors; answers are rendered below, per format
     timeseries = False
-    filename = "adoption-map"
 
     def perform_content_negotiation(self, request, force=False):
         # ?format= is ours (json, geojson, csv), validated with the other parameters into a 400;
         # DRF would turn an unknown one into a 404.
         return self.renderer_classes[0](), "application/json"
-
-    def _params(self, request) -> aggregates.MapParams:
-        query = request.query_params.copy()
-        if "format" not in query:
-            accept = request.headers.get("Accept", "")
-            wanted = next((fmt for media, fmt in ACCEPT_FORMATS.items() if media in accept), None)
-            if wanted and not (self.timeseries and wanted == "geojson"):
-                query["format"] = wanted
-        return aggregates.MapParams.from_query(query, timeseries=self.timeseries)
 
     def compute(self, params) -> dict:
         raise NotImplementedError
@@ -118,36 +114,120 @@ class _MapEndpoint(APIView):
         raise NotImplementedError
 
     def get(self, request, *args, **kwargs):
-        params = self._params(request)
-        token, changed_at = data_version()
-        kind = "timeseries" if self.timeseries else "map"
-        digest = hashlib.sha256(f"{token}|{params.format}|{params.cache_key(kind=kind)}".encode()).hexdigest()[:32]
-        etag = f'W/"{digest}"'
-        headers = {"ETag": etag, "Last-Modified": http_date(changed_at.timestamp()),
-                   "Cache-Control": "public, max-age=0, must-revalidate", "Vary": "Accept"}
-        if self._not_modified(request, digest, changed_at):
-            response = HttpResponse(status=304)
-        else:
-            key = f"adoption:maps:response:{digest}"
-            body = _cache_get(key)
-            if body is None:
-                body = self.render(params, self.compute(params))
-                _cache_set(key, body)
-            response = HttpResponse(body, content_type=CONTENT_TYPES[params.format])
-            if params.format == "csv":
-                headers["Content-Disposition"] = f'attachment; filename="{self.filename}.csv"'
-        for name, value in headers.items():
-            response[name] = value
-        return response
+        params = request_params(request, timeseries=self.timeseries)
+        token, changed_at, fill = data_version_entry()
+        digest = _digest(token, params, timeseries=self.timeseries)
+        if _not_modified(request, digest, changed_at):
+            return _response(None, params, digest, changed_at, timeseries=self.timeseries)
+        body = _body_get(digest, fill)
+        if body is None:
+            body = self.render(params, self.compute(params))
+            _body_set(digest, fill, body)
+        return _response(body, params, digest, changed_at, timeseries=self.timeseries)
 
-    @staticmethod
-    def _not_modified(request, digest: str, changed_at) -> bool:
-        if_none_match = request.headers.get("If-None-Match")
-        if if_none_match is not None:
-            tags = parse_etags(if_none_match)
-            return "*" in tags or any(tag.removeprefix("W/").strip('"') == digest for tag in tags)
-        since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-        return since is not None and int(changed_at.timestamp()) <= since
+
+# --- the answer without the view: ETag, 304 and the cached bytes (shared with the middleware) ---
+
+
+def request_params(request, *, timeseries: bool) -> aggregates.MapParams:
+    """The map parameters of a request; ?format= wins over an Accept header naming GeoJSON or CSV.
+    Raises ValidationError (a 400) on a bad parameter. Unlike the /map/ page's form, an API client
+    that sends a parameter with no value (`?as_of=`) has made a mistake: it is refused, not ignored."""
+    query = request.GET
+    empty = [key for key in query if not key.startswith("_") and not any(v.strip() for v in query.getlist(key))]
+    if empty:
+        raise ValidationError({key: ["Give a value or leave the parameter out."] for key in empty})
+    if "format" not in query:
+        accept = request.headers.get("Accept", "")
+        wanted = next((fmt for media, fmt in ACCEPT_FORMATS.items() if media in accept), None)
+        if wanted and not (timeseries and wanted == "geojson"):
+            query = query.copy()
+            query["format"] = wanted
+    return aggregates.MapParams.from_query(query, timeseries=timeseries)
+
+
+def _digest(token: str, params: aggregates.MapParams, *, timeseries: bool) -> str:
+    kind = "timeseries" if timeseries else "map"
+    return hashlib.sha256(f"{token}|{params.format}|{params.cache_key(kind=kind)}".encode()).hexdigest()[:32]
+
+
+def _response(body: bytes | None, params, digest: str, changed_at, *, timeseries: bool) -> HttpResponse:
+    """The 200 with `body`, or the 304 when body is None; the same headers either way."""
+    if body is None:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type=CONTENT_TYPES[params.format])
+        if params.format == "csv":
+            filename = "adoption-timeseries" if timeseries else "adoption-map"
+            response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    response["ETag"] = f'W/"{digest}"'
+    response["Last-Modified"] = http_date(changed_at.timestamp())
+    response["Cache-Control"] = "public, max-age=0, must-revalidate"
+    response["Vary"] = "Accept"
+    return response
+
+
+def _not_modified(request, digest: str, changed_at) -> bool:
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = parse_etags(if_none_match)
+        return "*" in tags or any(tag.removeprefix("W/").strip('"') == digest for tag in tags)
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    return since is not None and int(changed_at.timestamp()) <= since
+
+
+def cached_response(request, *, timeseries: bool) -> HttpResponse | None:
+    """The answer to a map GET when it needs no computation: a 304 for a matching If-None-Match (or
+    If-Modified-Since), or the cached bytes of this data version. None: let the view answer (a bad
+    parameter, a first request, a cache outage)."""
+    try:
+        params = request_params(request, timeseries=timeseries)
+        token, changed_at, fill = data_version_entry()
+    except (ValidationError, ValueError):
+        return None
+    digest = _digest(token, params, timeseries=timeseries)
+    if _not_modified(request, digest, changed_at):
+        return _response(None, params, digest, changed_at, timeseries=timeseries)
+    body = _body_get(digest, fill)
+    return None if body is None else _response(body, params, digest, changed_at, timeseries=timeseries)
+
+
+# Per-process copies of recent answers, keyed by (cache fill, digest): the digest holds the data version,
+# and the fill changes whenever the cached data version was refilled (a cleared or restored cache), so a
+# copy is never served for data it does not show. Bounded in bytes.
+_LOCAL_MAX_BYTES = 32 * 1024 * 1024
+_local: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+_local_bytes = 0
+_local_lock = threading.Lock()
+
+
+def _local_put(key: tuple[str, str], body: bytes) -> None:
+    global _local_bytes
+    if len(body) > _LOCAL_MAX_BYTES // 4:
+        return
+    with _local_lock:
+        if key in _local:
+            return
+        _local[key] = body
+        _local_bytes += len(body)
+        while _local_bytes > _LOCAL_MAX_BYTES:
+            _, dropped = _local.popitem(last=False)
+            _local_bytes -= len(dropped)
+
+
+def _body_get(digest: str, fill: str) -> bytes | None:
+    body = _local.get((fill, digest))
+    if body is not None:
+        return body
+    body = _cache_get(f"adoption:maps:response:{digest}")
+    if body is not None:
+        _local_put((fill, digest), body)
+    return body
+
+
+def _body_set(digest: str, fill: str, body: bytes) -> None:
+    _cache_set(f"adoption:maps:response:{digest}", body)
+    _local_put((fill, digest), body)
 
 
 def _cache_get(key: str):
@@ -186,7 +266,8 @@ FILTER_PARAMETERS = [
                                  "split key."),
 ]
 ERROR_400 = OpenApiResponse(
-    inline_serializer("MapParameterErrors", {"<parameter>": serializers.ListField(child=serializers.CharField())}),
+    # An object keyed by the parameter's name, each with its messages.
+    serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
     description="A bad parameter, named with its messages, e.g. {\"group_by\": [\"Choose one of: ...\"]}.",
 )
 COMMON_RESPONSES = {
@@ -265,7 +346,6 @@ class AdoptionTimeseriesView(_MapEndpoint):
     """Published adoptions per period of their start date."""
 
     timeseries = True
-    filename = "adoption-timeseries"
 
     @extend_schema(
         operation_id="maps_timeseries",

@@ -26,8 +26,6 @@ ADOPTER_INDEXES = {
     1: ("adopter_id", "family_id"),
     2: ("relation", "adopter_id", "family_id"),
     3: ("stage", "adopter_id", "family_id"),
-    7: ("tag", "adopter_id", "family_id"),
-    8: ("tag", "adopter_id", "family_id"),
 }
 
 HISTORY_INDEX = "adoption_hist_asof"

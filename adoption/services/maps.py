@@ -47,12 +47,12 @@ GRAINS: dict[int, tuple[str, ...]] = {
 CELL_COLUMNS = ("grain", "country", "city", "adopter_kind", "family_id", "relation", "stage", "month", "tag")
 # Adopter grains: the record's own dimensions per adopter (the adopter's country, city and kind are
 # joined from the organization when read). `unit=adopters` counts the adopters with a live cell.
+# Sectors and languages are left to the SQL over the records: exploded per adopter they would hold about
+# as many cells as there are records, and cost every approval several more.
 ADOPTER_GRAINS: dict[int, tuple[str, ...]] = {
     1: ("family",),
     2: ("family", "relation"),
     3: ("family", "stage"),
-    7: ("family", "sector"),
-    8: ("family", "language"),
 }
 ADOPTER_COLUMNS = ("grain", "adopter_id", "family_id", "relation", "stage", "tag")
 TAG_MAX = 100
@@ -202,20 +202,29 @@ def summary_adopter_changing(organization: Organization):
 
 def data_version() -> tuple[str, object]:
     """(token, changed_at) of the registry's map data; from the cache, else one query (then cached)."""
+    token, changed_at, _ = data_version_entry()
+    return token, changed_at
+
+
+def data_version_entry() -> tuple[str, object, str]:
+    """(token, changed_at, fill): `fill` is new each time the cached copy is (re)filled, e.g. after the
+    cache was cleared or restored, so a per-process copy of a response keyed by it is never trusted
+    beyond the cache it came with."""
     try:
         cached = cache.get(DATA_VERSION_CACHE_KEY)
     except Exception:  # a cache outage must not take the maps down
         logger.warning("maps: cache unavailable for the data version", exc_info=True)
         cached = None
-    if cached:
-        return cached
+    if cached and len(cached) == 3:
+        return tuple(cached)
     row = RegistryDataVersion.objects.filter(pk=1).values_list("token", "changed_at").first()
     if row is None:
         obj, _ = RegistryDataVersion.objects.get_or_create(pk=1, defaults={"changed_at": timezone.now()})
         row = (obj.token, obj.changed_at)
+    entry = (row[0], row[1], uuid.uuid4().hex)
     with contextlib.suppress(Exception):
-        cache.set(DATA_VERSION_CACHE_KEY, tuple(row), timeout=3600)
-    return tuple(row)
+        cache.set(DATA_VERSION_CACHE_KEY, entry, timeout=3600)
+    return entry
 
 
 def _forget_cached_version() -> None:

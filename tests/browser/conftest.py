@@ -29,7 +29,10 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed (apt install chromium)")
+        # In CI the set-up installs Chromium, so a missing browser is a failure there, not a skip.
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is not installed; .ci/run should have installed it (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium, or run make test as root)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -4,8 +4,10 @@ Fills its own PostgreSQL database (default `bench_maps`, dropped and recreated; 
 one) with synthetic but realistic data in SQL (generate_series: Zipf-distributed countries and
 families, ~50k organizations, start dates over 2019-2025, sectors and languages), then times each map
 in-process through the full Django/DRF stack (server time, no network) and, in the same run, the
-plain SQL GROUP BY over the base tables that the summary replaces. Sizes grow in place (10k, then
-topped up to 100k, ...), so the whole run fills the largest size once.
+plain SQL GROUP BY over the base tables that the summary replaces. Last, the throughput of a cached
+map against the same bytes as a static file, both served by one gunicorn on loopback (the project's
+middleware stack; WhiteNoise serves the file) and loaded with wrk (skipped when wrk is missing).
+Sizes grow in place (10k, then topped up to 100k, ...), so the whole run fills the largest size once.
 
     manage.py bench_maps                      # 10k,100k,1M
     manage.py bench_maps --sizes 2k --repeat 3 --skip-throughput    # a smoke run
@@ -13,11 +15,17 @@ topped up to 100k, ...), so the whole run fills the largest size once.
 
 # SQL here is assembled from fixed fragments and integers only.
 # ruff: noqa: S608
-import contextlib
-import io
+import os
+import re
+import shutil
+import signal
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from django.conf import settings
@@ -25,7 +33,6 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 from django.test import Client, override_settings
-from django.test.client import RequestFactory
 from django.urls import include, path
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -91,12 +98,16 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=20, help="Timed requests per measurement (at most).")
         parser.add_argument("--budget", type=float, default=20.0, help="Seconds per measurement before stopping early.")
         parser.add_argument("--skip-throughput", action="store_true", help="Skip the cached-map vs static-file test.")
+        parser.add_argument("--throughput-seconds", type=int, default=10, help="wrk run length per URL.")
+        parser.add_argument("--throughput-workers", type=int, default=2 * (os.cpu_count() or 1) + 1,
+                            help="gunicorn sync workers for both (default: gunicorn's advice, 2 x cores + 1).")
         parser.add_argument("--skip-approvals", action="store_true", help="Skip timing approvals.")
         parser.add_argument("--drop-after", action="store_true", help="Drop the benchmark database at the end.")
 
     # --- set-up ---
 
-    def handle(self, *args, sizes, database, repeat, budget, skip_throughput, skip_approvals, drop_after, **options):
+    def handle(self, *args, sizes, database, repeat, budget, skip_throughput, skip_approvals, drop_after,
+               throughput_seconds, throughput_workers, **options):
         if connection.vendor != "postgresql":
             raise CommandError("bench_maps needs PostgreSQL: set DATABASE_URL to a PostgreSQL server.")
         if not database.startswith("bench"):
@@ -117,7 +128,7 @@ class Command(BaseCommand):
                 rows.append((size, self._measure(size, skip_approvals)))
             self._print(rows)
             if not skip_throughput:
-                self._throughput()
+                self._throughput(database, throughput_seconds, throughput_workers)
         finally:
             connection.close()
             connections["default"].settings_dict["NAME"] = settings.DATABASES["default"]["NAME"] = original
@@ -229,7 +240,8 @@ class Command(BaseCommand):
 
         cells = summary_rebuild()
         t2 = time.perf_counter()
-        self._execute("ANALYZE")
+        # What autovacuum does in production: statistics, and the visibility map index-only scans need.
+        self._execute("VACUUM ANALYZE")
         self.say(f"  filled in {t1 - t0:.1f} s; summary rebuilt ({cells} cells) in {t2 - t1:.1f} s")
 
     def _insert_adoptions(self, count: int, org_min: int, org_max: int, unpublished_share: float) -> None:
@@ -338,13 +350,13 @@ class Command(BaseCommand):
         with override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["testserver"],
                                REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}):
             # Computed answers: the response cache is bypassed so the computation itself is timed.
-            original = api_maps._cache_get
-            api_maps._cache_get = lambda key: None
+            original = api_maps._body_get
+            api_maps._body_get = lambda digest, fill: None
             try:
                 for label, call in computed:
                     results.append((label, self._time(call), "computed"))
             finally:
-                api_maps._cache_get = original
+                api_maps._body_get = original
             results.append(("default map, cached", self._time(get(m)), "cached"))
             etag = client.get(m)["ETag"]
             results.append(("304 revalidation", self._time(get(m, HTTP_IF_NONE_MATCH=etag)), "304"))
@@ -432,39 +444,86 @@ class Command(BaseCommand):
             self.say(f"\nDefault map growth {smallest:,} -> {largest:,}: "
                      f"{defaults[largest] / defaults[smallest]:.2f}x (target at most 3x from 10k to 1M).")
 
-    def _throughput(self, seconds: float = 5.0) -> None:
-        """Requests per second, in-process and single-threaded: the cached map through Django vs the
-        same bytes as a static file through WhiteNoise (what serves static files here)."""
-        from django.core.handlers.wsgi import WSGIHandler
-        from whitenoise import WhiteNoise
-
-        rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "100000000/min"}
-        with override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["*"],
-                               REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}):
-            django_app = WSGIHandler()
-            body = Client().get("/api/v1/maps/adoption/").content
-            with tempfile.TemporaryDirectory() as root:
-                Path(root, "map.json").write_bytes(body)
-                static_app = WhiteNoise(lambda environ, start: [], root=root, prefix="static/")
+    def _throughput(self, database: str, seconds: int, workers: int) -> None:
+        """Requests per second over loopback: the cached default map vs the same bytes as a static file
+        (WhiteNoise, as the project serves static files), one gunicorn (same workers) and wrk for both."""
+        wrk = shutil.which("wrk")
+        if not wrk:
+            self.say("\nThroughput: skipped (wrk is not installed: apt-get install -y wrk).")
+            return
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp, "root")
+            root.mkdir()
+            Path(tmp, "bench_settings.py").write_text(
+                "from registry.settings import *  # noqa: F403\n"
+                f"WHITENOISE_ROOT = {str(root)!r}\n"
+                "ALLOWED_HOSTS = ['127.0.0.1']\n"
+                f"DATABASES['default']['NAME'] = {database!r}  # noqa: F405\n"
+            )
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            base = f"http://127.0.0.1:{port}"
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join([tmp, str(settings.BASE_DIR)]),
+                   "DJANGO_SETTINGS_MODULE": "bench_settings"}
+            server = subprocess.Popen(  # noqa: S603 (fixed arguments)
+                [sys.executable, "-m", "gunicorn", "registry.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                 "--workers", str(workers), "--log-level", "warning", "--timeout", "120"],
+                env=env, cwd=settings.BASE_DIR, start_new_session=True)
+            try:
+                body = self._fetch_when_up(f"{base}/api/v1/maps/adoption/", server)
+                (root / "map.json").write_bytes(body)
+                # Restart, so WhiteNoise (which scans its root at start) knows the file.
+                self._stop(server)
+                server = subprocess.Popen(  # noqa: S603
+                    [sys.executable, "-m", "gunicorn", "registry.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                     "--workers", str(workers), "--log-level", "warning", "--timeout", "120"],
+                    env=env, cwd=settings.BASE_DIR, start_new_session=True)
+                static = self._fetch_when_up(f"{base}/map.json", server)
+                for _ in range(4 * workers):  # warm every worker's copy of the cached answer
+                    cached = self._fetch_when_up(f"{base}/api/v1/maps/adoption/", server)
+                if not (static == cached == body):
+                    raise CommandError("Throughput: the static copy and the cached map differ.")
                 results = {}
-                for label, app, url in (("cached map (Django + DRF)", django_app, "/api/v1/maps/adoption/"),
-                                        ("same bytes, static file (WhiteNoise)", static_app, "/static/map.json")):
-                    environ = RequestFactory().get(url).environ
-                    done, deadline = 0, time.perf_counter() + seconds
-                    while time.perf_counter() < deadline:
-                        chunks = app(dict(environ, **{"wsgi.input": io.BytesIO()}), _ignore_start)
-                        for _ in chunks:
-                            pass
-                        with contextlib.suppress(AttributeError):
-                            chunks.close()
-                        done += 1
-                    results[label] = done / seconds
-        self.say(f"\nThroughput, in-process, one thread, {len(body):,} bytes:")
+                for label, url in (("cached map (middleware, from the cache)", "/api/v1/maps/adoption/"),
+                                   ("same bytes, static file (WhiteNoise)", "/map.json")):
+                    run = subprocess.run(  # noqa: S603
+                        [wrk, "-t2", "-c16", f"-d{seconds}s", base + url], capture_output=True, text=True,
+                        timeout=seconds + 60, check=True)
+                    match = re.search(r"Requests/sec:\s+([\d.]+)", run.stdout)
+                    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", run.stdout)
+                    if not match or errors:
+                        raise CommandError(f"Throughput: wrk failed on {url}:\n{run.stdout}{run.stderr}")
+                    results[label] = float(match.group(1))
+            finally:
+                self._stop(server)
+        self.say(f"\nThroughput over loopback (gunicorn, {workers} sync workers; wrk -t2 -c16 -d{seconds}s), "
+                 f"{len(body):,} bytes:")
+        self.say("| served | req/s |\n|---|---:|")
         for label, rate in results.items():
-            self.say(f"  {label}: {rate:,.0f} req/s")
+            self.say(f"| {label} | {rate:,.0f} |")
         values = list(results.values())
-        self.say(f"  ratio cached map / static file: {values[0] / values[1]:.2f} (target at least 0.8)")
+        self.say(f"\nRatio cached map / static file: {values[0] / values[1]:.2f} (target at least 0.8).")
 
+    @staticmethod
+    def _fetch_when_up(url: str, server: subprocess.Popen, wait: float = 60.0) -> bytes:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 (loopback)
+                    return response.read()
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise CommandError(f"Throughput: the benchmark server did not answer {url}.") from None
+                time.sleep(0.3)
 
-def _ignore_start(status, headers, exc_info=None):
-    """A WSGI start_response that keeps nothing."""
+    @staticmethod
+    def _stop(server: subprocess.Popen) -> None:
+        """Stop the gunicorn this command started (its master, by pid; the workers follow)."""
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=10)

@@ -91,6 +91,38 @@ def test_a_computed_map_takes_a_constant_number_of_queries(client, registry, que
         assert client.get(SERIES, series_query).status_code == 200
 
 
+def test_a_cached_map_is_answered_before_the_view(client, registry, monkeypatch):
+    from adoption.api import maps as api_maps
+
+    first = client.get(MAP, {"group_by": "subregion"})
+    monkeypatch.setattr(api_maps.AdoptionMapView, "compute", lambda self, params: pytest.fail("recomputed"))
+    monkeypatch.setattr(api_maps.AdoptionMapView, "throttle_classes", [])
+    again = client.get(MAP, {"group_by": "subregion"})
+    assert again.content == first.content
+    assert {name: again[name] for name in ("ETag", "Last-Modified", "Content-Type", "Cache-Control")} == {
+        name: first[name] for name in ("ETag", "Last-Modified", "Content-Type", "Cache-Control")}
+    assert "Accept" in again["Vary"]  # the answer is the same for every user: no Vary on the cookie needed
+    monkeypatch.undo()
+    csv_first = client.get(MAP, {"format": "csv"})
+    assert client.get(MAP, {"format": "csv"})["Content-Disposition"] == csv_first["Content-Disposition"]
+    assert client.get(MAP, {"group_by": "nowhere"}).status_code == 400  # bad input still reaches the view
+
+
+def test_a_cleared_cache_is_never_answered_from_a_process_copy(client, registry):
+    from django.db.models import F
+
+    from adoption.models import MapSummary
+
+    before = client.get(MAP)
+    # The same data version (no bump) but other figures, as after a restore: once the shared cache is
+    # cleared, the per-process copy of the old answer must not be served.
+    MapSummary.objects.filter(grain=1).update(n=F("n") + 1)
+    cache.clear()
+    after = client.get(MAP)
+    assert after["ETag"] == before["ETag"]
+    assert after.json()["total"] == before.json()["total"] + 4
+
+
 def test_an_approval_shows_at_once_with_a_new_etag(client, registry, contributor, curator):
     before = client.get(MAP)
     adoption = AdoptionFactory(status=Status.IN_REVIEW, created_by=contributor,
@@ -193,3 +225,9 @@ def test_schema_documents_every_parameter_and_response():
     assert set(operation["responses"]["200"]["content"]) == {"application/json", "application/geo+json", "text/csv"}
     series = schema["paths"]["/api/v1/maps/timeseries/"]["get"]
     assert "interval" in {p["name"] for p in series["parameters"]}
+
+
+def test_a_parameter_without_a_value_is_refused_by_the_api(client):
+    response = client.get("/api/v1/maps/adoption/?as_of=")
+    assert response.status_code == 400
+    assert response.json() == {"as_of": ["Give a value or leave the parameter out."]}

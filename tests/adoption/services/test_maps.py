@@ -14,6 +14,7 @@ from adoption import aggregates
 from adoption.aggregates import GROUP_BYS, SPLITS, UNITS, MapParams, adoption_map, adoption_timeseries
 from adoption.choices import OrganizationKind, Relation, Stage, Status
 from adoption.models import Adoption, MapSummary, ModelFamily, Organization
+from adoption.models.summary import MapAdopterCell
 from adoption.services import maps, moderation
 from tests.factories import AdoptionFactory, CountryFactory, EvidenceFactory, RegionFactory
 
@@ -223,12 +224,17 @@ def test_summary_and_plain_sql_agree_and_equal_a_rebuild(org_specs, record_specs
         build_registry(countries, org_specs, record_specs, actions)
         combos = [(g, s, f) for g in GROUP_BYS for s in SPLITS for f in FILTERS[:11]]
         from_summary = [answer(g, s, "adoptions", f) for g, s, f in combos]
+        adopters = [answer(g, s, "adopters", f) for g, s, f in combos]
         stored = sorted(MapSummary.objects.filter(n__gt=0).values_list(*maps.CELL_COLUMNS, "n"))
+        stored_adopters = sorted(MapAdopterCell.objects.filter(n__gt=0).values_list(*maps.ADOPTER_COLUMNS, "n"))
         maps.summary_rebuild()
         assert sorted(MapSummary.objects.values_list(*maps.CELL_COLUMNS, "n")) == stored
+        assert sorted(MapAdopterCell.objects.values_list(*maps.ADOPTER_COLUMNS, "n")) == stored_adopters
         with monkeypatch.context() as patch:
             patch.setattr(aggregates.sql, "_grain_for", lambda dims: None)
+            patch.setattr(aggregates.sql, "_adopter_grain_for", lambda dims: None)
             assert [answer(g, s, "adoptions", f) for g, s, f in combos] == from_summary
+            assert [answer(g, s, "adopters", f) for g, s, f in combos] == adopters
         transaction.set_rollback(True)
 
 
