@@ -176,13 +176,13 @@ DEFAULT_THROTTLE_RATES = {
 }
 
 
-def _throttle_rates(raw: str) -> dict[str, str]:
-    """Parse API_THROTTLE_RATES (contract): comma-separated scope=rate pairs over the defaults."""
-    rates = dict(DEFAULT_THROTTLE_RATES)
+def _parse_rates(raw: str, defaults: dict[str, str], name: str) -> dict[str, str]:
+    """Comma-separated scope=rate pairs over the defaults (API_THROTTLE_RATES is a contract)."""
+    rates = dict(defaults)
     for pair in filter(None, (part.strip() for part in raw.split(","))):
         scope, sep, rate = pair.partition("=")
         if not sep or not scope.strip() or not rate.strip():
-            raise ValueError(f"API_THROTTLE_RATES: {pair!r} is not scope=rate")
+            raise ValueError(f"{name}: {pair!r} is not scope=rate")
         rates[scope.strip()] = rate.strip()
     return rates
 
@@ -209,7 +209,9 @@ REST_FRAMEWORK = {
         "adoption.api.throttling.UserThrottle",
         "adoption.api.throttling.WriteThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": _throttle_rates(env("API_THROTTLE_RATES", default="")),
+    "DEFAULT_THROTTLE_RATES": _parse_rates(
+        env("API_THROTTLE_RATES", default=""), DEFAULT_THROTTLE_RATES, "API_THROTTLE_RATES"
+    ),
     "EXCEPTION_HANDLER": "adoption.api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -258,3 +260,9 @@ LOGGING = {
 # The map summary's covering indexes (INCLUDE columns) serve PostgreSQL; the SQLite demo builds them
 # without those columns, which is harmless there.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# Rate limits of the sign-up and contribute forms and the adopter search (the API has its throttles).
+PAGE_RATE_LIMITS = _parse_rates(
+    env("PAGE_RATE_LIMITS", default=""), {"signup": "10/hour", "submission": "30/hour", "search": "120/min"},
+    "PAGE_RATE_LIMITS",
+)

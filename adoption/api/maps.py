@@ -267,7 +267,7 @@ FILTER_PARAMETERS = [
 ]
 ERROR_400 = OpenApiResponse(
     # An object keyed by the parameter's name, each with its messages.
-    serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+    {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
     description="A bad parameter, named with its messages, e.g. {\"group_by\": [\"Choose one of: ...\"]}.",
 )
 COMMON_RESPONSES = {

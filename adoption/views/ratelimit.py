@@ -1,6 +1,7 @@
 """A small fixed-window rate limit on the shared cache, for the sign-up and submission forms.
 
-Rates come from settings.PAGE_RATE_LIMITS ({"signup": "5/hour", ...}) over the defaults below; the API has
+Rates come from settings.PAGE_RATE_LIMITS (the PAGE_RATE_LIMITS environment variable over the
+defaults there; these are the fallback when settings lack it); the API has
 its own throttles (REST_FRAMEWORK). Counting in the cache means every web process shares the limit.
 """
 

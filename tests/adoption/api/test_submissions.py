@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from adoption.choices import Status
 from adoption.models import Adoption, ChangeRequest, Organization
-from registry.settings import _throttle_rates
+from registry.settings import DEFAULT_THROTTLE_RATES, _parse_rates
 from tests.factories import AdoptionFactory, CheckpointFactory, EvidenceFactory, ModelFamilyFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -321,7 +321,7 @@ class TestTokensAndThrottles:
         assert as_contributor.patch(f"{SUBMISSIONS}{pk}/", {"summary": "still fine"}).status_code == 200
 
     def test_api_throttle_rates_override_the_defaults(self):
-        rates = _throttle_rates("anon=5/min, submissions=2/hour")
+        rates = _parse_rates("anon=5/min, submissions=2/hour", DEFAULT_THROTTLE_RATES, "API_THROTTLE_RATES")
         assert rates["anon"] == "5/min" and rates["submissions"] == "2/hour" and rates["user"] == "600/min"
         with pytest.raises(ValueError, match="scope=rate"):
-            _throttle_rates("anon")
+            _parse_rates("anon", DEFAULT_THROTTLE_RATES, "API_THROTTLE_RATES")
