@@ -121,6 +121,8 @@ if env("EMAIL_URL", default=""):
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="registry@localhost")
+# Where the site is served, for links in emails.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # Security: secure cookies and HSTS when served over HTTPS (production); CSP with nonces everywhere.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)

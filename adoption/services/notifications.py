@@ -64,7 +64,8 @@ def notification_send(*, event_id: int) -> bool:
             ]
             if event.comment:
                 lines += ["", "The curator wrote:", event.comment]
-            lines += ["", f"See the record: {event.adoption.get_absolute_url()}"]
+            # A mail client needs an absolute link: SITE_URL says where the registry is served.
+            lines += ["", f"See the record: {settings.SITE_URL.rstrip('/')}{event.adoption.get_absolute_url()}"]
             send_mail(
                 SUBJECTS[event.action].format(record=record), "\n".join(lines), settings.DEFAULT_FROM_EMAIL,
                 [user.email],
