@@ -30,3 +30,22 @@ def check_map_summary() -> dict:
     from adoption.services import maps
 
     return maps.summary_check(repair=True)
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3, rate_limit="30/m")
+def check_evidence_link(evidence_id: int) -> str | None:
+    """Check one evidence URL's health (public addresses only)."""
+    from adoption.services import links
+
+    return links.evidence_check_link(evidence_id=evidence_id)
+
+
+@shared_task(acks_late=True)
+def sweep_evidence_links() -> int:
+    """Periodic: check sources never checked, then the stalest ones."""
+    from adoption.services import links
+
+    due = links.evidence_due_for_check()
+    for evidence_id in due:
+        check_evidence_link.delay(evidence_id)
+    return len(due)

@@ -160,6 +160,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {}
+# Evidence link health: check new sources and re-check stale ones (public addresses only).
+CELERY_BEAT_SCHEDULE["sweep-evidence-links"] = {"task": "adoption.tasks.sweep_evidence_links", "schedule": 900.0}
+LINK_CHECK_ALLOWED_NETWORKS: list[str] = []  # tests only: networks the link checker may contact
 # Curation: resend decision emails whose task was lost (broker outage); sending is idempotent.
 CELERY_BEAT_SCHEDULE["sweep-moderation-emails"] = {
     "task": "adoption.tasks.sweep_moderation_emails", "schedule": 600.0,

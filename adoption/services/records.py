@@ -17,7 +17,7 @@ from adoption.dates import format_partial_date, parse_partial_date
 from adoption.models import Adoption, Checkpoint, Evidence, Organization
 from adoption.roles import is_contributor, is_curator
 
-from . import catalogue
+from . import catalogue, links
 from .errors import ActionForbidden, TransitionNotAllowed
 from .moderation import EDITABLE_STATUSES, adoption_submit, check_version, event_log, locked
 
@@ -184,17 +184,20 @@ def _replace_evidence(record: Adoption, rows: list[Evidence], user) -> None:
         if url not in wanted:
             old._history_user = user
             old.delete()
+    added = []
     for row in rows:
         old = current.get(row.url)
         if old is None:
             row.adoption = record
             row._history_user = user
             row.save()
+            added.append(row.pk)
         elif any(getattr(old, name) != getattr(row, name) for name in EVIDENCE_FIELDS):
             for name in EVIDENCE_FIELDS:
                 setattr(old, name, getattr(row, name))
             old._history_user = user
             old.save()
+    links.queue_link_checks(added)
 
 
 def _refresh_confidence(record: Adoption) -> None:
