@@ -33,7 +33,7 @@ class CheckpointChoiceField(forms.ModelChoiceField):
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        value = str(value).strip()
+        value = str(value).strip().replace("\x00", "")  # PostgreSQL refuses NUL in text: no such repo id
         lookup = {"pk": int(value)} if value.isdigit() and len(value) < 19 else {"repo_id": value}
         try:
             return self.queryset.get(**lookup)

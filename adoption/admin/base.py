@@ -36,6 +36,13 @@ class HistoryAdmin(SimpleHistoryAdmin):
     def revert_disabled(self, request, obj=None):
         return True
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history's view saves a POSTed old version whatever revert_disabled says (it only hides
+        # the button): that would rewrite a published record, status included, past every service.
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied("Old versions are shown, never restored: edit through the services.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
 
 class VersionedForm(forms.ModelForm):
     """Carries the version the editor loaded; saving over someone else's newer change is refused."""

@@ -2,6 +2,7 @@
 
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from adoption import figures, selectors
@@ -120,6 +121,9 @@ def family_detail(request, slug):
 
 def country_detail(request, iso2):
     """A country's adopters and the origin mix of the models they build on."""
+    if not (len(iso2) == 2 and iso2.isascii() and iso2.isalpha()):
+        # Not an ISO code (and PostgreSQL refuses some characters, e.g. NUL, in a lookup): no such country.
+        raise Http404("No such country.")
     if iso2 != iso2.upper():
         return redirect("adoption:country-detail", iso2=iso2.upper(), permanent=True)
     country = get_object_or_404(Country.objects.select_related("region", "subregion"), iso2=iso2)

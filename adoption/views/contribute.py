@@ -43,7 +43,10 @@ def _quiet(form) -> None:
 def _with_extra_row(data):
     """POST data with one more (empty) evidence row: the 'add another source' button without JavaScript."""
     data = data.copy()
-    total = int(data.get("evidence-TOTAL_FORMS") or 0)
+    try:
+        total = int(data.get("evidence-TOTAL_FORMS") or 0)
+    except ValueError:  # a tampered form: start from one row, the formset reports the rest
+        total = 0
     data["evidence-TOTAL_FORMS"] = str(min(total + 1, EvidenceFormSet.max_num))
     return data
 
@@ -128,7 +131,7 @@ def contribute(request):
             request, save, saved_message="Saved as a draft. Submit it when it is ready; nobody else sees it until then."
         )
     initial = {}
-    if slug := request.GET.get("adopter"):
+    if (slug := request.GET.get("adopter")) and "\x00" not in slug:
         org = Organization.objects.visible_to(request.user).filter(slug=slug).first()
         initial["adopter"] = org.name if org else ""
     if family := request.GET.get("family"):
@@ -253,7 +256,7 @@ def adopter_search(request):
     """Search as you type: organizations whose name, alias or slug contains `q` (JSON, at most 10)."""
     if rate_limited(request, "search"):
         return JsonResponse({"results": [], "error": "Too many requests."}, status=429)
-    query = (request.GET.get("q") or "").strip()[:100]
+    query = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL in text
     if len(query) < 2:
         return JsonResponse({"results": []})
     orgs = (

@@ -8,7 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from adoption import filtersets
-from adoption.choices import Status
+from adoption.choices import Action, Status
 from adoption.models import Adoption, ChangeRequest, Organization
 from adoption.roles import is_curator
 from adoption.services import moderation, records
@@ -102,7 +102,16 @@ class AdoptionViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelM
         versions = adoption.history.select_related("history_user", "adopter", "family").order_by(
             "-history_date", "-history_id"
         )
-        data = {"id": adoption.pk, "status": adoption.status, "events": adoption.events.all(), "versions": versions}
+        events = list(adoption.events.all())
+        user = request.user
+        if not (is_curator(user) or (user.is_authenticated and adoption.created_by_id == user.pk)):
+            # The public sees the record as it was published, not its drafts, and of the log's comments
+            # only a retraction's reason (as the record page): the rest is between contributor and curators.
+            versions = versions.filter(status__in=[Status.PUBLISHED, Status.RETRACTED])
+            for event in events:
+                if event.action != Action.RETRACT:
+                    event.comment = ""
+        data = {"id": adoption.pk, "status": adoption.status, "events": events, "versions": versions}
         return Response(s.AdoptionHistorySerializer(data).data)
 
     @extend_schema(request=s.ChangeRequestInputSerializer, examples=[OpenApiExample(
