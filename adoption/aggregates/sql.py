@@ -82,17 +82,20 @@ def _adopter_grain_for(dims: set[str] | None) -> int | None:
 
 
 def _source(params: MapParams, *, timeseries: bool) -> _Source:
-    grain = None
+    grain = adopter_grain = None
     if params.as_of is None and params.unit == "adoptions":
         grain = _grain_for(_needed_dims(params, timeseries=timeseries))
-    elif params.as_of is None and not timeseries:
+    if params.as_of is None and not timeseries and grain is None:
+        # The adopter cells also count records (n per adopter and cell): narrower and fewer rows than the
+        # records, for the combinations no summary grain holds (e.g. group_by=city with split=stage).
         adopter_grain = _adopter_grain_for(_needed_dims(params, timeseries=False))
-        if adopter_grain is not None:
-            cols = {"country": "COALESCE(o.country_id, '')", "city": "o.city", "adopter_kind": "o.kind",
-                    "family": "s.family_id", "relation": "s.relation", "stage": "s.stage", "sector": "s.tag",
-                    "language": "s.tag", "adopter": "s.adopter_id"}
-            return _Source("adoption_mapadoptercell s JOIN adoption_organization o ON o.id = s.adopter_id", [],
-                           ["s.grain = %s", "s.n > 0"], [adopter_grain], cols, "COUNT(*)", adopter_grain)
+    if adopter_grain is not None:
+        cols = {"country": "COALESCE(o.country_id, '')", "city": "o.city", "adopter_kind": "o.kind",
+                "family": "s.family_id", "relation": "s.relation", "stage": "s.stage", "sector": "s.tag",
+                "language": "s.tag", "adopter": "s.adopter_id"}
+        return _Source("adoption_mapadoptercell s JOIN adoption_organization o ON o.id = s.adopter_id", [],
+                       ["s.grain = %s", "s.n > 0"], [adopter_grain], cols,
+                       "COUNT(*)" if params.unit == "adopters" else "SUM(s.n)", adopter_grain)
     if grain is not None:
         cols = {"country": "s.country", "city": "s.city", "adopter_kind": "s.adopter_kind", "family": "s.family_id",
                 "relation": "s.relation", "stage": "s.stage", "month": "s.month", "sector": "s.tag",
@@ -230,33 +233,64 @@ def _group_exprs(params: MapParams, src: _Source) -> tuple[str, str, str]:
             f"LEFT JOIN adoption_country c ON c.iso2 = {country} LEFT JOIN adoption_region r ON r.code = c.{level}")
 
 
+# A map query reads many rows once: PostgreSQL's JIT compilation would cost it more than it saves, and
+# the default work_mem would spill its hash aggregates to disk. Both set for this statement only (SET
+# LOCAL in the implicit transaction of a multi-statement query string: still one round trip).
+_PG_SETTINGS = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; "
+
+
 def _run(sql: str, args: list) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(sql, args)
+        if connection.vendor == "postgresql":
+            cursor.execute(_PG_SETTINGS + sql, args)
+            while cursor.description is None and cursor.nextset():
+                pass
+        else:
+            cursor.execute(sql, args)
         return cursor.fetchall()
 
 
+def _raw_dims(params: MapParams) -> list[str]:
+    """The source columns a map groups by before its keys are derived: the adopter's country (and city),
+    and the column the split key comes from."""
+    dims = ["country", "city"] if params.group_by == "city" else ["country"]
+    split = {"origin_country": "family", "family": "family", "none": None}.get(params.split, params.split)
+    return dims + ([split] if split and split not in dims else [])
+
+
 def map_rows(params: MapParams) -> list[tuple]:
-    """(group key, group name, split key, count) rows of the map: one query (plus the family lookup)."""
+    """(group key, group name, split key, count) rows of the map: one query (plus the family lookup).
+
+    Counted first over the raw columns (few distinct values), then the keys, names and joins are
+    derived from those few rows: the costly per-row work (joins, CASE, concatenation) is done per group.
+    """
     src = _source(params, timeseries=False)
     where, args = _where(params, src)
-    key, name, joins = _group_exprs(params, src)
-    split, needs_family = _split_expr(params, src)
-    if needs_family:
-        joins += f" LEFT JOIN adoption_modelfamily f ON f.id = {src.cols['family']}"
+    dims = _raw_dims(params)
+    outer = _Source("", [], [], [], {dim: f"t.d_{dim}" for dim in src.cols}, "")  # (only `dims` are read)
+    key, name, joins = _group_exprs(params, outer)
+    raw = ", ".join(f"{src.cols[dim]} AS d_{dim}" for dim in dims)
+    positions = ", ".join(str(index) for index in range(1, len(dims) + 1))
+    base = f"FROM {src.from_sql} <joins> WHERE {' AND '.join(where)}"
     if params.unit == "adopters":
-        # Distinct adopters per (group, split key): one row per (group, split key, adopter) first, then
-        # counted; two hash aggregates instead of the sort a COUNT(DISTINCT ...) per group needs.
-        sql = (
-            f"SELECT gk, MAX(gn), sk, COUNT(*) FROM (SELECT {key} AS gk, MAX({name}) AS gn, {split} AS sk "
-            f"FROM {src.from_sql} {joins} WHERE {' AND '.join(where)} GROUP BY 1, 3, {src.cols['adopter']}) t "
-            "GROUP BY gk, sk"
-        )
+        # Distinct adopters per (group, split key): the group is the adopter's own (one per adopter), so
+        # one row per (adopter, group columns, split key), then counted per group and split key.
+        split, needs_family = _split_expr(params, src)
+        family = f"LEFT JOIN adoption_modelfamily f ON f.id = {src.cols['family']}" if needs_family else ""
+        group_raw = [dim for dim in ("country", "city") if dim in dims]
+        columns = [f"{src.cols['adopter']} AS d_adopter", *(f"{src.cols[dim]} AS d_{dim}" for dim in group_raw),
+                   f"{split} AS d_split"]
+        inner = (f"SELECT {', '.join(columns)} {base.replace('<joins>', family)} "
+                 f"GROUP BY {', '.join(str(index) for index in range(1, len(columns) + 1))}")
+        sql = (f"SELECT {key} AS gk, MAX({name}) AS gn, t.d_split AS sk, COUNT(*) FROM ({inner}) t {joins} "
+               "GROUP BY 1, 3")
     else:
-        sql = (
-            f"SELECT {key} AS gk, MAX({name}) AS gn, {split} AS sk, {src.measure} AS cnt "
-            f"FROM {src.from_sql} {joins} WHERE {' AND '.join(where)} GROUP BY 1, 3 HAVING {src.measure} > 0"
-        )
+        split, needs_family = _split_expr(params, outer)
+        if needs_family:
+            joins += f" LEFT JOIN adoption_modelfamily f ON f.id = {outer.cols['family']}"
+        inner = f"SELECT {raw}, {src.measure} AS cnt {base.replace('<joins>', '')} GROUP BY {positions}"
+        sql = (f"SELECT {key} AS gk, MAX({name}) AS gn, {split} AS sk, SUM(t.cnt) AS cnt FROM ({inner}) t {joins} "
+               "GROUP BY 1, 3 HAVING SUM(t.cnt) > 0")
     return _run(sql, src.from_params + args)
 
 

@@ -206,12 +206,47 @@ def data_version() -> tuple[str, object]:
     return token, changed_at
 
 
+def _redis_backend():
+    """The default cache and a Redis client kept for this process when it is Django's RedisCache, else
+    (cache, None). Django builds a new redis.Redis per call, which costs more than the round trip itself
+    (its command table is rebuilt each time): the maps read and clear the data version on every request
+    and approval, so they keep one client (thread-safe, on the cache's own connection pool)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return backend, None
+    client = backend._cache.__dict__.get("_maps_client")
+    if client is None:
+        client = backend._cache.__dict__["_maps_client"] = backend._cache.get_client(write=True)
+    return backend, client
+
+
+def cache_read(key: str):
+    """cache.get(key) through the kept Redis client (see _redis_backend); exceptions pass through."""
+    backend, client = _redis_backend()
+    if client is None:
+        return backend.get(key)
+    value = client.get(backend.make_and_validate_key(key))
+    return None if value is None else backend._cache._serializer.loads(value)
+
+
+def cache_forget(key: str) -> None:
+    """cache.delete(key) through the kept Redis client; exceptions pass through."""
+    backend, client = _redis_backend()
+    if client is None:
+        backend.delete(key)
+    else:
+        client.delete(backend.make_and_validate_key(key))
+
+
 def data_version_entry() -> tuple[str, object, str]:
     """(token, changed_at, fill): `fill` is new each time the cached copy is (re)filled, e.g. after the
     cache was cleared or restored, so a per-process copy of a response keyed by it is never trusted
     beyond the cache it came with."""
     try:
-        cached = cache.get(DATA_VERSION_CACHE_KEY)
+        cached = cache_read(DATA_VERSION_CACHE_KEY)
     except Exception:  # a cache outage must not take the maps down
         logger.warning("maps: cache unavailable for the data version", exc_info=True)
         cached = None
@@ -229,14 +264,15 @@ def data_version_entry() -> tuple[str, object, str]:
 
 def _forget_cached_version() -> None:
     try:
-        cache.delete(DATA_VERSION_CACHE_KEY)
+        cache_forget(DATA_VERSION_CACHE_KEY)
     except Exception:
         logger.warning("maps: could not clear the cached data version", exc_info=True)
 
 
 def data_version_bump() -> None:
-    """Mark the map data as changed (in the caller's transaction); the cached copy is dropped now and
-    again on commit, so a reader that re-read the old row in between does not keep it."""
+    """Mark the map data as changed (in the caller's transaction); the cached copy is dropped when the
+    transaction commits (at once outside one), before the caller's response goes out: the next request
+    reads the new version (read-your-writes)."""
     now = timezone.now()
     token = uuid.uuid4().hex
     updated = RegistryDataVersion.objects.filter(pk=1).update(version=F("version") + 1, token=token, changed_at=now)
@@ -246,7 +282,8 @@ def data_version_bump() -> None:
 def _version_bumped(token: str, now, updated: int) -> None:
     if not updated:
         RegistryDataVersion.objects.update_or_create(pk=1, defaults={"token": token, "changed_at": now})
-    _forget_cached_version()
+    # Once, on commit: dropping it before as well would not help (a reader may refill it from the old
+    # row until the commit) and costs the approval another round trip.
     transaction.on_commit(_forget_cached_version)
 
 

@@ -3,7 +3,9 @@
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
+from django.db import connection
 
 from adoption.choices import ImportFlag, OrganizationKind, Relation, Status
 from adoption.models import Adoption, Checkpoint, Country, Evidence, ModelFamily, ModerationEvent, Organization, Region
@@ -16,15 +18,12 @@ def loaded(django_db_setup, django_db_blocker):
         out = StringIO()
         call_command("load_reference_data", stdout=out)
         yield out.getvalue()
-        for model in (Evidence, ModerationEvent):
-            model.objects.all().delete()
-        Adoption.objects.all().delete()
-        Checkpoint.objects.all().delete()
-        ModelFamily.objects.all().delete()
-        Organization.objects.all().delete()
-        Country.objects.all().delete()
-        while Region.objects.exists():  # leaves first: parents are protected
-            Region.objects.filter(children__isnull=True).delete()
+        # The load was committed (module scope): empty every table of the app again, history and map
+        # summary included, so later tests start from the state the migrations left.
+        models = apps.get_app_config("adoption").get_models(include_auto_created=True)
+        tables = [m._meta.db_table for m in models if m._meta.db_table != "adoption_registrydataversion"]
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
 
 
 pytestmark = pytest.mark.django_db
