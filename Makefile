@@ -47,7 +47,8 @@ lint: venv
 	$(BIN)/ruff check .
 
 bench: venv
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) manage.py bench_maps
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CACHE_URL=$${CACHE_URL:-$(TEST_CACHE_URL)} \
+	$(PY) manage.py bench_maps --drop-after $(BENCH_ARGS)
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock: venv

@@ -112,6 +112,10 @@ class Command(BaseCommand):
             raise CommandError("bench_maps needs PostgreSQL: set DATABASE_URL to a PostgreSQL server.")
         if not database.startswith("bench"):
             raise CommandError("The benchmark database name must start with 'bench' (it is dropped and recreated).")
+        if not skip_throughput and "locmem" in settings.CACHES["default"]["BACKEND"].lower():
+            # Several gunicorn workers must share one cache, or each computes its own answer.
+            raise CommandError("The throughput run needs a shared cache: set CACHE_URL (e.g. redis://127.0.0.1:6379/1) "
+                               "or pass --skip-throughput.")
         steps = sorted(_size(part) for part in sizes.split(",") if part.strip())
         self.repeat, self.budget = repeat, budget
         original = connections["default"].settings_dict["NAME"]
