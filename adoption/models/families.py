@@ -9,7 +9,6 @@ from simple_history.models import HistoricalRecords
 from adoption.choices import DatePrecision
 
 from .constraints import NowCheckConstraint
-from .querysets import CheckpointQuerySet
 
 
 class ModelFamily(models.Model):
@@ -81,7 +80,6 @@ class Checkpoint(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords()
-    objects = CheckpointQuerySet.as_manager()
 
     class Meta:
         ordering = ["repo_id"]

@@ -42,8 +42,3 @@ class OrganizationQuerySet(models.QuerySet):
         if getattr(user, "is_authenticated", False):
             return self.filter(models.Q(is_published=True) | models.Q(created_by=user))
         return self.filter(is_published=True)
-
-
-class CheckpointQuerySet(models.QuerySet):
-    def for_family(self, family):
-        return self.filter(family=family)
