@@ -12,10 +12,15 @@ from .factories import UserFactory
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """The cache outlives each test's rolled-back database (map data versions, throttle and rate-limit
-    counters): start every test from an empty one so no test sees another's figures."""
+    counters): start every test from an empty one so no test sees another's figures, and drop this
+    process's copy of the map data version with it."""
+    from adoption.services.data_version import forget_local_copy
+
     cache.clear()
+    forget_local_copy()
     yield
     cache.clear()
+    forget_local_copy()
 
 
 @pytest.fixture(autouse=True)

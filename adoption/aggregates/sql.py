@@ -1,5 +1,7 @@
 """The one aggregate query behind each map or timeseries: over summary cells when a grain holds every
-dimension asked for, else over the published records (or their history, for as_of)."""
+dimension asked for, else over the publication spans (adoption.models.PublicationSpan): the open ones
+(the registry now) or, for as_of, those covering its instant. Spans carry the adopter's country, city
+and kind, so neither reads the records or joins the organizations."""
 
 # SQL here is assembled from fixed fragments only; every value travels as a query parameter.
 # ruff: noqa: S608
@@ -11,9 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from adoption import geo
-from adoption.choices import Status
 from adoption.models import ModelFamily
-from adoption.services.maps import ADOPTER_GRAINS, GRAINS
+from adoption.services.maps import GRAINS
 
 from .params import NO_SPLIT, UNKNOWN, MapParams
 
@@ -29,6 +30,7 @@ class _Source:
     cols: dict[str, str]
     measure: str
     summary_grain: int | None = None  # set when sector/language are one `tag` column of cells
+    dates_applied: bool = False  # the since/until bounds are already in from_sql
 
 
 def _month_expr(column: str) -> str:
@@ -69,64 +71,65 @@ def _grain_for(dims: set[str] | None) -> int | None:
     return min(fitting, key=lambda grain: (len(GRAINS[grain]), grain)) if fitting else None
 
 
-# The adopter's own attributes: joined from the organization when reading adopter cells.
-_ADOPTER_ATTRIBUTES = {"country", "city", "adopter_kind"}
+MONTH_GRAIN, YEAR_GRAIN = 6, 10  # (country, family, month) and the same by whole years (adoption.services.maps)
 
 
-def _adopter_grain_for(dims: set[str] | None) -> int | None:
-    if dims is None or ({"sector", "language"} <= dims):
-        return None
-    dims = dims - _ADOPTER_ATTRIBUTES
-    fitting = [grain for grain, held in ADOPTER_GRAINS.items() if dims <= set(held)]
-    return min(fitting, key=lambda grain: (len(ADOPTER_GRAINS[grain]), grain)) if fitting else None
+def _whole_years_and_months(params: MapParams) -> tuple[str, list]:
+    """The cells of a month-aligned date range: its whole years from the year grain, the months before
+    and after them from the month grain (both keep the start in `month`: yyyymm and yyyy00)."""
+    since = params.since.year * 100 + params.since.month if params.since else None
+    until = params.until.year * 100 + params.until.month if params.until else None
+    first_year = None if since is None else since // 100 + (0 if since % 100 == 1 else 1)
+    last_year = None if until is None else until // 100 - (0 if until % 100 == 12 else 1)
+    months, month_args = ["grain = %s", "month > 0"], [MONTH_GRAIN]
+    years, year_args = ["grain = %s", "month > 0"], [YEAR_GRAIN]
+    for op, value in ((">=", since), ("<=", until)):
+        if value is not None:
+            months.append(f"month {op} %s")
+            month_args.append(value)
+    if first_year is not None:
+        years.append("month >= %s")
+        year_args.append(first_year * 100)
+    if last_year is not None:
+        years.append("month <= %s")
+        year_args.append(last_year * 100)
+    if first_year is not None and last_year is not None and first_year > last_year:
+        years.append("1 = 0")  # no whole year inside the range
+    else:  # the months of the whole years are counted by the year cells
+        outside = []
+        if first_year is not None:
+            outside.append("month < %s")
+            month_args.append(first_year * 100)
+        if last_year is not None:
+            outside.append("month > %s")
+            month_args.append(last_year * 100 + 12)
+        months.append("(" + " OR ".join(outside) + ")" if outside else "1 = 0")
+    columns = "country, city, adopter_kind, family_id, relation, stage, month, tag, n"
+    return (f"(SELECT {columns} FROM adoption_mapsummary WHERE {' AND '.join(years)} UNION ALL "
+            f"SELECT {columns} FROM adoption_mapsummary WHERE {' AND '.join(months)}) s", year_args + month_args)
 
 
 def _source(params: MapParams, *, timeseries: bool) -> _Source:
-    grain = adopter_grain = None
+    grain = None
     if params.as_of is None and params.unit == "adoptions":
         grain = _grain_for(_needed_dims(params, timeseries=timeseries))
-    if params.as_of is None and not timeseries and grain is None:
-        # The adopter cells also count records (n per adopter and cell): narrower and fewer rows than the
-        # records, for the combinations no summary grain holds (e.g. group_by=city with split=stage).
-        adopter_grain = _adopter_grain_for(_needed_dims(params, timeseries=False))
-    if adopter_grain is not None:
-        cols = {"country": "COALESCE(o.country_id, '')", "city": "o.city", "adopter_kind": "o.kind",
-                "family": "s.family_id", "relation": "s.relation", "stage": "s.stage", "sector": "s.tag",
-                "language": "s.tag", "adopter": "s.adopter_id"}
-        return _Source("adoption_mapadoptercell s JOIN adoption_organization o ON o.id = s.adopter_id", [],
-                       ["s.grain = %s", "s.n > 0"], [adopter_grain], cols,
-                       "COUNT(*)" if params.unit == "adopters" else "SUM(s.n)", adopter_grain)
     if grain is not None:
         cols = {"country": "s.country", "city": "s.city", "adopter_kind": "s.adopter_kind", "family": "s.family_id",
                 "relation": "s.relation", "stage": "s.stage", "month": "s.month", "sector": "s.tag",
                 "language": "s.tag", "adopter": "NULL"}
+        if grain == MONTH_GRAIN and not timeseries and (params.since or params.until):
+            from_sql, from_params = _whole_years_and_months(params)
+            return _Source(from_sql, from_params, ["1 = 1"], [], cols, "SUM(s.n)", grain, dates_applied=True)
         return _Source("adoption_mapsummary s", [], ["s.grain = %s"], [grain], cols, "SUM(s.n)", grain)
-    cols = {"country": "COALESCE(o.country_id, '')", "city": "o.city", "adopter_kind": "o.kind",
-            "family": "a.family_id", "relation": "a.relation", "stage": "a.stage",
-            "month": _month_expr("a.started_on"), "sector": "a.sectors", "language": "a.languages",
-            "adopter": "a.adopter_id"}
+    cols = {"country": "a.country", "city": "a.city", "adopter_kind": "a.adopter_kind", "family": "a.family_id",
+            "relation": "a.relation", "stage": "a.stage", "month": _month_expr("a.started_on"),
+            "sector": "a.sectors", "language": "a.languages", "adopter": "a.adopter_id"}
     measure = "COUNT(DISTINCT a.adopter_id)" if params.unit == "adopters" else "COUNT(*)"
     if params.as_of is None:
-        return _Source("adoption_adoption a JOIN adoption_organization o ON o.id = a.adopter_id", [],
-                       ["a.status = %s"], [Status.PUBLISHED.value], cols, measure)
-    # The registry at an instant: the newest history row of each record at or before it.
-    if connection.vendor == "postgresql":
-        # In the order of the history index adoption_hist_asof (migration 0004), which covers every
-        # column but the JSON lists: those are read only when a sector or language filter asks.
-        tags = "".join(f", h.{name}s" for name in ("sector", "language") if params.get(name))
-        snapshot = (
-            "(SELECT DISTINCT ON (h.id) h.id, h.status, h.history_type, h.adopter_id, h.family_id, h.relation, "
-            f"h.stage, h.started_on{tags} FROM adoption_historicaladoption h "
-            "WHERE h.history_date <= %s ORDER BY h.id, h.history_date DESC, h.history_id DESC) a"
-        )
-    else:
-        snapshot = (
-            "(SELECT h.* FROM adoption_historicaladoption h WHERE h.history_id = ("
-            "SELECT h2.history_id FROM adoption_historicaladoption h2 WHERE h2.id = h.id AND h2.history_date <= %s "
-            "ORDER BY h2.history_date DESC, h2.history_id DESC LIMIT 1)) a"
-        )
-    return _Source(f"{snapshot} JOIN adoption_organization o ON o.id = a.adopter_id", [params.as_of],
-                   ["a.status = %s", "a.history_type <> '-'"], [Status.PUBLISHED.value], cols, measure)
+        return _Source("adoption_publicationspan a", [], ["a.published_until IS NULL"], [], cols, measure)
+    return _Source("adoption_publicationspan a", [],
+                   ["a.published_from <= %s", "(a.published_until IS NULL OR a.published_until > %s)"],
+                   [params.as_of, params.as_of], cols, measure)
 
 
 def _in(expr: str, values) -> tuple[str, list]:
@@ -189,7 +192,7 @@ def _where(params: MapParams, src: _Source) -> tuple[list[str], list]:
                 clause, extra = _json_has_any(src.cols[name], values)
                 where.append(clause)
                 args += extra
-    if params.since or params.until:
+    if (params.since or params.until) and not src.dates_applied:
         if src.summary_grain is not None:
             where.append("s.month > 0")
             bounds = (("since", ">="), ("until", "<="))
@@ -237,12 +240,15 @@ def _group_exprs(params: MapParams, src: _Source) -> tuple[str, str, str]:
 # the default work_mem would spill its hash aggregates to disk. Both set for this statement only (SET
 # LOCAL in the implicit transaction of a multi-statement query string: still one round trip).
 _PG_SETTINGS = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; "
+# Over the spans (a scan of every published record) a parallel plan pays for its workers' start-up
+# many times over; the default costs keep PostgreSQL from choosing one for hash aggregates.
+_PG_PARALLEL = "SET LOCAL parallel_setup_cost = 10; SET LOCAL parallel_tuple_cost = 0.001; "
 
 
-def _run(sql: str, args: list) -> list[tuple]:
+def _run(sql: str, args: list, *, scan: bool = False) -> list[tuple]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(_PG_SETTINGS + sql, args)
+            cursor.execute(_PG_SETTINGS + (_PG_PARALLEL if scan else "") + sql, args)
             while cursor.description is None and cursor.nextset():
                 pass
         else:
@@ -273,8 +279,8 @@ def map_rows(params: MapParams) -> list[tuple]:
     positions = ", ".join(str(index) for index in range(1, len(dims) + 1))
     base = f"FROM {src.from_sql} <joins> WHERE {' AND '.join(where)}"
     if params.unit == "adopters":
-        # Distinct adopters per (group, split key): the group is the adopter's own (one per adopter), so
-        # one row per (adopter, group columns, split key), then counted per group and split key.
+        # Distinct adopters per (group, split key): the group is the adopter's own (one per adopter at any
+        # instant), so one row per (adopter, group columns, split key), then counted per group and split key.
         split, needs_family = _split_expr(params, src)
         family = f"LEFT JOIN adoption_modelfamily f ON f.id = {src.cols['family']}" if needs_family else ""
         group_raw = [dim for dim in ("country", "city") if dim in dims]
@@ -291,7 +297,7 @@ def map_rows(params: MapParams) -> list[tuple]:
         inner = f"SELECT {raw}, {src.measure} AS cnt {base.replace('<joins>', '')} GROUP BY {positions}"
         sql = (f"SELECT {key} AS gk, MAX({name}) AS gn, {split} AS sk, SUM(t.cnt) AS cnt FROM ({inner}) t {joins} "
                "GROUP BY 1, 3 HAVING SUM(t.cnt) > 0")
-    return _run(sql, src.from_params + args)
+    return _run(sql, src.from_params + args, scan=src.summary_grain is None)
 
 
 # --- timeseries ---

@@ -30,7 +30,7 @@ from rest_framework.views import APIView
 
 from adoption import aggregates, geo
 from adoption.choices import OrganizationKind, Relation, Stage
-from adoption.services.maps import cache_read, data_version_entry
+from adoption.services.data_version import cache_read, data_version_entry
 
 RESPONSE_CACHE_SECONDS = 24 * 3600
 CONTENT_TYPES = {"json": "application/json", "geojson": "application/geo+json", "csv": "text/csv; charset=utf-8"}

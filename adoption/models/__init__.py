@@ -5,7 +5,7 @@ from .geography import Country, Region
 from .moderation import ChangeRequest, ModerationEvent
 from .organizations import Organization
 from .records import Adoption, Evidence
-from .summary import MapSummary, RegistryDataVersion
+from .summary import MapSummary, PublicationSpan, RegistryDataVersion
 
 __all__ = [
     "Adoption",
@@ -17,6 +17,7 @@ __all__ = [
     "ModelFamily",
     "ModerationEvent",
     "Organization",
+    "PublicationSpan",
     "Region",
     "RegistryDataVersion",
 ]

@@ -25,11 +25,7 @@ SUMMARY_INDEXES = {
     7: ("tag", "country", "family_id"),
     8: ("tag", "country", "family_id"),
     9: ("country", "adopter_kind", "family_id", "relation", "stage"),
-}
-ADOPTER_INDEXES = {
-    1: ("adopter_id", "family_id"),
-    2: ("relation", "adopter_id", "family_id"),
-    3: ("stage", "adopter_id", "family_id"),
+    10: ("month", "country", "family_id"),
 }
 
 
@@ -66,39 +62,50 @@ class MapSummary(models.Model):
         return f"grain {self.grain}: {self.n}"
 
 
-class MapAdopterCell(models.Model):
-    """Published adoptions of one adopter in one cell of an adopter grain (adoption.services.maps.ADOPTER_GRAINS).
+class PublicationSpan(models.Model):
+    """One period during which a record was published, with what the maps read of it then.
 
-    What `unit=adopters` counts: the distinct adopters with a cell of n > 0. The adopter's country,
-    city and kind are not copied in (they are joined from the organization when read), so moving an
-    organization needs no upkeep here.
+    Opened when a record becomes published (approve, approved change: after the change), closed when
+    it stops counting (retract, approved change: before the change), in the publishing transaction.
+    The adopter's country, city and kind are copied in as they stood, so an `as_of` map places records
+    where their adopters were at that instant. The open spans are the published registry now, without
+    a join: the maps no summary grain can answer (unit=adopters, several filters) read those; `as_of`
+    reads the spans that cover its instant (published_from <= t < published_until).
     """
 
-    grain = models.PositiveSmallIntegerField(_("grain"))
+    adoption_id = models.BigIntegerField(_("adoption id"))
+    published_from = models.DateTimeField(_("published from"))
+    published_until = models.DateTimeField(_("published until"), null=True, blank=True)
     adopter_id = models.BigIntegerField(_("adopter id"))
-    family_id = models.BigIntegerField(_("family id"), default=0)
-    relation = models.CharField(_("relation"), max_length=24, blank=True, default="")
-    stage = models.CharField(_("stage"), max_length=12, blank=True, default="")
-    tag = models.CharField(_("sector or language"), max_length=100, blank=True, default="")
-    n = models.IntegerField(_("published adoptions"), default=0)
+    country = models.CharField(_("adopter country"), max_length=2, blank=True, default="")
+    city = models.CharField(_("adopter city"), max_length=120, blank=True, default="")
+    adopter_kind = models.CharField(_("adopter kind"), max_length=24, blank=True, default="")
+    family_id = models.BigIntegerField(_("family id"))
+    relation = models.CharField(_("relation"), max_length=24)
+    stage = models.CharField(_("stage"), max_length=12)
+    started_on = models.DateField(_("started on"), null=True, blank=True)
+    sectors = models.JSONField(_("sectors"), default=list, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
 
     class Meta:
-        verbose_name = _("map adopter cell")
-        verbose_name_plural = _("map adopter cells")
+        verbose_name = _("publication span")
+        verbose_name_plural = _("publication spans")
         constraints = [
-            models.UniqueConstraint(
-                fields=["grain", "adopter_id", "family_id", "relation", "stage", "tag"],
-                name="mapadoptercell_unique_cell",
-                violation_error_message=_("This adopter cell already exists."),
-            ),
+            # At most one open span per record: what closing a span and the consistency check rely on.
+            models.UniqueConstraint(fields=["adoption_id"], condition=Q(published_until__isnull=True),
+                                    name="publicationspan_one_open",
+                                    violation_error_message=_("This record already has an open span.")),
+            models.CheckConstraint(condition=Q(published_until__isnull=True)
+                                   | Q(published_until__gte=models.F("published_from")),
+                                   name="publicationspan_ends_after_start",
+                                   violation_error_message=_("A span cannot end before it starts.")),
         ]
-        indexes = [
-            models.Index(fields=list(cols), condition=Q(grain=grain, n__gt=0), name=f"mapadoptercell_g{grain}")
-            for grain, cols in ADOPTER_INDEXES.items()
-        ]
+        # Moving an organization reopens the open spans of its records.
+        indexes = [models.Index(fields=["adopter_id"], condition=Q(published_until__isnull=True),
+                                name="publicationspan_open_adopter")]
 
     def __str__(self) -> str:
-        return f"adopter grain {self.grain}: {self.n}"
+        return f"record {self.adoption_id} published from {self.published_from:%Y-%m-%d}"
 
 
 class RegistryDataVersion(models.Model):

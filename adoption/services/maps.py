@@ -1,33 +1,39 @@
 """Map aggregates: kept in step with publication inside the same transaction.
 
-The moderation services call `summary_record_published` when a record becomes published (approve,
-approved change request: after the change) and `summary_record_unpublished` when it stops counting
-(retract; approved change request: before the change), always inside their transaction, so the next
-map request after the commit shows the change (read-your-writes).
+Two structures, both written only here:
+- `MapSummary`: published records pre-counted per grain (GRAINS), what the common maps read;
+- `PublicationSpan`: one row per period a record was published, with the values the maps read
+  (the adopter's country, city and kind as they stood). The open spans are the published registry
+  now, without joins (what the maps no grain can answer read); `as_of` reads the spans covering its
+  instant.
 
-Each call is one statement on PostgreSQL: a multi-row upsert into `MapSummary` (one cell per grain),
-one into `MapAdopterCell` (one cell per adopter grain: what `unit=adopters` counts) and a bump of the
-registry's data version, which the map endpoints turn into ETag and Last-Modified. The adopter's
-country, city and kind are copied into the cells: when a curator changes those on an organization
-with published records, wrap the change in `summary_adopter_changing(organization)`; the periodic
-consistency check (`summary_check`) repairs any drift that slipped through, and reports it.
+The moderation services call `summary_record_published` when a record becomes published (approve),
+`summary_record_unpublished` when it stops counting (retract) and wrap an approved change in
+`summary_record_changing(record)`, always inside their transaction, so the next map request after the
+commit shows the change (read-your-writes). Publishing or retracting is one statement on PostgreSQL:
+the cell upserts, the span opened or closed and the bump of the registry's data version (the source of
+the map endpoints' ETag and Last-Modified). A curator changing an organization's country, city or
+kind wraps it in `summary_adopter_changing(organization)`; the periodic consistency check
+(`summary_check`) repairs any drift that slipped through, and reports it.
 """
 
 # SQL here is assembled from fixed fragments only; every value travels as a query parameter.
 # ruff: noqa: S608
 import contextlib
+import json
 import logging
 import uuid
-from collections.abc import Iterable
+from collections import Counter
 
-from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from adoption.choices import Status
-from adoption.models import Adoption, MapSummary, Organization, RegistryDataVersion
-from adoption.models.summary import ADOPTER_INDEXES, SUMMARY_INDEXES, MapAdopterCell
+from adoption.models import Adoption, MapSummary, Organization
+from adoption.models.summary import SUMMARY_INDEXES
+
+# data_version, data_version_bump and data_version_entry are re-exported: the maps' ETag source.
+from .data_version import data_version, data_version_bump, data_version_entry, version_bumped  # noqa: F401
 
 logger = logging.getLogger(__name__)
 
@@ -43,31 +49,28 @@ GRAINS: dict[int, tuple[str, ...]] = {
     7: ("country", "family", "sector"),
     8: ("country", "family", "language"),
     9: ("country", "adopter_kind", "family", "relation", "stage"),
+    # Whole years in the `month` column as yyyy00: a date range reads its whole years here and only its
+    # ragged months from grain 6 (since=2023 reads 3 cells per country and family instead of 36).
+    10: ("country", "family", "year"),
 }
 CELL_COLUMNS = ("grain", "country", "city", "adopter_kind", "family_id", "relation", "stage", "month", "tag")
-# Adopter grains: the record's own dimensions per adopter (the adopter's country, city and kind are
-# joined from the organization when read). `unit=adopters` counts the adopters with a live cell.
-# Sectors and languages are left to the SQL over the records: exploded per adopter they would hold about
-# as many cells as there are records, and cost every approval several more.
-ADOPTER_GRAINS: dict[int, tuple[str, ...]] = {
-    1: ("family",),
-    2: ("family", "relation"),
-    3: ("family", "stage"),
-}
-ADOPTER_COLUMNS = ("grain", "adopter_id", "family_id", "relation", "stage", "tag")
 TAG_MAX = 100
-DATA_VERSION_CACHE_KEY = "adoption:maps:data-version"
-assert set(SUMMARY_INDEXES) == set(GRAINS) and set(ADOPTER_INDEXES) == set(ADOPTER_GRAINS)  # noqa: S101
+assert set(SUMMARY_INDEXES) == set(GRAINS)  # noqa: S101
 
 _CONFLICT = "ON CONFLICT ({cols}) DO UPDATE SET n = {table}.n + excluded.n"
 _UPSERT = (
     f"INSERT INTO adoption_mapsummary ({', '.join(CELL_COLUMNS)}, n) VALUES {{values}} "
     + _CONFLICT.format(cols=", ".join(CELL_COLUMNS), table="adoption_mapsummary")
 )
-_ADOPTER_UPSERT = (
-    f"INSERT INTO adoption_mapadoptercell ({', '.join(ADOPTER_COLUMNS)}, n) VALUES {{values}} "
-    + _CONFLICT.format(cols=", ".join(ADOPTER_COLUMNS), table="adoption_mapadoptercell")
+# The span values of a record, after adoption_id and published_from.
+SPAN_VALUES = ("adopter_id", "country", "city", "adopter_kind", "family_id", "relation", "stage", "started_on",
+               "sectors", "languages")
+_SPAN_OPEN = (
+    f"INSERT INTO adoption_publicationspan (adoption_id, published_from, {', '.join(SPAN_VALUES)}) "
+    f"VALUES ({', '.join(['%s'] * (len(SPAN_VALUES) + 2))})"
 )
+_SPAN_CLOSE = ("UPDATE adoption_publicationspan SET published_until = %s "
+               "WHERE adoption_id = %s AND published_until IS NULL")
 _BUMP = "UPDATE adoption_registrydataversion SET version = version + 1, token = %s, changed_at = %s WHERE id = 1"
 
 
@@ -90,6 +93,7 @@ def record_cells(adoption: Adoption) -> list[tuple]:
         "relation": adoption.relation,
         "stage": adoption.stage,
         "month": started.year * 100 + started.month if started else 0,
+        "year": started.year * 100 if started else 0,
     }
     cells = []
     for grain, dims in GRAINS.items():
@@ -101,7 +105,7 @@ def record_cells(adoption: Adoption) -> list[tuple]:
             values["family"] if "family" in dims else 0,
             values["relation"] if "relation" in dims else "",
             values["stage"] if "stage" in dims else "",
-            values["month"] if "month" in dims else 0,
+            values["month"] if "month" in dims else values["year"] if "year" in dims else 0,
         ]
         if "sector" in dims or "language" in dims:
             tags = _tags(adoption.sectors if "sector" in dims else adoption.languages)
@@ -111,70 +115,95 @@ def record_cells(adoption: Adoption) -> list[tuple]:
     return cells
 
 
-def record_adopter_cells(adoption: Adoption) -> list[tuple]:
-    """The adopter cells a published record counts in: one per adopter grain (one per tag when exploded)."""
-    cells = []
-    for grain, dims in ADOPTER_GRAINS.items():
-        row = (grain, adoption.adopter_id, adoption.family_id, adoption.relation if "relation" in dims else "",
-               adoption.stage if "stage" in dims else "")
-        if "sector" in dims or "language" in dims:
-            tags = _tags(adoption.sectors if "sector" in dims else adoption.languages)
-            cells.extend((*row, tag) for tag in tags)
-        else:
-            cells.append((*row, ""))
-    return cells
+def record_span(adoption: Adoption) -> tuple:
+    """The values of SPAN_VALUES a published record shows the maps (the JSON lists as stored)."""
+    adopter = adoption.adopter
+    return (adoption.adopter_id, adopter.country_id or "", adopter.city or "", adopter.kind or "",
+            adoption.family_id, adoption.relation, adoption.stage, adoption.started_on,
+            json.dumps(adoption.sectors), json.dumps(adoption.languages))
 
 
-def _upsert(template: str, width: int, cells: Iterable[tuple], delta: int) -> tuple[str, list]:
+def _upsert(cells: dict[tuple, int]) -> tuple[str, list]:
+    """One multi-row upsert adding each cell's delta (cells whose delta is 0 are left out)."""
     # Sorted, so two transactions touching the same cells lock them in the same order (no deadlock).
-    cells = sorted(set(cells), key=lambda cell: tuple(str(part) for part in cell))
-    if not cells:
+    rows = sorted(((cell, delta) for cell, delta in cells.items() if delta),
+                  key=lambda row: tuple(str(part) for part in row[0]))
+    if not rows:
         return "", []
-    placeholders = "(" + ", ".join(["%s"] * (width + 1)) + ")"
-    return template.format(values=", ".join([placeholders] * len(cells))), [
-        value for cell in cells for value in (*cell, delta)
+    placeholders = "(" + ", ".join(["%s"] * (len(CELL_COLUMNS) + 1)) + ")"
+    return _UPSERT.format(values=", ".join([placeholders] * len(rows))), [
+        value for cell, delta in rows for value in (*cell, delta)
     ]
 
 
-def _apply_record(adoption: Adoption, delta: int, *, bump: bool = True) -> None:
-    """Add `delta` to every cell of the record and (bump=True) move the data version, in one round trip
-    on PostgreSQL (data-modifying CTEs): the upkeep costs an approval as little as it can."""
-    parts = [
-        _upsert(_UPSERT, len(CELL_COLUMNS), record_cells(adoption), delta),
-        _upsert(_ADOPTER_UPSERT, len(ADOPTER_COLUMNS), record_adopter_cells(adoption), delta),
-    ]
-    parts = [(sql, params) for sql, params in parts if sql]
+def _write(cells: dict[tuple, int], span: tuple[str, list] | None = None) -> None:
+    """Apply cell deltas and one span statement, and move the data version: one round trip on
+    PostgreSQL (data-modifying CTEs), so the upkeep costs an approval as little as it can."""
+    parts = [part for part in (_upsert(cells), span) if part and part[0]]
     token, now = uuid.uuid4().hex, timezone.now()
-    if connection.vendor == "postgresql" and bump:
+    if connection.vendor == "postgresql":
         ctes = ", ".join(f"u{index} AS ({sql})" for index, (sql, _) in enumerate(parts))
         params = [value for _, part in parts for value in part] + [token, now]
         with connection.cursor() as cursor:
             cursor.execute((f"WITH {ctes} " if ctes else "") + _BUMP, params)
             bumped = cursor.rowcount
-        _version_bumped(token, now, bumped)
+        version_bumped(token, now, bumped)
         return
     with connection.cursor() as cursor:
         for sql, params in parts:
             cursor.execute(sql, params)
-    if bump:
-        data_version_bump()
+    data_version_bump()
 
 
 def summary_record_published(adoption: Adoption) -> None:
     """Count a record that has just become published (call inside the publishing transaction)."""
-    _apply_record(adoption, +1)
+    _write(Counter(record_cells(adoption)), (_SPAN_OPEN, [adoption.pk, timezone.now(), *record_span(adoption)]))
 
 
 def summary_record_unpublished(adoption: Adoption) -> None:
     """Stop counting a record that was published, as it stood while published (same transaction)."""
-    _apply_record(adoption, -1)
+    _write({cell: -count for cell, count in Counter(record_cells(adoption)).items()},
+           (_SPAN_CLOSE, [timezone.now(), adoption.pk]))
 
 
-def _apply_cells(cells: Iterable[tuple], delta: int) -> None:
-    sql, params = _upsert(_UPSERT, len(CELL_COLUMNS), cells, delta)
-    if sql:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+@contextlib.contextmanager
+def summary_record_changing(adoption: Adoption):
+    """Wrap an approved change to a published record (inside its transaction, around the save):
+    only the cells that differ move, and its span is closed and reopened when what the maps show
+    of it changed.
+
+    Usage: ``with summary_record_changing(record): apply the change; record.save()``.
+    """
+    before, span_before = Counter(record_cells(adoption)), record_span(adoption)
+    yield
+    cells = Counter(record_cells(adoption))
+    cells.subtract(before)
+    if any(cells.values()) or record_span(adoption) != span_before:
+        _write(cells)
+        _spans_reopen("adoption_id", [adoption.pk])
+
+
+def _spans_reopen(column: str, values: list) -> None:
+    """Close the open spans whose `column` (adoption_id or adopter_id) is in `values` and open new ones
+    from the published records among them, as they now stand."""
+    record_column = {"adoption_id": "a.id", "adopter_id": "a.adopter_id"}[column]
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"UPDATE adoption_publicationspan SET published_until = %s "
+                           f"WHERE published_until IS NULL AND {column} IN ({marks})", [now, *chunk])
+            cursor.execute(
+                f"INSERT INTO adoption_publicationspan (adoption_id, published_from, {', '.join(SPAN_VALUES)}) "
+                f"SELECT a.id, %s, {_SPAN_SELECT} FROM adoption_adoption a JOIN adoption_organization o "
+                f"ON o.id = a.adopter_id WHERE a.status = %s AND {record_column} IN ({marks})",
+                [now, Status.PUBLISHED.value, *chunk])
+
+
+# The span values of a published record in SQL (a: adoption_adoption, o: adoption_organization).
+_SPAN_SELECT = ("a.adopter_id, COALESCE(o.country_id, ''), o.city, o.kind, a.family_id, a.relation, a.stage, "
+                "a.started_on, a.sectors, a.languages")
 
 
 @contextlib.contextmanager
@@ -186,105 +215,18 @@ def summary_adopter_changing(organization: Organization):
     with transaction.atomic():
         records = list(Adoption.objects.published().filter(adopter_id=organization.pk))
         adopter = Organization.objects.get(pk=organization.pk)
+        cells = Counter()
         for record in records:
             record.adopter = adopter
-            _apply_cells(record_cells(record), -1)
+            cells.subtract(record_cells(record))
         yield
         adopter = Organization.objects.get(pk=organization.pk)
         for record in records:
             record.adopter = adopter
-            _apply_cells(record_cells(record), +1)
-        data_version_bump()
-
-
-# --- the data version: ETag and Last-Modified without touching the database on a revalidation ---
-
-
-def data_version() -> tuple[str, object]:
-    """(token, changed_at) of the registry's map data; from the cache, else one query (then cached)."""
-    token, changed_at, _ = data_version_entry()
-    return token, changed_at
-
-
-def _redis_backend():
-    """The default cache and a Redis client kept for this process when it is Django's RedisCache, else
-    (cache, None). Django builds a new redis.Redis per call, which costs more than the round trip itself
-    (its command table is rebuilt each time): the maps read and clear the data version on every request
-    and approval, so they keep one client (thread-safe, on the cache's own connection pool)."""
-    from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
-
-    backend = caches["default"]
-    if not isinstance(backend, RedisCache):
-        return backend, None
-    client = backend._cache.__dict__.get("_maps_client")
-    if client is None:
-        client = backend._cache.__dict__["_maps_client"] = backend._cache.get_client(write=True)
-    return backend, client
-
-
-def cache_read(key: str):
-    """cache.get(key) through the kept Redis client (see _redis_backend); exceptions pass through."""
-    backend, client = _redis_backend()
-    if client is None:
-        return backend.get(key)
-    value = client.get(backend.make_and_validate_key(key))
-    return None if value is None else backend._cache._serializer.loads(value)
-
-
-def cache_forget(key: str) -> None:
-    """cache.delete(key) through the kept Redis client; exceptions pass through."""
-    backend, client = _redis_backend()
-    if client is None:
-        backend.delete(key)
-    else:
-        client.delete(backend.make_and_validate_key(key))
-
-
-def data_version_entry() -> tuple[str, object, str]:
-    """(token, changed_at, fill): `fill` is new each time the cached copy is (re)filled, e.g. after the
-    cache was cleared or restored, so a per-process copy of a response keyed by it is never trusted
-    beyond the cache it came with."""
-    try:
-        cached = cache_read(DATA_VERSION_CACHE_KEY)
-    except Exception:  # a cache outage must not take the maps down
-        logger.warning("maps: cache unavailable for the data version", exc_info=True)
-        cached = None
-    if cached and len(cached) == 3:
-        return tuple(cached)
-    row = RegistryDataVersion.objects.filter(pk=1).values_list("token", "changed_at").first()
-    if row is None:
-        obj, _ = RegistryDataVersion.objects.get_or_create(pk=1, defaults={"changed_at": timezone.now()})
-        row = (obj.token, obj.changed_at)
-    entry = (row[0], row[1], uuid.uuid4().hex)
-    with contextlib.suppress(Exception):
-        cache.set(DATA_VERSION_CACHE_KEY, entry, timeout=3600)
-    return entry
-
-
-def _forget_cached_version() -> None:
-    try:
-        cache_forget(DATA_VERSION_CACHE_KEY)
-    except Exception:
-        logger.warning("maps: could not clear the cached data version", exc_info=True)
-
-
-def data_version_bump() -> None:
-    """Mark the map data as changed (in the caller's transaction); the cached copy is dropped when the
-    transaction commits (at once outside one), before the caller's response goes out: the next request
-    reads the new version (read-your-writes)."""
-    now = timezone.now()
-    token = uuid.uuid4().hex
-    updated = RegistryDataVersion.objects.filter(pk=1).update(version=F("version") + 1, token=token, changed_at=now)
-    _version_bumped(token, now, updated)
-
-
-def _version_bumped(token: str, now, updated: int) -> None:
-    if not updated:
-        RegistryDataVersion.objects.update_or_create(pk=1, defaults={"token": token, "changed_at": now})
-    # Once, on commit: dropping it before as well would not help (a reader may refill it from the old
-    # row until the commit) and costs the approval another round trip.
-    transaction.on_commit(_forget_cached_version)
+            cells.update(record_cells(record))
+        _write(cells)
+        if records:
+            _spans_reopen("adopter_id", [organization.pk])
 
 
 # --- rebuild and consistency check ---
@@ -319,7 +261,8 @@ def _expected_select(vendor: str, grain: int) -> str:
         "family_id": "a.family_id" if "family" in dims else "0",
         "relation": "a.relation" if "relation" in dims else "''",
         "stage": "a.stage" if "stage" in dims else "''",
-        "month": _month_sql(vendor, "a.started_on") if "month" in dims else "0",
+        "month": (_month_sql(vendor, "a.started_on") if "month" in dims
+                  else f"({_month_sql(vendor, 'a.started_on')}) / 100 * 100" if "year" in dims else "0"),
         "tag": "''",
     }
     join, where, measure = "", "", "COUNT(*)"
@@ -335,107 +278,115 @@ def _expected_select(vendor: str, grain: int) -> str:
     )
 
 
-def _expected_adopter_select(vendor: str, grain: int) -> str:
-    """SELECT of the adopter cells of one adopter grain computed from the records."""
-    dims = ADOPTER_GRAINS[grain]
-    exprs = {"adopter_id": "a.adopter_id", "family_id": "a.family_id",
-             "relation": "a.relation" if "relation" in dims else "''",
-             "stage": "a.stage" if "stage" in dims else "''", "tag": "''"}
-    join, where, measure = "", "", "COUNT(*)"
-    if "sector" in dims or "language" in dims:
-        join, exprs["tag"] = _tag_join(vendor, "a.sectors" if "sector" in dims else "a.languages")
-        where = " AND " + ("jsonb_typeof(e.item) = 'string'" if vendor == "postgresql" else "e.type = 'text'")
-        measure = "COUNT(DISTINCT a.id)"
-    columns = ", ".join(exprs[col] for col in ADOPTER_COLUMNS[1:])
-    return (
-        f"SELECT {grain}, {columns}, {measure} FROM adoption_adoption a {join} "
-        f"WHERE a.status = '{Status.PUBLISHED}'{where} GROUP BY {', '.join(str(i) for i in range(2, 7))}"
-    )
-
-
 def rebuild_sql_statements(vendor: str) -> list[tuple[str, list]]:
     """The statements that refill the summary from the records (also used by migration 0004)."""
-    statements = [("DELETE FROM adoption_mapsummary", []), ("DELETE FROM adoption_mapadoptercell", [])]
     insert = f"INSERT INTO adoption_mapsummary ({', '.join(CELL_COLUMNS)}, n) "
-    statements += [(insert + _expected_select(vendor, grain), []) for grain in GRAINS]
-    insert = f"INSERT INTO adoption_mapadoptercell ({', '.join(ADOPTER_COLUMNS)}, n) "
-    statements += [(insert + _expected_adopter_select(vendor, grain), []) for grain in ADOPTER_GRAINS]
-    return statements
+    return [("DELETE FROM adoption_mapsummary", []),
+            *((insert + _expected_select(vendor, grain), []) for grain in GRAINS)]
+
+
+def spans_from_history_sql() -> str:
+    """INSERT of every span from the records' history (migration 0006 and bench_maps fill an empty table
+    with it): a history row that shows a record published opens a span, its next history row closes it,
+    which is what `as_of` answered from the history itself. The adopter's country, city and kind are the
+    organization's current ones (its own history is not consulted)."""
+    return (
+        "INSERT INTO adoption_publicationspan (adoption_id, published_from, published_until, "
+        f"{', '.join(SPAN_VALUES)}) "
+        "SELECT h.id, h.history_date, h.next_date, h.adopter_id, COALESCE(o.country_id, ''), o.city, o.kind, "
+        "h.family_id, h.relation, h.stage, h.started_on, h.sectors, h.languages FROM ("
+        "SELECT h.*, LEAD(h.history_date) OVER (PARTITION BY h.id ORDER BY h.history_date, h.history_id) AS next_date "
+        "FROM adoption_historicaladoption h) h JOIN adoption_organization o ON o.id = h.adopter_id "
+        f"WHERE h.status = '{Status.PUBLISHED}' AND h.history_type <> '-'"
+    )
 
 
 def _lock_summary() -> None:
     # Concurrent publishes wait until the rebuild commits, then add their +1 to the rebuilt cells.
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("LOCK TABLE adoption_mapsummary, adoption_mapadoptercell IN EXCLUSIVE MODE")
+            cursor.execute("LOCK TABLE adoption_mapsummary IN EXCLUSIVE MODE")
 
 
 @transaction.atomic
 def summary_rebuild() -> int:
-    """Recompute every summary cell (and adopter cell) from the published records; returns the number of cells."""
+    """Recompute every summary cell from the published records; returns the number of cells."""
     _lock_summary()
     with connection.cursor() as cursor:
         for sql, params in rebuild_sql_statements(connection.vendor):
             cursor.execute(sql, params)
     data_version_bump()
-    return MapSummary.objects.count() + MapAdopterCell.objects.count()
+    return MapSummary.objects.count()
 
 
-def _drift(table: str, columns: tuple[str, ...], expected: str) -> tuple[list[tuple], int]:
-    """Cells of `table` whose count differs from the recount `expected` (a UNION of SELECTs), and the
+def _drift(expected: str) -> tuple[list[tuple], int]:
+    """Summary cells whose count differs from the recount `expected` (a UNION of SELECTs), and the
     number of stored cells."""
-    cols = ", ".join(columns)
+    cols = ", ".join(CELL_COLUMNS)
     sql = (
         f"SELECT {cols}, SUM(stored), SUM(expected) FROM ("
-        f"SELECT {cols}, n AS stored, 0 AS expected FROM {table} WHERE n <> 0 "
-        f"UNION ALL SELECT {cols}, 0, n FROM ({_rename(expected, columns)}) x"
+        f"SELECT {cols}, n AS stored, 0 AS expected FROM adoption_mapsummary WHERE n <> 0 "
+        f"UNION ALL SELECT {cols}, 0, n FROM ({_rename(expected)}) x"
         f") d GROUP BY {cols} HAVING SUM(stored) <> SUM(expected)"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [])  # always with params: the SQLite backend then unescapes '%%'
         drift = cursor.fetchall()
-        cursor.execute(f"SELECT COUNT(*) FROM {table}", [])
+        cursor.execute("SELECT COUNT(*) FROM adoption_mapsummary", [])
         return drift, cursor.fetchone()[0]
 
 
-def summary_check(*, repair: bool = False, sample: int = 10) -> dict:
-    """Compare the summary (and the adopter cells) with a recount from the records.
+def _span_drift() -> tuple[list[int], int]:
+    """Ids of the records whose open span is not the record as published now (missing, left open
+    after it stopped counting, or with other values), and the number of open spans."""
+    stored = f"SELECT adoption_id, {', '.join(SPAN_VALUES)} FROM adoption_publicationspan WHERE published_until IS NULL"
+    expected = (f"SELECT a.id, {_SPAN_SELECT} FROM adoption_adoption a JOIN adoption_organization o "
+                f"ON o.id = a.adopter_id WHERE a.status = '{Status.PUBLISHED}'")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT adoption_id FROM ({stored} EXCEPT {expected}) x "
+                       f"UNION SELECT id FROM ({expected} EXCEPT {stored}) y", [])
+        drifted = sorted({row[0] for row in cursor.fetchall()})
+        cursor.execute("SELECT COUNT(*) FROM adoption_publicationspan WHERE published_until IS NULL", [])
+        return drifted, cursor.fetchone()[0]
 
-    Returns {"cells_checked", "drifted", "examples": [{"cell", "stored", "expected"}], "repaired"}.
-    With repair=True a drifted summary is rebuilt in one transaction (and the data version bumped).
+
+def summary_check(*, repair: bool = False, sample: int = 10) -> dict:
+    """Compare the summary and the open publication spans with the records.
+
+    Returns {"cells_checked", "drifted", "examples": [{"cell", "stored", "expected"} or {"span"}],
+    "repaired"}. With repair=True, in one transaction, a drifted summary is rebuilt (and the data
+    version bumped) and drifted spans are closed now and reopened from the records: the past they
+    recorded is kept.
     """
-    vendor = connection.vendor
-    drift, checked = _drift("adoption_mapsummary", CELL_COLUMNS,
-                            " UNION ALL ".join(_expected_select(vendor, grain) for grain in GRAINS))
-    adopter_drift, adopter_checked = _drift(
-        "adoption_mapadoptercell", ADOPTER_COLUMNS,
-        " UNION ALL ".join(_expected_adopter_select(vendor, grain) for grain in ADOPTER_GRAINS))
+    drift, checked = _drift(" UNION ALL ".join(_expected_select(connection.vendor, grain) for grain in GRAINS))
+    span_drift, spans = _span_drift()
     width = len(CELL_COLUMNS)
     examples = [
         {"cell": dict(zip(CELL_COLUMNS, row[:width], strict=True)), "stored": row[width], "expected": row[width + 1]}
         for row in drift
-    ] + [
-        {"cell": {"adopter cell": True, **dict(zip(ADOPTER_COLUMNS, row[:-2], strict=True))}, "stored": row[-2],
-         "expected": row[-1]}
-        for row in adopter_drift
-    ]
+    ] + [{"span": {"adoption_id": pk}} for pk in span_drift]
     report = {
-        "cells_checked": checked + adopter_checked,
-        "drifted": len(drift) + len(adopter_drift),
+        "cells_checked": checked + spans,
+        "drifted": len(drift) + len(span_drift),
         "examples": examples[:sample],
         "repaired": False,
     }
     if report["drifted"]:
         logger.warning("maps: summary drift in %d cells, e.g. %s", report["drifted"], report["examples"][:3])
         if repair:
-            summary_rebuild()
+            with transaction.atomic():
+                if drift:
+                    summary_rebuild()
+                if span_drift:
+                    _spans_reopen("adoption_id", span_drift)
+                    data_version_bump()
             report["repaired"] = True
     return report
 
 
-def _rename(union_sql: str, columns: tuple[str, ...] = CELL_COLUMNS) -> str:
+def _rename(union_sql: str) -> str:
     """Name the columns of the expected-cells UNION so the outer query can refer to them."""
-    cols = ", ".join(columns)
+    cols = ", ".join(CELL_COLUMNS)
     return f"SELECT * FROM ({union_sql}) AS u ({cols}, n)" if connection.vendor == "postgresql" else (
         f"WITH u({cols}, n) AS ({union_sql}) SELECT * FROM u"
     )

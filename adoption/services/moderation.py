@@ -273,12 +273,11 @@ def change_request_approve(*, change_request: ChangeRequest, user, comment: str 
         if record.status != Status.PUBLISHED:
             raise TransitionNotAllowed("apply a change to", record.status)
         check_version(record, request.base_version)
-        maps.summary_record_unpublished(record)
-        change_values_apply(record, request.proposed)
-        record.version += 1
-        record._history_user = user
-        record.save()
-        maps.summary_record_published(record)
+        with maps.summary_record_changing(record):
+            change_values_apply(record, request.proposed)
+            record.version += 1
+            record._history_user = user
+            record.save()
         _decide(request, user, ChangeRequestStatus.APPROVED, comment)
         event = event_log(
             adoption=record, user=user, action=Action.CHANGE_APPROVED, from_status=record.status,

@@ -17,7 +17,7 @@ def test_bench_maps_smoke_run():
                  database=f"bench_smoke_{test_database}"[:60], drop_after=True, stdout=out)
     report = out.getvalue()
     assert connection.settings_dict["NAME"] == test_database  # the run hands the test database back
-    for label in ("baseline: plain SQL GROUP BY", "default map", "unit=adopters", "as_of (history)",
+    for label in ("baseline: plain SQL GROUP BY", "default map", "unit=adopters", "as_of (spans)",
                   "304 revalidation", "approval with summary upkeep"):
         assert f"| 600 | {label} |" in report, label
     assert "Default map growth 300 -> 600" in report

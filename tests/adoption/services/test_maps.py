@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 from adoption import aggregates
 from adoption.aggregates import GROUP_BYS, SPLITS, UNITS, MapParams, adoption_map, adoption_timeseries
 from adoption.choices import OrganizationKind, Relation, Stage, Status
-from adoption.models import Adoption, MapSummary, ModelFamily, Organization
-from adoption.models.summary import MapAdopterCell
+from adoption.models import Adoption, MapSummary, ModelFamily, Organization, PublicationSpan
 from adoption.services import maps, moderation
 from tests.factories import AdoptionFactory, CountryFactory, EvidenceFactory, RegionFactory
 
@@ -99,10 +98,24 @@ def _matches(record: Adoption, flt: dict) -> bool:
         "language": lambda v: v in record.languages,
         "country": lambda v: org.country_id == v,
         "region": lambda v: bool(country) and v in country.region_codes,
-        "since": lambda v: record.started_on is not None and record.started_on >= datetime.date.fromisoformat(v),
-        "until": lambda v: record.started_on is not None and record.started_on <= datetime.date.fromisoformat(v),
+        "since": lambda v: record.started_on is not None and record.started_on >= _period(v)[0],
+        "until": lambda v: record.started_on is not None and record.started_on <= _period(v)[1],
     }
     return all(checks[name](value) for name, value in flt.items())
+
+
+def _period(text: str) -> tuple[datetime.date, datetime.date]:
+    """First and last day of YYYY, YYYY-MM or YYYY-MM-DD, as the contract reads since/until."""
+    import calendar
+
+    parts = [int(part) for part in text.split("-")]
+    if len(parts) == 3:
+        day = datetime.date(*parts)
+        return day, day
+    year, month = parts[0], parts[1] if len(parts) == 2 else None
+    if month is None:
+        return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    return datetime.date(year, month, 1), datetime.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def answer(group_by: str, split: str, unit: str, flt: dict | None = None) -> list[tuple]:
@@ -123,6 +136,9 @@ FILTERS = [
     {"language": "sw"}, {"family": "fam-0"}, {"origin_country": "CN"}, {"country": "KE"}, {"region": "142"},
     {"since": "2024-01-01"}, {"until": "2023-12-31"}, {"since": "2023-03-15"}, {"sector": "health", "language": "en"},
     {"relation": "fine_tune", "stage": "production"},
+    # Month-aligned ranges: whole years from the year cells, ragged months from the month cells.
+    {"since": "2022-03"}, {"until": "2023-06"}, {"since": "2022-03", "until": "2024-05"},
+    {"since": "2023-02", "until": "2023-10"}, {"since": "2022", "until": "2024"},
 ]
 
 org_strategy = st.fixed_dictionaries({
@@ -226,13 +242,10 @@ def test_summary_and_plain_sql_agree_and_equal_a_rebuild(org_specs, record_specs
         from_summary = [answer(g, s, "adoptions", f) for g, s, f in combos]
         adopters = [answer(g, s, "adopters", f) for g, s, f in combos]
         stored = sorted(MapSummary.objects.filter(n__gt=0).values_list(*maps.CELL_COLUMNS, "n"))
-        stored_adopters = sorted(MapAdopterCell.objects.filter(n__gt=0).values_list(*maps.ADOPTER_COLUMNS, "n"))
         maps.summary_rebuild()
         assert sorted(MapSummary.objects.values_list(*maps.CELL_COLUMNS, "n")) == stored
-        assert sorted(MapAdopterCell.objects.values_list(*maps.ADOPTER_COLUMNS, "n")) == stored_adopters
-        with monkeypatch.context() as patch:
+        with monkeypatch.context() as patch:  # every answer from the open publication spans instead
             patch.setattr(aggregates.sql, "_grain_for", lambda dims: None)
-            patch.setattr(aggregates.sql, "_adopter_grain_for", lambda dims: None)
             assert [answer(g, s, "adoptions", f) for g, s, f in combos] == from_summary
             assert [answer(g, s, "adopters", f) for g, s, f in combos] == adopters
         transaction.set_rollback(True)
@@ -443,3 +456,76 @@ def test_cached_answer_follows_the_data_version(django_capture_on_commit_callbac
         maps.summary_record_published(AdoptionFactory())
     assert aggregates.cached_answer(params)["total"] == 2
     assert aggregates.cached_answer(MapParams.from_query({}, timeseries=True), timeseries=True)["undated"] == 0
+
+
+# --- publication spans: as_of, the adopter's place at the time, rebuilt from history, drift ---
+
+
+def test_as_of_places_records_where_their_adopter_was_then(contributor, curator):
+    from adoption.services import catalogue
+
+    countries = make_geography()
+    adoption = submitted(contributor, adopter__country=countries["KE"], adopter__is_published=True)
+    moderation.adoption_approve(adoption=adoption, user=curator)
+    while_in_kenya = timezone.now()
+    catalogue.organization_update(organization=adoption.adopter, user=curator, data={"country": countries["FR"]})
+
+    def keys(query):
+        return [group["key"] for group in adoption_map(MapParams.from_query(query))["groups"]]
+
+    assert keys({}) == ["FR"]
+    assert keys({"as_of": while_in_kenya.isoformat()}) == ["KE"]
+    assert keys({"as_of": timezone.now().isoformat()}) == ["FR"]
+    assert keys({"unit": "adopters", "split": "stage"}) == ["FR"]
+    assert maps.summary_check()["drifted"] == 0
+
+
+def test_spans_rebuilt_from_history_answer_as_of_as_the_maintained_ones(contributor, curator):
+    """Migration 0006 derives the spans from the history: at every instant it must agree with the
+    spans the services kept (approve, approved change, retract)."""
+    from django.db import connection
+
+    make_geography()
+    instants = [timezone.now()]
+    first, second = submitted(contributor, stage=Stage.PILOT), submitted(contributor, stage=Stage.PILOT)
+    moderation.adoption_approve(adoption=first, user=curator)
+    instants.append(timezone.now())
+    moderation.adoption_approve(adoption=second, user=curator)
+    request = moderation.change_request_create(
+        adoption=Adoption.objects.get(pk=first.pk), user=contributor, proposed={"stage": "production"}
+    )
+    moderation.change_request_approve(change_request=request, user=curator)
+    instants.append(timezone.now())
+    moderation.adoption_retract(adoption=Adoption.objects.get(pk=second.pk), user=curator, comment="Gone.")
+    instants.append(timezone.now())
+
+    def answers():
+        return [adoption_map(MapParams.from_query({"as_of": t.isoformat(), "split": "stage"}))["split_totals"]
+                for t in instants]
+
+    kept = answers()
+    assert kept == [{}, {"pilot": 1}, {"production": 1, "pilot": 1}, {"production": 1}]
+    PublicationSpan.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(maps.spans_from_history_sql(), [])
+    assert answers() == kept
+    assert maps.summary_check()["drifted"] == 0
+
+
+def test_span_drift_is_reported_and_repaired_without_rewriting_the_past(contributor, curator, capsys):
+    from django.core.management import call_command
+
+    make_geography()
+    adoption = submitted(contributor)
+    moderation.adoption_approve(adoption=adoption, user=curator)
+    after_approval = timezone.now()
+    PublicationSpan.objects.filter(adoption_id=adoption.pk).update(stage="discontinued")  # drift
+    call_command("check_map_summary")
+    assert f"record {adoption.pk}: its open publication span differs" in capsys.readouterr().out
+    report = maps.summary_check(repair=True)
+    assert report["examples"] == [{"span": {"adoption_id": adoption.pk}}] and report["repaired"]
+    assert maps.summary_check()["drifted"] == 0
+    assert adoption_map(MapParams.from_query({"split": "stage"}))["split_totals"] == {"production": 1}
+    # What was recorded for the past stays: the repair closes the drifted span, it does not erase it.
+    past = adoption_map(MapParams.from_query({"as_of": after_approval.isoformat(), "split": "stage"}))
+    assert past["split_totals"] == {"discontinued": 1}

@@ -1,0 +1,73 @@
+"""The map data version seen by other processes: each keeps a copy, dropped when a bump is announced."""
+
+import pytest
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+
+from adoption.services import data_version
+
+pytestmark = pytest.mark.skipif(
+    not isinstance(caches["default"], RedisCache), reason="the announcements go through Redis (set CACHE_URL)"
+)
+
+
+def _other_process():
+    """A second process's view: its own copy and subscription, over the same Redis and database."""
+    watch = data_version._Watch()
+    _, client = data_version._redis_backend()
+    reads = []
+
+    def entry():
+        def read():
+            reads.append(1)
+            return data_version._read_entry()
+
+        return watch.get(client, read), len(reads)
+
+    return watch, entry
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bump_reaches_the_other_processes_copy_at_once():
+    watch, entry = _other_process()
+    try:
+        first, reads = entry()
+        assert entry() == (first, reads)  # the copy answers: no second read of the cache
+        data_version.data_version_bump()  # outside a transaction: committed and announced at once
+        second, reads_after = entry()
+        assert second[0] != first[0] and reads_after == reads + 1
+        assert data_version.data_version_entry()[0] == second[0]  # this process agrees
+    finally:
+        watch.forget()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_bump_is_never_announced():
+    from django.db import transaction
+
+    watch, entry = _other_process()
+    try:
+        first, reads = entry()
+        with transaction.atomic():
+            data_version.data_version_bump()
+            transaction.set_rollback(True)
+        assert entry() == (first, reads)  # the copy still answers
+        assert data_version.data_version_entry()[0] == first[0]
+    finally:
+        watch.forget()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_redis_announcements_every_request_reads_the_cache(monkeypatch):
+    watch, entry = _other_process()
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("Redis pub/sub unavailable")
+
+    _, client = data_version._redis_backend()
+    monkeypatch.setattr(client, "pubsub", refuse)
+    first, reads = entry()
+    second, reads_after = entry()
+    assert second == first and reads_after == reads + 1  # no copy kept: read each time
+    data_version.data_version_bump()
+    assert entry()[0][0] != first[0]
