@@ -14,7 +14,7 @@ from django.db import connection
 
 from adoption import geo
 from adoption.models import ModelFamily
-from adoption.services.maps import GRAINS
+from adoption.services.maps import GRAINS, PRESENCE_GRAINS
 
 from .params import NO_SPLIT, UNKNOWN, MapParams
 
@@ -31,6 +31,7 @@ class _Source:
     measure: str
     summary_grain: int | None = None  # set when sector/language are one `tag` column of cells
     dates_applied: bool = False  # the since/until bounds are already in from_sql
+    presence: bool = False  # rows are (adopter, split value) pairs: counted like records
 
 
 def _month_expr(column: str) -> str:
@@ -109,7 +110,28 @@ def _whole_years_and_months(params: MapParams) -> tuple[str, list]:
             f"SELECT {columns} FROM adoption_mapsummary WHERE {' AND '.join(months)}) s", year_args + month_args)
 
 
+_LOCATION_FILTERS = {"country", "region"}
+
+
+def _presence_grain(params: MapParams, *, timeseries: bool) -> int | None:
+    """The presence grain that counts the adopters of this map, if one can: unit=adopters now, not over
+    time, filtered by the adopters' place only."""
+    if params.unit != "adopters" or params.as_of is not None or timeseries or params.since or params.until:
+        return None
+    if any(name not in _LOCATION_FILTERS for name, _ in params.filters):
+        return None
+    split = "none" if params.split == "adopter_kind" else params.split
+    return next(grain for grain, held in PRESENCE_GRAINS.items() if held == split)
+
+
 def _source(params: MapParams, *, timeseries: bool) -> _Source:
+    presence = _presence_grain(params, timeseries=timeseries)
+    if presence is not None:
+        # One row per adopter and split value: the number of rows is the number of adopters.
+        cols = {"country": "p.country", "city": "p.city", "adopter_kind": "p.adopter_kind", "family": "p.family_id",
+                "relation": "p.value", "stage": "p.value", "origin": "p.value", "adopter": "p.adopter_id"}
+        return _Source("adoption_adopterpresence p", [], ["p.grain = %s", "p.n > 0"], [presence], cols, "COUNT(*)",
+                       presence=True)
     grain = None
     if params.as_of is None and params.unit == "adoptions":
         grain = _grain_for(_needed_dims(params, timeseries=timeseries))
@@ -210,6 +232,8 @@ def _where(params: MapParams, src: _Source) -> tuple[list[str], list]:
 
 def _split_expr(params: MapParams, src: _Source) -> tuple[str, bool]:
     """(split key expression, needs the family join)."""
+    if params.split == "origin_country" and "origin" in src.cols:  # presence rows hold the origin itself
+        return f"CASE WHEN {src.cols['origin']} = '' THEN '{UNKNOWN}' ELSE {src.cols['origin']} END", False
     return {
         "origin_country": (f"COALESCE(f.origin_country_id, '{UNKNOWN}')", True),
         "family": (f"COALESCE(f.slug, '{UNKNOWN}')", True),
@@ -256,11 +280,12 @@ def _run(sql: str, args: list, *, scan: bool = False) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _raw_dims(params: MapParams) -> list[str]:
+def _raw_dims(params: MapParams, src: _Source) -> list[str]:
     """The source columns a map groups by before its keys are derived: the adopter's country (and city),
     and the column the split key comes from."""
     dims = ["country", "city"] if params.group_by == "city" else ["country"]
-    split = {"origin_country": "family", "family": "family", "none": None}.get(params.split, params.split)
+    origin = "origin" if "origin" in src.cols else "family"
+    split = {"origin_country": origin, "family": "family", "none": None}.get(params.split, params.split)
     return dims + ([split] if split and split not in dims else [])
 
 
@@ -272,13 +297,13 @@ def map_rows(params: MapParams) -> list[tuple]:
     """
     src = _source(params, timeseries=False)
     where, args = _where(params, src)
-    dims = _raw_dims(params)
+    dims = _raw_dims(params, src)
     outer = _Source("", [], [], [], {dim: f"t.d_{dim}" for dim in src.cols}, "")  # (only `dims` are read)
     key, name, joins = _group_exprs(params, outer)
     raw = ", ".join(f"{src.cols[dim]} AS d_{dim}" for dim in dims)
     positions = ", ".join(str(index) for index in range(1, len(dims) + 1))
     base = f"FROM {src.from_sql} <joins> WHERE {' AND '.join(where)}"
-    if params.unit == "adopters":
+    if params.unit == "adopters" and not src.presence:
         # Distinct adopters per (group, split key): the group is the adopter's own (one per adopter at any
         # instant), so one row per (adopter, group columns, split key), then counted per group and split key.
         split, needs_family = _split_expr(params, src)

@@ -5,10 +5,11 @@ from .geography import Country, Region
 from .moderation import ChangeRequest, ModerationEvent
 from .organizations import Organization
 from .records import Adoption, Evidence
-from .summary import MapSummary, PublicationSpan, RegistryDataVersion
+from .summary import AdopterPresence, MapSummary, PublicationSpan, RegistryDataVersion
 
 __all__ = [
     "Adoption",
+    "AdopterPresence",
     "ChangeRequest",
     "Checkpoint",
     "Country",

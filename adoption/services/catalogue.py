@@ -133,6 +133,10 @@ def family_create(*, user=None, slug: str, name: str, **fields) -> ModelFamily:
 
 
 def family_update(*, family: ModelFamily, user, data: dict, expected_version: int | None = None) -> ModelFamily:
+    # The maps split by the family's origin: a new origin moves its adopters' presence and the data version.
+    if "origin_country" in data:
+        with maps.summary_family_changing(family):
+            return _update(ModelFamily, family, data, FAMILY_FIELDS, user, expected_version)
     return _update(ModelFamily, family, data, FAMILY_FIELDS, user, expected_version)
 
 

@@ -1,7 +1,9 @@
 """Map aggregates: kept in step with publication inside the same transaction.
 
-Two structures, both written only here:
+Three structures, all written only here:
 - `MapSummary`: published records pre-counted per grain (GRAINS), what the common maps read;
+- `AdopterPresence`: published records per adopter and split value (PRESENCE_GRAINS), so that
+  `unit=adopters` maps add up rows instead of counting distinct adopters over every record;
 - `PublicationSpan`: one row per period a record was published, with the values the maps read
   (the adopter's country, city and kind as they stood). The open spans are the published registry
   now, without joins (what the maps no grain can answer read); `as_of` reads the spans covering its
@@ -11,10 +13,11 @@ The moderation services call `summary_record_published` when a record becomes pu
 `summary_record_unpublished` when it stops counting (retract) and wrap an approved change in
 `summary_record_changing(record)`, always inside their transaction, so the next map request after the
 commit shows the change (read-your-writes). Publishing or retracting is one statement on PostgreSQL:
-the cell upserts, the span opened or closed and the bump of the registry's data version (the source of
-the map endpoints' ETag and Last-Modified). A curator changing an organization's country, city or
-kind wraps it in `summary_adopter_changing(organization)`; the periodic consistency check
-(`summary_check`) repairs any drift that slipped through, and reports it.
+the cell and presence upserts, the span opened or closed and the bump of the registry's data version
+(the source of the map endpoints' ETag and Last-Modified). A curator changing an organization's
+country, city or kind wraps it in `summary_adopter_changing(organization)`, a family's origin in
+`summary_family_changing(family)`; the periodic consistency check (`summary_check`) repairs any
+drift that slipped through, and reports it.
 """
 
 # SQL here is assembled from fixed fragments only; every value travels as a query parameter.
@@ -29,7 +32,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from adoption.choices import Status
-from adoption.models import Adoption, MapSummary, Organization
+from adoption.models import AdopterPresence, Adoption, MapSummary, Organization
 from adoption.models.summary import SUMMARY_INDEXES
 
 # data_version, data_version_bump and data_version_entry are re-exported: the maps' ETag source.
@@ -48,19 +51,31 @@ GRAINS: dict[int, tuple[str, ...]] = {
     6: ("country", "family", "month"),
     7: ("country", "family", "sector"),
     8: ("country", "family", "language"),
-    9: ("country", "adopter_kind", "family", "relation", "stage"),
+    # (No grain holds two of relation, stage and kind: those maps read the publication spans, at about half
+    # the baseline, and each grain more costs every approval another cell.)
     # Whole years in the `month` column as yyyy00: a date range reads its whole years here and only its
     # ragged months from grain 6 (since=2023 reads 3 cells per country and family instead of 36).
     10: ("country", "family", "year"),
 }
 CELL_COLUMNS = ("grain", "country", "city", "adopter_kind", "family_id", "relation", "stage", "month", "tag")
+# Presence grain id -> the split its rows count adopters in (adoption.models.AdopterPresence): family
+# (by family_id), the family's origin, relation and stage (in `value`), and none (also adopter_kind,
+# which is the adopter's own). Readers count rows: one row with n > 0 is one adopter.
+PRESENCE_GRAINS: dict[int, str] = {1: "family", 2: "origin_country", 3: "relation", 4: "stage", 5: "none"}
+PRESENCE_KEY = ("grain", "adopter_id", "family_id", "value")
+PRESENCE_COLUMNS = (*PRESENCE_KEY, "country", "city", "adopter_kind")
 TAG_MAX = 100
 assert set(SUMMARY_INDEXES) == set(GRAINS)  # noqa: S101
 
-_CONFLICT = "ON CONFLICT ({cols}) DO UPDATE SET n = {table}.n + excluded.n"
 _UPSERT = (
     f"INSERT INTO adoption_mapsummary ({', '.join(CELL_COLUMNS)}, n) VALUES {{values}} "
-    + _CONFLICT.format(cols=", ".join(CELL_COLUMNS), table="adoption_mapsummary")
+    f"ON CONFLICT ({', '.join(CELL_COLUMNS)}) DO UPDATE SET n = adoption_mapsummary.n + excluded.n"
+)
+# The adopter's place is refreshed on every upsert, so a row brought back from n = 0 is never stale.
+_PRESENCE_UPSERT = (
+    f"INSERT INTO adoption_adopterpresence ({', '.join(PRESENCE_COLUMNS)}, n) VALUES {{values}} "
+    f"ON CONFLICT ({', '.join(PRESENCE_KEY)}) DO UPDATE SET n = adoption_adopterpresence.n + excluded.n, "
+    "country = excluded.country, city = excluded.city, adopter_kind = excluded.adopter_kind"
 )
 # The span values of a record, after adoption_id and published_from.
 SPAN_VALUES = ("adopter_id", "country", "city", "adopter_kind", "family_id", "relation", "stage", "started_on",
@@ -115,6 +130,15 @@ def record_cells(adoption: Adoption) -> list[tuple]:
     return cells
 
 
+def record_presence(adoption: Adoption) -> list[tuple]:
+    """The presence rows (PRESENCE_COLUMNS) a published record counts in: one per presence grain."""
+    adopter = adoption.adopter
+    place = (adopter.country_id or "", adopter.city or "", adopter.kind or "")
+    values = {1: (adoption.family_id, ""), 2: (0, adoption.family.origin_country_id or ""),
+              3: (0, adoption.relation), 4: (0, adoption.stage), 5: (0, "")}
+    return [(grain, adoption.adopter_id, *values[grain], *place) for grain in PRESENCE_GRAINS]
+
+
 def record_span(adoption: Adoption) -> tuple:
     """The values of SPAN_VALUES a published record shows the maps (the JSON lists as stored)."""
     adopter = adoption.adopter
@@ -123,23 +147,24 @@ def record_span(adoption: Adoption) -> tuple:
             json.dumps(adoption.sectors), json.dumps(adoption.languages))
 
 
-def _upsert(cells: dict[tuple, int]) -> tuple[str, list]:
+def _upsert(template: str, cells: dict[tuple, int]) -> tuple[str, list]:
     """One multi-row upsert adding each cell's delta (cells whose delta is 0 are left out)."""
     # Sorted, so two transactions touching the same cells lock them in the same order (no deadlock).
     rows = sorted(((cell, delta) for cell, delta in cells.items() if delta),
                   key=lambda row: tuple(str(part) for part in row[0]))
     if not rows:
         return "", []
-    placeholders = "(" + ", ".join(["%s"] * (len(CELL_COLUMNS) + 1)) + ")"
-    return _UPSERT.format(values=", ".join([placeholders] * len(rows))), [
+    placeholders = "(" + ", ".join(["%s"] * (len(rows[0][0]) + 1)) + ")"
+    return template.format(values=", ".join([placeholders] * len(rows))), [
         value for cell, delta in rows for value in (*cell, delta)
     ]
 
 
-def _write(cells: dict[tuple, int], span: tuple[str, list] | None = None) -> None:
-    """Apply cell deltas and one span statement, and move the data version: one round trip on
-    PostgreSQL (data-modifying CTEs), so the upkeep costs an approval as little as it can."""
-    parts = [part for part in (_upsert(cells), span) if part and part[0]]
+def _write(cells: dict[tuple, int], presence: dict[tuple, int], span: tuple[str, list] | None = None) -> None:
+    """Apply summary and presence deltas and one span statement, and move the data version: one round
+    trip on PostgreSQL (data-modifying CTEs), so the upkeep costs an approval as little as it can."""
+    parts = [part for part in (_upsert(_UPSERT, cells), _upsert(_PRESENCE_UPSERT, _by_key(presence)), span)
+             if part and part[0]]
     token, now = uuid.uuid4().hex, timezone.now()
     if connection.vendor == "postgresql":
         ctes = ", ".join(f"u{index} AS ({sql})" for index, (sql, _) in enumerate(parts))
@@ -155,14 +180,30 @@ def _write(cells: dict[tuple, int], span: tuple[str, list] | None = None) -> Non
     data_version_bump()
 
 
+def _by_key(presence: dict[tuple, int]) -> dict[tuple, int]:
+    """Presence deltas summed per key (an upsert may touch a row once), with the newest place: a record
+    whose adopter moved leaves the old place and enters the new one under the same key."""
+    width = len(PRESENCE_KEY)
+    merged: dict[tuple, int] = {}
+    places: dict[tuple, tuple] = {}
+    for row, delta in presence.items():
+        key = row[:width]
+        merged[key] = merged.get(key, 0) + delta
+        if delta > 0 or key not in places:
+            places[key] = row[width:]
+    return {(*key, *places[key]): delta for key, delta in merged.items()}
+
+
 def summary_record_published(adoption: Adoption) -> None:
     """Count a record that has just become published (call inside the publishing transaction)."""
-    _write(Counter(record_cells(adoption)), (_SPAN_OPEN, [adoption.pk, timezone.now(), *record_span(adoption)]))
+    _write(Counter(record_cells(adoption)), Counter(record_presence(adoption)),
+           (_SPAN_OPEN, [adoption.pk, timezone.now(), *record_span(adoption)]))
 
 
 def summary_record_unpublished(adoption: Adoption) -> None:
     """Stop counting a record that was published, as it stood while published (same transaction)."""
     _write({cell: -count for cell, count in Counter(record_cells(adoption)).items()},
+           {row: -count for row, count in Counter(record_presence(adoption)).items()},
            (_SPAN_CLOSE, [timezone.now(), adoption.pk]))
 
 
@@ -175,11 +216,13 @@ def summary_record_changing(adoption: Adoption):
     Usage: ``with summary_record_changing(record): apply the change; record.save()``.
     """
     before, span_before = Counter(record_cells(adoption)), record_span(adoption)
+    presence = Counter({row: -count for row, count in Counter(record_presence(adoption)).items()})
     yield
     cells = Counter(record_cells(adoption))
     cells.subtract(before)
-    if any(cells.values()) or record_span(adoption) != span_before:
-        _write(cells)
+    presence.update(record_presence(adoption))
+    if any(cells.values()) or any(presence.values()) or record_span(adoption) != span_before:
+        _write(cells, presence)
         _spans_reopen("adoption_id", [adoption.pk])
 
 
@@ -224,9 +267,37 @@ def summary_adopter_changing(organization: Organization):
         for record in records:
             record.adopter = adopter
             cells.update(record_cells(record))
-        _write(cells)
+        _write(cells, {})
+        with connection.cursor() as cursor:  # the adopter's presence rows carry its place (n unchanged)
+            cursor.execute("UPDATE adoption_adopterpresence SET country = %s, city = %s, adopter_kind = %s "
+                           "WHERE adopter_id = %s", [adopter.country_id or "", adopter.city or "", adopter.kind or "",
+                                                     adopter.pk])
         if records:
             _spans_reopen("adopter_id", [organization.pk])
+
+
+@contextlib.contextmanager
+def summary_family_changing(family):
+    """Wrap a change to a family's origin country: the maps join the family at read time, but the
+    presence rows of its adopters hold the origin (grain 2), so they move; the data version moves too.
+
+    Usage: ``with summary_family_changing(family): family_update(...)`` inside a transaction.
+    """
+    from adoption.models import ModelFamily
+
+    with transaction.atomic():
+        before = ModelFamily.objects.values_list("origin_country_id", flat=True).get(pk=family.pk) or ""
+        yield
+        after = ModelFamily.objects.values_list("origin_country_id", flat=True).get(pk=family.pk) or ""
+        presence: Counter = Counter()
+        if after != before:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT adopter_id, country, city, adopter_kind, COUNT(*) FROM adoption_publicationspan "
+                               "WHERE published_until IS NULL AND family_id = %s GROUP BY 1, 2, 3, 4", [family.pk])
+                for adopter_id, country, city, kind, count in cursor.fetchall():
+                    presence[(2, adopter_id, 0, before, country, city, kind)] -= count
+                    presence[(2, adopter_id, 0, after, country, city, kind)] += count
+        _write({}, presence)
 
 
 # --- rebuild and consistency check ---
@@ -278,11 +349,30 @@ def _expected_select(vendor: str, grain: int) -> str:
     )
 
 
+def _expected_presence_select(grain: int) -> str:
+    """SELECT of the presence rows of one presence grain computed from the records."""
+    family, value = {1: ("a.family_id", "''"), 2: ("0", "COALESCE(f.origin_country_id, '')"),
+                     3: ("0", "a.relation"), 4: ("0", "a.stage"), 5: ("0", "''")}[grain]
+    return (
+        f"SELECT {grain}, a.adopter_id, {family}, {value}, COALESCE(o.country_id, ''), o.city, o.kind, COUNT(*) "
+        "FROM adoption_adoption a JOIN adoption_organization o ON o.id = a.adopter_id "
+        "JOIN adoption_modelfamily f ON f.id = a.family_id "
+        f"WHERE a.status = '{Status.PUBLISHED}' GROUP BY 2, 3, 4, 5, 6, 7"
+    )
+
+
 def rebuild_sql_statements(vendor: str) -> list[tuple[str, list]]:
     """The statements that refill the summary from the records (also used by migration 0004)."""
     insert = f"INSERT INTO adoption_mapsummary ({', '.join(CELL_COLUMNS)}, n) "
     return [("DELETE FROM adoption_mapsummary", []),
             *((insert + _expected_select(vendor, grain), []) for grain in GRAINS)]
+
+
+def presence_rebuild_sql_statements() -> list[tuple[str, list]]:
+    """The statements that refill the adopter presence from the records (also used by migration 0008)."""
+    insert = f"INSERT INTO adoption_adopterpresence ({', '.join(PRESENCE_COLUMNS)}, n) "
+    return [("DELETE FROM adoption_adopterpresence", []),
+            *((insert + _expected_presence_select(grain), []) for grain in PRESENCE_GRAINS)]
 
 
 def spans_from_history_sql() -> str:
@@ -305,34 +395,34 @@ def _lock_summary() -> None:
     # Concurrent publishes wait until the rebuild commits, then add their +1 to the rebuilt cells.
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("LOCK TABLE adoption_mapsummary IN EXCLUSIVE MODE")
+            cursor.execute("LOCK TABLE adoption_mapsummary, adoption_adopterpresence IN EXCLUSIVE MODE")
 
 
 @transaction.atomic
 def summary_rebuild() -> int:
-    """Recompute every summary cell from the published records; returns the number of cells."""
+    """Recompute every summary cell and presence row from the published records; returns how many."""
     _lock_summary()
     with connection.cursor() as cursor:
-        for sql, params in rebuild_sql_statements(connection.vendor):
+        for sql, params in rebuild_sql_statements(connection.vendor) + presence_rebuild_sql_statements():
             cursor.execute(sql, params)
     data_version_bump()
-    return MapSummary.objects.count()
+    return MapSummary.objects.count() + AdopterPresence.objects.count()
 
 
-def _drift(expected: str) -> tuple[list[tuple], int]:
-    """Summary cells whose count differs from the recount `expected` (a UNION of SELECTs), and the
-    number of stored cells."""
-    cols = ", ".join(CELL_COLUMNS)
+def _drift(table: str, columns: tuple[str, ...], expected: str) -> tuple[list[tuple], int]:
+    """Rows of `table` whose count differs from the recount `expected` (a UNION of SELECTs), and the
+    number of stored rows."""
+    cols = ", ".join(columns)
     sql = (
         f"SELECT {cols}, SUM(stored), SUM(expected) FROM ("
-        f"SELECT {cols}, n AS stored, 0 AS expected FROM adoption_mapsummary WHERE n <> 0 "
-        f"UNION ALL SELECT {cols}, 0, n FROM ({_rename(expected)}) x"
+        f"SELECT {cols}, n AS stored, 0 AS expected FROM {table} WHERE n <> 0 "
+        f"UNION ALL SELECT {cols}, 0, n FROM ({_rename(expected, columns)}) x"
         f") d GROUP BY {cols} HAVING SUM(stored) <> SUM(expected)"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [])  # always with params: the SQLite backend then unescapes '%%'
         drift = cursor.fetchall()
-        cursor.execute("SELECT COUNT(*) FROM adoption_mapsummary", [])
+        cursor.execute(f"SELECT COUNT(*) FROM {table}", [])
         return drift, cursor.fetchone()[0]
 
 
@@ -358,15 +448,19 @@ def summary_check(*, repair: bool = False, sample: int = 10) -> dict:
     version bumped) and drifted spans are closed now and reopened from the records: the past they
     recorded is kept.
     """
-    drift, checked = _drift(" UNION ALL ".join(_expected_select(connection.vendor, grain) for grain in GRAINS))
+    drift, checked = _drift("adoption_mapsummary", CELL_COLUMNS,
+                            " UNION ALL ".join(_expected_select(connection.vendor, grain) for grain in GRAINS))
+    presence_drift, presence_checked = _drift(
+        "adoption_adopterpresence", PRESENCE_COLUMNS,
+        " UNION ALL ".join(_expected_presence_select(grain) for grain in PRESENCE_GRAINS))
     span_drift, spans = _span_drift()
-    width = len(CELL_COLUMNS)
     examples = [
-        {"cell": dict(zip(CELL_COLUMNS, row[:width], strict=True)), "stored": row[width], "expected": row[width + 1]}
-        for row in drift
+        {"cell": dict(zip(columns, row[:-2], strict=True)), "stored": row[-2], "expected": row[-1]}
+        for columns, rows in ((CELL_COLUMNS, drift), (PRESENCE_COLUMNS, presence_drift)) for row in rows
     ] + [{"span": {"adoption_id": pk}} for pk in span_drift]
+    drift = drift + presence_drift
     report = {
-        "cells_checked": checked + spans,
+        "cells_checked": checked + presence_checked + spans,
         "drifted": len(drift) + len(span_drift),
         "examples": examples[:sample],
         "repaired": False,
@@ -384,9 +478,9 @@ def summary_check(*, repair: bool = False, sample: int = 10) -> dict:
     return report
 
 
-def _rename(union_sql: str) -> str:
+def _rename(union_sql: str, columns: tuple[str, ...]) -> str:
     """Name the columns of the expected-cells UNION so the outer query can refer to them."""
-    cols = ", ".join(CELL_COLUMNS)
+    cols = ", ".join(columns)
     return f"SELECT * FROM ({union_sql}) AS u ({cols}, n)" if connection.vendor == "postgresql" else (
         f"WITH u({cols}, n) AS ({union_sql}) SELECT * FROM u"
     )

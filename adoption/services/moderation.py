@@ -113,7 +113,8 @@ def queue_notification(event: ModerationEvent) -> None:
 
 def locked(adoption: Adoption) -> Adoption:
     """The row, locked for the rest of the transaction (a concurrent action waits here)."""
-    return Adoption.objects.select_for_update().get(pk=adoption.pk)
+    # With its adopter and family, which the workflow and the map upkeep read (only the record is locked).
+    return Adoption.objects.select_related("adopter", "family").select_for_update(of=("self",)).get(pk=adoption.pk)
 
 
 def _transition(action: str, *, adoption: Adoption, user, comment: str, expected_version: int | None) -> Adoption:

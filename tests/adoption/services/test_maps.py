@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from adoption import aggregates
 from adoption.aggregates import GROUP_BYS, SPLITS, UNITS, MapParams, adoption_map, adoption_timeseries
 from adoption.choices import OrganizationKind, Relation, Stage, Status
-from adoption.models import Adoption, MapSummary, ModelFamily, Organization, PublicationSpan
+from adoption.models import AdopterPresence, Adoption, MapSummary, ModelFamily, Organization, PublicationSpan
 from adoption.services import maps, moderation
 from tests.factories import AdoptionFactory, CountryFactory, EvidenceFactory, RegionFactory
 
@@ -242,10 +242,13 @@ def test_summary_and_plain_sql_agree_and_equal_a_rebuild(org_specs, record_specs
         from_summary = [answer(g, s, "adoptions", f) for g, s, f in combos]
         adopters = [answer(g, s, "adopters", f) for g, s, f in combos]
         stored = sorted(MapSummary.objects.filter(n__gt=0).values_list(*maps.CELL_COLUMNS, "n"))
+        presence = sorted(AdopterPresence.objects.filter(n__gt=0).values_list(*maps.PRESENCE_COLUMNS, "n"))
         maps.summary_rebuild()
         assert sorted(MapSummary.objects.values_list(*maps.CELL_COLUMNS, "n")) == stored
+        assert sorted(AdopterPresence.objects.values_list(*maps.PRESENCE_COLUMNS, "n")) == presence
         with monkeypatch.context() as patch:  # every answer from the open publication spans instead
             patch.setattr(aggregates.sql, "_grain_for", lambda dims: None)
+            patch.setattr(aggregates.sql, "_presence_grain", lambda params, timeseries: None)
             assert [answer(g, s, "adoptions", f) for g, s, f in combos] == from_summary
             assert [answer(g, s, "adopters", f) for g, s, f in combos] == adopters
         transaction.set_rollback(True)
@@ -529,3 +532,23 @@ def test_span_drift_is_reported_and_repaired_without_rewriting_the_past(contribu
     # What was recorded for the past stays: the repair closes the drifted span, it does not erase it.
     past = adoption_map(MapParams.from_query({"as_of": after_approval.isoformat(), "split": "stage"}))
     assert past["split_totals"] == {"discontinued": 1}
+
+
+def test_a_family_changing_origin_moves_its_adopters_and_the_data_version(curator, django_capture_on_commit_callbacks):
+    from adoption.services import catalogue
+
+    countries = make_geography()
+    org = Organization.objects.create(name="Lab", slug="lab", country=countries["KE"])
+    llama = ModelFamily.objects.create(slug="llama", name="Llama", origin_country=countries["US"])
+    qwen = ModelFamily.objects.create(slug="qwen", name="Qwen", origin_country=countries["CN"])
+    for family in (llama, qwen):
+        maps.summary_record_published(AdoptionFactory(adopter=org, family=family))
+    adopters = MapParams.from_query({"unit": "adopters"})
+    assert adoption_map(adopters)["split_totals"] == {"CN": 1, "US": 1}
+    version = maps.data_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        catalogue.family_update(family=llama, user=curator, data={"origin_country": countries["CN"]})
+    assert maps.data_version() != version  # cached maps split by origin are not served stale
+    assert adoption_map(adopters)["split_totals"] == {"CN": 1}  # one adopter, counted once under CN
+    assert adoption_map(MapParams.from_query({}))["split_totals"] == {"CN": 2}
+    assert maps.summary_check()["drifted"] == 0

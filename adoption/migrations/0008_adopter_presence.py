@@ -1,0 +1,50 @@
+"""Adopter presence: what `unit=adopters` maps count (adoption.models.AdopterPresence), filled from the
+published records, with room left in each page for in-place (HOT) updates as for the summary."""
+
+from django.db import migrations, models
+
+
+def fill(apps, schema_editor):
+    from adoption.services.maps import presence_rebuild_sql_statements
+
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ALTER TABLE adoption_adopterpresence SET (fillfactor = 70)")
+    with schema_editor.connection.cursor() as cursor:
+        for sql, params in presence_rebuild_sql_statements():
+            cursor.execute(sql, params)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("adoption", "0007_summary_hot_updates"),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="AdopterPresence",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("grain", models.PositiveSmallIntegerField(verbose_name="grain")),
+                ("adopter_id", models.BigIntegerField(verbose_name="adopter id")),
+                ("family_id", models.BigIntegerField(default=0, verbose_name="family id")),
+                ("value", models.CharField(blank=True, default="", max_length=24, verbose_name="split value")),
+                ("country", models.CharField(blank=True, default="", max_length=2, verbose_name="adopter country")),
+                ("city", models.CharField(blank=True, default="", max_length=120, verbose_name="adopter city")),
+                ("adopter_kind", models.CharField(blank=True, default="", max_length=24, verbose_name="adopter kind")),
+                ("n", models.IntegerField(default=0, verbose_name="published adoptions")),
+            ],
+            options={
+                "verbose_name": "adopter presence",
+                "verbose_name_plural": "adopter presences",
+                "indexes": [models.Index(fields=["adopter_id"], name="adopterpresence_adopter")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("grain", "adopter_id", "family_id", "value"),
+                        name="adopterpresence_unique_cell",
+                        violation_error_message="This presence cell already exists.",
+                    )
+                ],
+            },
+        ),
+        migrations.RunPython(fill, migrations.RunPython.noop),
+    ]
