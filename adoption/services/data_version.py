@@ -11,14 +11,13 @@ no network round trip at all, yet the next request after an approval, on any pro
 """
 
 import contextlib
+import datetime
 import logging
 import threading
 import time
 import uuid
 
-from django.core.cache import cache
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from adoption.models import RegistryDataVersion
@@ -115,28 +114,75 @@ def forget_local_copy() -> None:
     _watch.forget()
 
 
+# The entry in Redis, "version|token|changed_at|fill", is only ever replaced by a newer version (compared
+# in Redis itself): a reader that read the database just before a bump committed cannot put the old
+# version back after the bump's announcement wrote the new one.
+_STORE_IF_NEWER = """
+local current = redis.call('GET', KEYS[1])
+if current then
+  local stored = tonumber(string.match(current, '^(%d+)|'))
+  if stored and stored >= tonumber(ARGV[1]) then return current end
+end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', tonumber(ARGV[3]))
+return ARGV[2]
+"""
+ENTRY_SECONDS = 3600
+BUMP_SQL = ("UPDATE adoption_registrydataversion SET version = version + 1, token = %s, changed_at = %s "
+            "WHERE id = 1 RETURNING version")
+
+
+def _encode(version: int, token: str, changed_at, fill: str) -> str:
+    return f"{version}|{token}|{changed_at.isoformat()}|{fill}"
+
+
+def _decode(raw) -> tuple[str, object, str]:
+    _, token, changed_at, fill = (raw.decode() if isinstance(raw, bytes) else raw).split("|")
+    return token, datetime.datetime.fromisoformat(changed_at), fill
+
+
+def _store(version: int, token: str, changed_at, *, pipe=None):
+    """Store this version's entry unless a newer one is there; returns the entry now stored (through a
+    pipeline: queued, returns None)."""
+    backend, client = _redis_backend()
+    raw = _encode(version, token, changed_at, uuid.uuid4().hex)
+    if client is None:  # a local-memory cache: one process, no race to guard against
+        current = backend.get(CACHE_KEY)
+        if current is None or int(current.split("|")[0]) < version:
+            backend.set(CACHE_KEY, raw, timeout=ENTRY_SECONDS)
+            current = raw
+        return _decode(current)
+    script = backend._cache.__dict__.get("_maps_store_script")
+    if script is None:
+        script = backend._cache.__dict__["_maps_store_script"] = client.register_script(_STORE_IF_NEWER)
+    stored = script(keys=[backend.make_and_validate_key(CACHE_KEY)], args=[version, raw, ENTRY_SECONDS],
+                    client=pipe or client)
+    return None if pipe is not None else _decode(stored)
+
+
 def _read_entry() -> tuple[str, object, str]:
+    backend, client = _redis_backend()
     try:
-        cached = cache_read(CACHE_KEY)
+        raw = backend.get(CACHE_KEY) if client is None else client.get(backend.make_and_validate_key(CACHE_KEY))
     except Exception:  # a cache outage must not take the maps down
         logger.warning("maps: cache unavailable for the data version", exc_info=True)
-        cached = None
-    if cached and len(cached) == 3:
-        return tuple(cached)
-    row = RegistryDataVersion.objects.filter(pk=1).values_list("token", "changed_at").first()
+        raw = None
+    if raw:
+        with contextlib.suppress(ValueError):  # else an entry of an older format: replaced below
+            return _decode(raw)
+    row = RegistryDataVersion.objects.filter(pk=1).values_list("version", "token", "changed_at").first()
     if row is None:
         obj, _ = RegistryDataVersion.objects.get_or_create(pk=1, defaults={"changed_at": timezone.now()})
-        row = (obj.token, obj.changed_at)
-    entry = (row[0], row[1], uuid.uuid4().hex)
-    with contextlib.suppress(Exception):
-        cache.set(CACHE_KEY, entry, timeout=3600)
-    return entry
+        row = (obj.version, obj.token, obj.changed_at)
+    try:
+        return _store(*row)
+    except Exception:
+        logger.warning("maps: could not cache the data version", exc_info=True)
+        return row[1], row[2], uuid.uuid4().hex
 
 
 def data_version_entry() -> tuple[str, object, str]:
-    """(token, changed_at, fill): `fill` is new each time the cached copy is (re)filled, e.g. after the
-    cache was cleared or restored, so a per-process copy of a response keyed by it is never trusted
-    beyond the cache it came with."""
+    """(token, changed_at, fill): `fill` is new each time the cached entry is (re)written, so a
+    per-process copy of a response keyed by it is never trusted beyond the entry it came with."""
     _, client = _redis_backend()
     if client is None or transaction.get_connection().in_atomic_block:
         # Inside a transaction the caller may have bumped the version itself: read it, not the copy.
@@ -144,15 +190,15 @@ def data_version_entry() -> tuple[str, object, str]:
     return _watch.get(client, _read_entry)
 
 
-def _announce() -> None:
-    """Drop the cached entry and tell every process to drop its copy: one round trip."""
-    backend, client = _redis_backend()
+def _announce(version: int, token: str, changed_at) -> None:
+    """Write the new version's entry and tell every process to drop its copy: one round trip."""
+    _, client = _redis_backend()
     try:
         if client is None:
-            backend.delete(CACHE_KEY)
+            _store(version, token, changed_at)
             return
         pipe = client.pipeline(transaction=False)
-        pipe.delete(backend.make_and_validate_key(CACHE_KEY))
+        _store(version, token, changed_at, pipe=pipe)
         pipe.publish(CHANNEL, b"bumped")
         pipe.execute()
     except Exception:
@@ -160,20 +206,22 @@ def _announce() -> None:
 
 
 def data_version_bump() -> None:
-    """Mark the map data as changed (in the caller's transaction); the cached copies are dropped when
-    the transaction commits (at once outside one), before the caller's response goes out: the next
-    request reads the new version (read-your-writes)."""
+    """Mark the map data as changed (in the caller's transaction); the cached entry and the copies are
+    replaced when the transaction commits (at once outside one), before the caller's response goes
+    out: the next request reads the new version (read-your-writes)."""
     now = timezone.now()
     token = uuid.uuid4().hex
-    updated = RegistryDataVersion.objects.filter(pk=1).update(version=F("version") + 1, token=token, changed_at=now)
-    version_bumped(token, now, updated)
+    with connection.cursor() as cursor:
+        cursor.execute(BUMP_SQL, [token, now])
+        row = cursor.fetchone()
+    version_bumped(token, now, row[0] if row else None)
 
 
-def version_bumped(token: str, now, updated: int) -> None:
-    """After the row was updated (`updated` rows) by the caller's own statement: create it if missing,
-    and announce the change on commit."""
-    if not updated:
-        RegistryDataVersion.objects.update_or_create(pk=1, defaults={"token": token, "changed_at": now})
-    # Once, on commit: announcing before as well would not help (a reader may refill from the old row
-    # until the commit) and costs the approval another round trip.
-    transaction.on_commit(_announce)
+def version_bumped(token: str, now, version: int | None) -> None:
+    """After the caller's own statement moved the row to `version` (None: there was no row): create it
+    if missing, and announce the change on commit."""
+    if version is None:
+        obj, _ = RegistryDataVersion.objects.update_or_create(pk=1, defaults={"token": token, "changed_at": now})
+        version = obj.version
+    # Once, on commit: announcing before would let a reader fill its copy from the old row again.
+    transaction.on_commit(lambda: _announce(version, token, now))

@@ -36,7 +36,7 @@ from adoption.models import AdopterPresence, Adoption, MapSummary, Organization
 from adoption.models.summary import SUMMARY_INDEXES
 
 # data_version, data_version_bump and data_version_entry are re-exported: the maps' ETag source.
-from .data_version import data_version, data_version_bump, data_version_entry, version_bumped  # noqa: F401
+from .data_version import BUMP_SQL, data_version, data_version_bump, data_version_entry, version_bumped  # noqa: F401
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,6 @@ _SPAN_OPEN = (
 )
 _SPAN_CLOSE = ("UPDATE adoption_publicationspan SET published_until = %s "
                "WHERE adoption_id = %s AND published_until IS NULL")
-_BUMP = "UPDATE adoption_registrydataversion SET version = version + 1, token = %s, changed_at = %s WHERE id = 1"
 
 
 def _tags(values) -> list[str]:
@@ -170,9 +169,9 @@ def _write(cells: dict[tuple, int], presence: dict[tuple, int], span: tuple[str,
         ctes = ", ".join(f"u{index} AS ({sql})" for index, (sql, _) in enumerate(parts))
         params = [value for _, part in parts for value in part] + [token, now]
         with connection.cursor() as cursor:
-            cursor.execute((f"WITH {ctes} " if ctes else "") + _BUMP, params)
-            bumped = cursor.rowcount
-        version_bumped(token, now, bumped)
+            cursor.execute((f"WITH {ctes} " if ctes else "") + BUMP_SQL, params)
+            row = cursor.fetchone()
+        version_bumped(token, now, row[0] if row else None)
         return
     with connection.cursor() as cursor:
         for sql, params in parts:

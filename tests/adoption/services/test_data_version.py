@@ -71,3 +71,18 @@ def test_without_redis_announcements_every_request_reads_the_cache(monkeypatch):
     assert second == first and reads_after == reads + 1  # no copy kept: read each time
     data_version.data_version_bump()
     assert entry()[0][0] != first[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_late_refill_cannot_put_an_older_version_back():
+    """A reader read the version row, then a bump committed and was announced, then the reader stored
+    what it read: the cache keeps the newer version, so no process is served the old one."""
+    from adoption.models import RegistryDataVersion
+
+    data_version.data_version_entry()
+    old = RegistryDataVersion.objects.values_list("version", "token", "changed_at").get(pk=1)
+    data_version.data_version_bump()
+    new_token = RegistryDataVersion.objects.values_list("token", flat=True).get(pk=1)
+    assert data_version._store(*old)[0] == new_token
+    data_version.forget_local_copy()
+    assert data_version.data_version()[0] == new_token
