@@ -178,18 +178,16 @@ def _parse_instant(given: list[str]) -> datetime.datetime:
         raise ValidationError("Give one instant.")
     text = given[0].replace(" ", "+")  # a '+' of a UTC offset arrives as a space when not URL-encoded
     try:
-        instant = parse_datetime(text)
+        # A bare date means the registry as it stood at the end of that day (UTC). Checked first:
+        # parse_datetime reads a bare date as its midnight.
+        instant = datetime.datetime.combine(datetime.date.fromisoformat(text), datetime.time.max)
     except ValueError:
-        instant = None
-    if instant is None:
         try:
-            day = datetime.date.fromisoformat(text)
+            instant = parse_datetime(text)
         except ValueError:
-            raise ValidationError(
-                "Enter an ISO 8601 date or date-time, e.g. 2025-06-30 or 2025-06-30T12:00:00Z."
-            ) from None
-        # A bare date means the registry as it stood at the end of that day (UTC).
-        instant = datetime.datetime.combine(day, datetime.time.max)
+            instant = None
+    if instant is None:
+        raise ValidationError("Enter an ISO 8601 date or date-time, e.g. 2025-06-30 or 2025-06-30T12:00:00Z.")
     if timezone.is_naive(instant):
         instant = timezone.make_aware(instant, datetime.UTC)
     return instant

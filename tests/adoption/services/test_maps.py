@@ -552,3 +552,19 @@ def test_a_family_changing_origin_moves_its_adopters_and_the_data_version(curato
     assert adoption_map(adopters)["split_totals"] == {"CN": 1}  # one adopter, counted once under CN
     assert adoption_map(MapParams.from_query({}))["split_totals"] == {"CN": 2}
     assert maps.summary_check()["drifted"] == 0
+
+
+def test_as_of_a_bare_date_means_the_end_of_that_day():
+    """The API documents `as_of=2025-06-30` as the registry at the end of that day (UTC)."""
+    make_geography()
+    record = AdoptionFactory()
+    maps.summary_record_published(record)
+    noon = timezone.now().replace(hour=12, minute=0, second=0, microsecond=0)
+    PublicationSpan.objects.filter(adoption_id=record.pk).update(published_from=noon)  # published at noon
+    day = noon.date().isoformat()
+    params = MapParams.from_query({"as_of": day})
+    assert params.as_of.isoformat().startswith(f"{day}T23:59:59")
+    assert adoption_map(params)["total"] == 1
+    before = (noon - datetime.timedelta(days=1)).date().isoformat()
+    assert adoption_map(MapParams.from_query({"as_of": before}))["total"] == 0
+    assert MapParams.from_query({"as_of": f"{day}T12:00:00Z"}).as_of == noon
