@@ -121,6 +121,7 @@ class Migration(migrations.Migration):
             index=models.Index(
                 condition=models.Q(("grain", 10)),
                 fields=["month", "country", "family_id"],
+                include=("n",),
                 name="mapsummary_g10",
             ),
         ),
