@@ -14,7 +14,7 @@ from django.db import connection
 
 from adoption import geo
 from adoption.models import ModelFamily
-from adoption.services.maps import GRAINS, PRESENCE_GRAINS
+from adoption.services.maps import CELL_COLUMNS, GRAINS, MONTH_GRAIN, PRESENCE_GRAINS, YEAR_GRAIN
 
 from .params import NO_SPLIT, UNKNOWN, MapParams
 
@@ -72,9 +72,6 @@ def _grain_for(dims: set[str] | None) -> int | None:
     return min(fitting, key=lambda grain: (len(GRAINS[grain]), grain)) if fitting else None
 
 
-MONTH_GRAIN, YEAR_GRAIN = 6, 10  # (country, family, month) and the same by whole years (adoption.services.maps)
-
-
 def _whole_years_and_months(params: MapParams) -> tuple[str, list]:
     """The cells of a month-aligned date range: its whole years from the year grain, the months before
     and after them from the month grain (both keep the start in `month`: yyyymm and yyyy00)."""
@@ -105,7 +102,7 @@ def _whole_years_and_months(params: MapParams) -> tuple[str, list]:
             outside.append("month > %s")
             month_args.append(last_year * 100 + 12)
         months.append("(" + " OR ".join(outside) + ")" if outside else "1 = 0")
-    columns = "country, city, adopter_kind, family_id, relation, stage, month, tag, n"
+    columns = ", ".join((*CELL_COLUMNS[1:], "n"))
     return (f"(SELECT {columns} FROM adoption_mapsummary WHERE {' AND '.join(years)} UNION ALL "
             f"SELECT {columns} FROM adoption_mapsummary WHERE {' AND '.join(months)}) s", year_args + month_args)
 
@@ -232,7 +229,7 @@ def _where(params: MapParams, src: _Source) -> tuple[list[str], list]:
 
 def _split_expr(params: MapParams, src: _Source) -> tuple[str, bool]:
     """(split key expression, needs the family join)."""
-    if params.split == "origin_country" and "origin" in src.cols:  # presence rows hold the origin itself
+    if params.split == "origin_country" and src.presence:  # presence rows hold the origin itself
         return f"CASE WHEN {src.cols['origin']} = '' THEN '{UNKNOWN}' ELSE {src.cols['origin']} END", False
     return {
         "origin_country": (f"COALESCE(f.origin_country_id, '{UNKNOWN}')", True),
@@ -284,7 +281,7 @@ def _raw_dims(params: MapParams, src: _Source) -> list[str]:
     """The source columns a map groups by before its keys are derived: the adopter's country (and city),
     and the column the split key comes from."""
     dims = ["country", "city"] if params.group_by == "city" else ["country"]
-    origin = "origin" if "origin" in src.cols else "family"
+    origin = "origin" if src.presence else "family"
     split = {"origin_country": origin, "family": "family", "none": None}.get(params.split, params.split)
     return dims + ([split] if split and split not in dims else [])
 
@@ -298,7 +295,8 @@ def map_rows(params: MapParams) -> list[tuple]:
     src = _source(params, timeseries=False)
     where, args = _where(params, src)
     dims = _raw_dims(params, src)
-    outer = _Source("", [], [], [], {dim: f"t.d_{dim}" for dim in src.cols}, "")  # (only `dims` are read)
+    outer = _Source("", [], [], [], {dim: f"t.d_{dim}" for dim in src.cols}, "",  # (only `dims` are read)
+                    presence=src.presence)
     key, name, joins = _group_exprs(params, outer)
     raw = ", ".join(f"{src.cols[dim]} AS d_{dim}" for dim in dims)
     positions = ", ".join(str(index) for index in range(1, len(dims) + 1))

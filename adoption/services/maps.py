@@ -32,7 +32,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from adoption.choices import Status
-from adoption.models import AdopterPresence, Adoption, MapSummary, Organization
+from adoption.models import AdopterPresence, Adoption, MapSummary, ModelFamily, Organization
 from adoption.models.summary import SUMMARY_INDEXES
 
 # data_version, data_version_bump and data_version_entry are re-exported: the maps' ETag source.
@@ -57,6 +57,7 @@ GRAINS: dict[int, tuple[str, ...]] = {
     # ragged months from grain 6 (since=2023 reads 3 cells per country and family instead of 36).
     10: ("country", "family", "year"),
 }
+MONTH_GRAIN, YEAR_GRAIN = 6, 10  # read together for date ranges (adoption.aggregates.sql)
 CELL_COLUMNS = ("grain", "country", "city", "adopter_kind", "family_id", "relation", "stage", "month", "tag")
 # Presence grain id -> the split its rows count adopters in (adoption.models.AdopterPresence): family
 # (by family_id), the family's origin, relation and stage (in `value`), and none (also adopter_kind,
@@ -282,8 +283,6 @@ def summary_family_changing(family):
 
     Usage: ``with summary_family_changing(family): family_update(...)`` inside a transaction.
     """
-    from adoption.models import ModelFamily
-
     with transaction.atomic():
         before = ModelFamily.objects.values_list("origin_country_id", flat=True).get(pk=family.pk) or ""
         yield
