@@ -32,6 +32,14 @@ def check_map_summary() -> dict:
     return maps.summary_check(repair=True)
 
 
+@shared_task(acks_late=True)
+def fold_map_deltas() -> int:
+    """Periodic (and every FOLD_EVERY approvals): fold the logged map deltas into the summary."""
+    from adoption.services import maps
+
+    return maps.summary_fold()
+
+
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3, rate_limit="30/m")
 def check_evidence_link(evidence_id: int) -> str | None:
     """Check one evidence URL's health (public addresses only)."""

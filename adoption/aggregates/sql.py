@@ -1,7 +1,8 @@
-"""The one aggregate query behind each map or timeseries: over summary cells when a grain holds every
-dimension asked for, else over the publication spans (adoption.models.PublicationSpan): the open ones
-(the registry now) or, for as_of, those covering its instant. Spans carry the adopter's country, city
-and kind, so neither reads the records or joins the organizations."""
+"""The one aggregate query behind each map or timeseries: over summary cells (with the unfolded deltas
+added) when a grain holds every dimension asked for, else over the publication spans
+(adoption.models.PublicationSpan): the open ones (the registry now) or, for as_of, those covering its
+instant. Spans carry the adopter's country, city and kind, so neither reads the records or joins the
+organizations."""
 
 # SQL here is assembled from fixed fragments only; every value travels as a query parameter.
 # ruff: noqa: S608
@@ -14,7 +15,15 @@ from django.db import connection
 
 from adoption import geo
 from adoption.models import ModelFamily
-from adoption.services.maps import CELL_COLUMNS, GRAINS, MONTH_GRAIN, PRESENCE_GRAINS, YEAR_GRAIN
+from adoption.services.maps import (
+    CELL_COLUMNS,
+    GRAINS,
+    MONTH_GRAIN,
+    PRESENCE_GRAINS,
+    YEAR_GRAIN,
+    cells_sql,
+    presence_rows_sql,
+)
 
 from .params import NO_SPLIT, UNKNOWN, MapParams
 
@@ -103,8 +112,9 @@ def _whole_years_and_months(params: MapParams) -> tuple[str, list]:
             month_args.append(last_year * 100 + 12)
         months.append("(" + " OR ".join(outside) + ")" if outside else "1 = 0")
     columns = ", ".join((*CELL_COLUMNS[1:], "n"))
-    return (f"(SELECT {columns} FROM adoption_mapsummary WHERE {' AND '.join(years)} UNION ALL "
-            f"SELECT {columns} FROM adoption_mapsummary WHERE {' AND '.join(months)}) s", year_args + month_args)
+    return (f"(SELECT {columns} FROM ({cells_sql(YEAR_GRAIN)}) y WHERE {' AND '.join(years)} UNION ALL "
+            f"SELECT {columns} FROM ({cells_sql(MONTH_GRAIN)}) m WHERE {' AND '.join(months)}) s",
+            year_args + month_args)
 
 
 _LOCATION_FILTERS = {"country", "region"}
@@ -127,8 +137,8 @@ def _source(params: MapParams, *, timeseries: bool) -> _Source:
         # One row per adopter and split value: the number of rows is the number of adopters.
         cols = {"country": "p.country", "city": "p.city", "adopter_kind": "p.adopter_kind", "family": "p.family_id",
                 "relation": "p.value", "stage": "p.value", "origin": "p.value", "adopter": "p.adopter_id"}
-        return _Source("adoption_adopterpresence p", [], ["p.grain = %s", "p.n > 0"], [presence], cols, "COUNT(*)",
-                       presence=True)
+        return _Source(f"({presence_rows_sql([presence])}) p", [], ["p.grain = %s", "p.n > 0"], [presence], cols,
+                       "COUNT(*)", presence=True)
     grain = None
     if params.as_of is None and params.unit == "adoptions":
         grain = _grain_for(_needed_dims(params, timeseries=timeseries))
@@ -139,7 +149,7 @@ def _source(params: MapParams, *, timeseries: bool) -> _Source:
         if grain == MONTH_GRAIN and not timeseries and (params.since or params.until):
             from_sql, from_params = _whole_years_and_months(params)
             return _Source(from_sql, from_params, ["1 = 1"], [], cols, "SUM(s.n)", grain, dates_applied=True)
-        return _Source("adoption_mapsummary s", [], ["s.grain = %s"], [grain], cols, "SUM(s.n)", grain)
+        return _Source(f"({cells_sql(grain)}) s", [], ["s.grain = %s"], [grain], cols, "SUM(s.n)", grain)
     cols = {"country": "a.country", "city": "a.city", "adopter_kind": "a.adopter_kind", "family": "a.family_id",
             "relation": "a.relation", "stage": "a.stage", "month": _month_expr("a.started_on"),
             "sector": "a.sectors", "language": "a.languages", "adopter": "a.adopter_id"}

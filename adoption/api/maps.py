@@ -114,16 +114,15 @@ class _MapEndpoint(APIView):
         raise NotImplementedError
 
     def get(self, request, *args, **kwargs):
-        params = request_params(request, timeseries=self.timeseries)
         token, changed_at, fill = data_version_entry()
-        digest = _digest(token, params, timeseries=self.timeseries)
+        params, digest, last_modified = _parsed(request, token, changed_at, timeseries=self.timeseries)
         if _not_modified(request, digest, changed_at):
-            return _response(None, params, digest, changed_at, timeseries=self.timeseries)
+            return _response(None, params, digest, last_modified, timeseries=self.timeseries)
         body = _body_get(digest, fill)
         if body is None:
             body = self.render(params, self.compute(params))
             _body_set(digest, fill, body)
-        return _response(body, params, digest, changed_at, timeseries=self.timeseries)
+        return _response(body, params, digest, last_modified, timeseries=self.timeseries)
 
 
 # --- the answer without the view: ETag, 304 and the cached bytes (shared with the middleware) ---
@@ -151,7 +150,28 @@ def _digest(token: str, params: aggregates.MapParams, *, timeseries: bool) -> st
     return hashlib.sha256(f"{token}|{params.format}|{params.cache_key(kind=kind)}".encode()).hexdigest()[:32]
 
 
-def _response(body: bytes | None, params, digest: str, changed_at, *, timeseries: bool) -> HttpResponse:
+# Per process: what recent requests were parsed into, by query string and Accept header, for one data
+# version (its token), so a repeated request skips parsing and validating its parameters: with the
+# answer's bytes kept in the process too, a cached map then costs about what a static file does.
+_PARSED_MAX = 4096
+_parsed_requests: dict[tuple, tuple] = {}
+
+
+def _parsed(request, token: str, changed_at, *, timeseries: bool) -> tuple:
+    """(params, digest, Last-Modified) of a map request; raises ValidationError on a bad parameter."""
+    key = (timeseries, request.META.get("QUERY_STRING", ""), request.META.get("HTTP_ACCEPT", ""))
+    known = _parsed_requests.get(key)
+    if known is not None and known[0] == token:
+        return known[1:]
+    params = request_params(request, timeseries=timeseries)
+    entry = (token, params, _digest(token, params, timeseries=timeseries), http_date(changed_at.timestamp()))
+    if len(_parsed_requests) >= _PARSED_MAX:  # rare: crude, but bounded
+        _parsed_requests.clear()
+    _parsed_requests[key] = entry
+    return entry[1:]
+
+
+def _response(body: bytes | None, params, digest: str, last_modified: str, *, timeseries: bool) -> HttpResponse:
     """The 200 with `body`, or the 304 when body is None; the same headers either way."""
     if body is None:
         response = HttpResponse(status=304)
@@ -161,7 +181,7 @@ def _response(body: bytes | None, params, digest: str, changed_at, *, timeseries
             filename = "adoption-timeseries" if timeseries else "adoption-map"
             response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     response["ETag"] = f'W/"{digest}"'
-    response["Last-Modified"] = http_date(changed_at.timestamp())
+    response["Last-Modified"] = last_modified
     response["Cache-Control"] = "public, max-age=0, must-revalidate"
     response["Vary"] = "Accept"
     return response
@@ -181,15 +201,14 @@ def cached_response(request, *, timeseries: bool) -> HttpResponse | None:
     If-Modified-Since), or the cached bytes of this data version. None: let the view answer (a bad
     parameter, a first request, a cache outage)."""
     try:
-        params = request_params(request, timeseries=timeseries)
         token, changed_at, fill = data_version_entry()
+        params, digest, last_modified = _parsed(request, token, changed_at, timeseries=timeseries)
     except (ValidationError, ValueError):
         return None
-    digest = _digest(token, params, timeseries=timeseries)
     if _not_modified(request, digest, changed_at):
-        return _response(None, params, digest, changed_at, timeseries=timeseries)
+        return _response(None, params, digest, last_modified, timeseries=timeseries)
     body = _body_get(digest, fill)
-    return None if body is None else _response(body, params, digest, changed_at, timeseries=timeseries)
+    return None if body is None else _response(body, params, digest, last_modified, timeseries=timeseries)
 
 
 # Per-process copies of recent answers, keyed by (cache fill, digest): the digest holds the data version,

@@ -5,7 +5,7 @@ from .geography import Country, Region
 from .moderation import ChangeRequest, ModerationEvent
 from .organizations import Organization
 from .records import Adoption, Evidence
-from .summary import AdopterPresence, MapSummary, PublicationSpan, RegistryDataVersion
+from .summary import AdopterPresence, MapDelta, MapSummary, PublicationSpan, RegistryDataVersion
 
 __all__ = [
     "Adoption",
@@ -14,6 +14,7 @@ __all__ = [
     "Checkpoint",
     "Country",
     "Evidence",
+    "MapDelta",
     "MapSummary",
     "ModelFamily",
     "ModerationEvent",

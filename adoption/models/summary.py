@@ -148,6 +148,39 @@ class PublicationSpan(models.Model):
         return f"record {self.adoption_id} published from {self.published_from:%Y-%m-%d}"
 
 
+class MapDelta(models.Model):
+    """A record that started (+1) or stopped (-1) counting, not yet folded into the summary and presence.
+
+    An approval or retraction writes one of these (beside its span) instead of updating some sixteen
+    summary and presence rows, so the aggregates add little to its time; the maps add the unfolded deltas
+    to what they read (read-your-writes holds), and a periodic task folds them in
+    (adoption.services.maps.summary_fold). The values are the span's: what the maps read of the record.
+    """
+
+    sign = models.SmallIntegerField(_("sign"))
+    adopter_id = models.BigIntegerField(_("adopter id"))
+    country = models.CharField(_("adopter country"), max_length=2, blank=True, default="")
+    city = models.CharField(_("adopter city"), max_length=120, blank=True, default="")
+    adopter_kind = models.CharField(_("adopter kind"), max_length=24, blank=True, default="")
+    family_id = models.BigIntegerField(_("family id"))
+    relation = models.CharField(_("relation"), max_length=24)
+    stage = models.CharField(_("stage"), max_length=12)
+    started_on = models.DateField(_("started on"), null=True, blank=True)
+    sectors = models.JSONField(_("sectors"), default=list, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("map delta")
+        verbose_name_plural = _("map deltas")
+        constraints = [
+            models.CheckConstraint(condition=Q(sign__in=(-1, 1)), name="mapdelta_sign",
+                                   violation_error_message=_("A delta adds or removes one record.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sign:+d} adopter {self.adopter_id} family {self.family_id}"
+
+
 class RegistryDataVersion(models.Model):
     """One row: changes whenever what the maps show changes; the source of ETag and Last-Modified.
 

@@ -1,20 +1,24 @@
-"""Map aggregates: kept in step with publication inside the same transaction.
+"""Map aggregates: kept in step with publication, readable the moment an approval commits.
 
-Three structures, all written only here:
+Four structures, all written only here:
 - `MapSummary`: published records pre-counted per grain (GRAINS), what the common maps read;
 - `AdopterPresence`: published records per adopter and split value (PRESENCE_GRAINS), so that
   `unit=adopters` maps add up rows instead of counting distinct adopters over every record;
 - `PublicationSpan`: one row per period a record was published, with the values the maps read
   (the adopter's country, city and kind as they stood). The open spans are the published registry
   now, without joins (what the maps no grain can answer read); `as_of` reads the spans covering its
-  instant.
+  instant;
+- `MapDelta`: the records that started (+1) or stopped (-1) counting since the last fold, with the
+  same values. Summary and presence readers add them (`cells_sql`, `presence_rows_sql`), so the
+  next request after a commit shows it (read-your-writes); `summary_fold` moves them into the summary
+  and presence, periodically and every FOLD_EVERY deltas, without changing any answer.
 
 The moderation services call `summary_record_published` when a record becomes published (approve),
 `summary_record_unpublished` when it stops counting (retract) and wrap an approved change in
-`summary_record_changing(record)`, always inside their transaction, so the next map request after the
-commit shows the change (read-your-writes). Publishing or retracting is one statement on PostgreSQL:
-the cell and presence upserts, the span opened or closed and the bump of the registry's data version
-(the source of the map endpoints' ETag and Last-Modified). A curator changing an organization's
+`summary_record_changing(record)`, always inside their transaction. Publishing or retracting is one
+statement on PostgreSQL: the span opened or closed, its delta, and the bump of the registry's data
+version (the source of the map endpoints' ETag and Last-Modified). So an approval pays for two small
+inserts instead of some sixteen summary and presence upserts. A curator changing an organization's
 country, city or kind wraps it in `summary_adopter_changing(organization)`, a family's origin in
 `summary_family_changing(family)`; the periodic consistency check (`summary_check`) repairs any
 drift that slipped through, and reports it.
@@ -25,14 +29,12 @@ drift that slipped through, and reports it.
 import contextlib
 import json
 import logging
-import uuid
-from collections import Counter
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from adoption.choices import Status
-from adoption.models import AdopterPresence, Adoption, MapSummary, ModelFamily, Organization
+from adoption.models import AdopterPresence, Adoption, MapDelta, MapSummary, ModelFamily, Organization
 from adoption.models.summary import SUMMARY_INDEXES
 
 # data_version, data_version_bump and data_version_entry are re-exported: the maps' ETag source.
@@ -52,7 +54,7 @@ GRAINS: dict[int, tuple[str, ...]] = {
     7: ("country", "family", "sector"),
     8: ("country", "family", "language"),
     # (No grain holds two of relation, stage and kind: those maps read the publication spans, at about half
-    # the baseline, and each grain more costs every approval another cell.)
+    # the baseline, and each grain more costs every fold another cell per record.)
     # Whole years in the `month` column as yyyy00: a date range reads its whole years here and only its
     # ragged months from grain 6 (since=2023 reads 3 cells per country and family instead of 36).
     10: ("country", "family", "year"),
@@ -66,77 +68,35 @@ PRESENCE_GRAINS: dict[int, str] = {1: "family", 2: "origin_country", 3: "relatio
 PRESENCE_KEY = ("grain", "adopter_id", "family_id", "value")
 PRESENCE_COLUMNS = (*PRESENCE_KEY, "country", "city", "adopter_kind")
 TAG_MAX = 100
+# A fold is queued when a delta's id is a multiple of this (besides the periodic one): the deltas every
+# map adds stay few even when no beat runs (`make demo`), and each fold is one short statement.
+FOLD_EVERY = 64
 assert set(SUMMARY_INDEXES) == set(GRAINS)  # noqa: S101
 
 _UPSERT = (
-    f"INSERT INTO adoption_mapsummary ({', '.join(CELL_COLUMNS)}, n) VALUES {{values}} "
+    f"INSERT INTO adoption_mapsummary ({', '.join(CELL_COLUMNS)}, n) {{rows}} "
     f"ON CONFLICT ({', '.join(CELL_COLUMNS)}) DO UPDATE SET n = adoption_mapsummary.n + excluded.n"
 )
 # The adopter's place is refreshed on every upsert, so a row brought back from n = 0 is never stale.
 _PRESENCE_UPSERT = (
-    f"INSERT INTO adoption_adopterpresence ({', '.join(PRESENCE_COLUMNS)}, n) VALUES {{values}} "
+    f"INSERT INTO adoption_adopterpresence ({', '.join(PRESENCE_COLUMNS)}, n) {{rows}} "
     f"ON CONFLICT ({', '.join(PRESENCE_KEY)}) DO UPDATE SET n = adoption_adopterpresence.n + excluded.n, "
     "country = excluded.country, city = excluded.city, adopter_kind = excluded.adopter_kind"
 )
-# The span values of a record, after adoption_id and published_from.
+# The span values of a record, after adoption_id and published_from; a delta carries the same.
 SPAN_VALUES = ("adopter_id", "country", "city", "adopter_kind", "family_id", "relation", "stage", "started_on",
                "sectors", "languages")
+_VALUES = ", ".join(SPAN_VALUES)
 _SPAN_OPEN = (
-    f"INSERT INTO adoption_publicationspan (adoption_id, published_from, {', '.join(SPAN_VALUES)}) "
+    f"INSERT INTO adoption_publicationspan (adoption_id, published_from, {_VALUES}) "
     f"VALUES ({', '.join(['%s'] * (len(SPAN_VALUES) + 2))})"
 )
 _SPAN_CLOSE = ("UPDATE adoption_publicationspan SET published_until = %s "
                "WHERE adoption_id = %s AND published_until IS NULL")
-
-
-def _tags(values) -> list[str]:
-    """The distinct strings of a sectors/languages list, as the SQL rebuild sees them."""
-    if not isinstance(values, list):
-        return []
-    return sorted({value[:TAG_MAX] for value in values if isinstance(value, str)})
-
-
-def record_cells(adoption: Adoption) -> list[tuple]:
-    """The summary cells a published record counts in: one per grain (one per tag in exploded grains)."""
-    adopter = adoption.adopter
-    started = adoption.started_on
-    values = {
-        "country": adopter.country_id or "",
-        "city": adopter.city or "",
-        "adopter_kind": adopter.kind or "",
-        "family": adoption.family_id,
-        "relation": adoption.relation,
-        "stage": adoption.stage,
-        "month": started.year * 100 + started.month if started else 0,
-        "year": started.year * 100 if started else 0,
-    }
-    cells = []
-    for grain, dims in GRAINS.items():
-        row = [
-            grain,
-            values["country"] if "country" in dims else "",
-            values["city"] if "city" in dims else "",
-            values["adopter_kind"] if "adopter_kind" in dims else "",
-            values["family"] if "family" in dims else 0,
-            values["relation"] if "relation" in dims else "",
-            values["stage"] if "stage" in dims else "",
-            values["month"] if "month" in dims else values["year"] if "year" in dims else 0,
-        ]
-        if "sector" in dims or "language" in dims:
-            tags = _tags(adoption.sectors if "sector" in dims else adoption.languages)
-            cells.extend((*row, tag) for tag in tags)
-        else:
-            cells.append((*row, ""))
-    return cells
-
-
-def record_presence(adoption: Adoption) -> list[tuple]:
-    """The presence rows (PRESENCE_COLUMNS) a published record counts in: one per presence grain."""
-    adopter = adoption.adopter
-    place = (adopter.country_id or "", adopter.city or "", adopter.kind or "")
-    values = {1: (adoption.family_id, ""), 2: (0, adoption.family.origin_country_id or ""),
-              3: (0, adoption.relation), 4: (0, adoption.stage), 5: (0, "")}
-    return [(grain, adoption.adopter_id, *values[grain], *place) for grain in PRESENCE_GRAINS]
+# The deltas of the open spans whose {column} (adoption_id or adopter_id) is among {marks}, signed by %s.
+_DELTA_OF_OPEN = (f"INSERT INTO adoption_mapdelta (sign, {_VALUES}) SELECT %s, {_VALUES} "
+                  "FROM adoption_publicationspan WHERE published_until IS NULL AND {column} IN ({marks})")
+_FOLD_LOCK = 7_400_521  # pg_advisory_xact_lock key: one fold (or rebuild, or origin move) at a time
 
 
 def record_span(adoption: Adoption) -> tuple:
@@ -147,101 +107,86 @@ def record_span(adoption: Adoption) -> tuple:
             json.dumps(adoption.sectors), json.dumps(adoption.languages))
 
 
-def _upsert(template: str, cells: dict[tuple, int]) -> tuple[str, list]:
-    """One multi-row upsert adding each cell's delta (cells whose delta is 0 are left out)."""
-    # Sorted, so two transactions touching the same cells lock them in the same order (no deadlock).
-    rows = sorted(((cell, delta) for cell, delta in cells.items() if delta),
-                  key=lambda row: tuple(str(part) for part in row[0]))
-    if not rows:
-        return "", []
-    placeholders = "(" + ", ".join(["%s"] * (len(rows[0][0]) + 1)) + ")"
-    return template.format(values=", ".join([placeholders] * len(rows))), [
-        value for cell, delta in rows for value in (*cell, delta)
-    ]
-
-
-def _write(cells: dict[tuple, int], presence: dict[tuple, int], span: tuple[str, list] | None = None) -> None:
-    """Apply summary and presence deltas and one span statement, and move the data version: one round
-    trip on PostgreSQL (data-modifying CTEs), so the upkeep costs an approval as little as it can."""
-    parts = [part for part in (_upsert(_UPSERT, cells), _upsert(_PRESENCE_UPSERT, _by_key(presence)), span)
-             if part and part[0]]
-    token, now = uuid.uuid4().hex, timezone.now()
+def _log(span_sql: str, span_params: list, sign: int, adoption_id: int) -> None:
+    """Open or close a record's span, log its delta and move the data version: one round trip on
+    PostgreSQL (data-modifying CTEs), so publishing costs an approval as little as it can."""
     if connection.vendor == "postgresql":
-        ctes = ", ".join(f"u{index} AS ({sql})" for index, (sql, _) in enumerate(parts))
-        params = [value for _, part in parts for value in part] + [token, now]
+        import uuid
+
+        token, now = uuid.uuid4().hex, timezone.now()
         with connection.cursor() as cursor:
-            cursor.execute((f"WITH {ctes} " if ctes else "") + BUMP_SQL, params)
+            cursor.execute(
+                f"WITH sp AS ({span_sql} RETURNING {_VALUES}), d AS (INSERT INTO adoption_mapdelta (sign, {_VALUES}) "
+                f"SELECT %s, {_VALUES} FROM sp RETURNING id) {BUMP_SQL}, (SELECT MAX(id) FROM d)",
+                [*span_params, sign, token, now])
             row = cursor.fetchone()
         version_bumped(token, now, row[0] if row else None)
-        return
-    with connection.cursor() as cursor:
-        for sql, params in parts:
-            cursor.execute(sql, params)
-    data_version_bump()
+        last = row[1] if row else None
+    else:
+        delta = _DELTA_OF_OPEN.format(column="adoption_id", marks="%s")
+        with connection.cursor() as cursor:
+            if sign < 0:  # the delta of the span about to close
+                cursor.execute(delta, [sign, adoption_id])
+            cursor.execute(span_sql, span_params)
+            if sign > 0:
+                cursor.execute(delta, [sign, adoption_id])
+            last = cursor.lastrowid
+        data_version_bump()
+    if last and last % FOLD_EVERY == 0:
+        transaction.on_commit(_fold_soon, robust=True)
 
 
-def _by_key(presence: dict[tuple, int]) -> dict[tuple, int]:
-    """Presence deltas summed per key (an upsert may touch a row once), with the newest place: a record
-    whose adopter moved leaves the old place and enters the new one under the same key."""
-    width = len(PRESENCE_KEY)
-    merged: dict[tuple, int] = {}
-    places: dict[tuple, tuple] = {}
-    for row, delta in presence.items():
-        key = row[:width]
-        merged[key] = merged.get(key, 0) + delta
-        if delta > 0 or key not in places:
-            places[key] = row[width:]
-    return {(*key, *places[key]): delta for key, delta in merged.items()}
+def _fold_soon() -> None:
+    from adoption import tasks
+
+    tasks.fold_map_deltas.delay()
 
 
 def summary_record_published(adoption: Adoption) -> None:
     """Count a record that has just become published (call inside the publishing transaction)."""
-    _write(Counter(record_cells(adoption)), Counter(record_presence(adoption)),
-           (_SPAN_OPEN, [adoption.pk, timezone.now(), *record_span(adoption)]))
+    _log(_SPAN_OPEN, [adoption.pk, timezone.now(), *record_span(adoption)], 1, adoption.pk)
 
 
 def summary_record_unpublished(adoption: Adoption) -> None:
-    """Stop counting a record that was published, as it stood while published (same transaction)."""
-    _write({cell: -count for cell, count in Counter(record_cells(adoption)).items()},
-           {row: -count for row, count in Counter(record_presence(adoption)).items()},
-           (_SPAN_CLOSE, [timezone.now(), adoption.pk]))
+    """Stop counting a record that was published, as its open span shows it (same transaction)."""
+    _log(_SPAN_CLOSE, [timezone.now(), adoption.pk], -1, adoption.pk)
 
 
 @contextlib.contextmanager
 def summary_record_changing(adoption: Adoption):
-    """Wrap an approved change to a published record (inside its transaction, around the save):
-    only the cells that differ move, and its span is closed and reopened when what the maps show
-    of it changed.
+    """Wrap an approved change to a published record (inside its transaction, around the save): when
+    what the maps show of it changed, its span is closed and reopened, with a delta for each.
 
     Usage: ``with summary_record_changing(record): apply the change; record.save()``.
     """
-    before, span_before = Counter(record_cells(adoption)), record_span(adoption)
-    presence = Counter({row: -count for row, count in Counter(record_presence(adoption)).items()})
+    before = record_span(adoption)
     yield
-    cells = Counter(record_cells(adoption))
-    cells.subtract(before)
-    presence.update(record_presence(adoption))
-    if any(cells.values()) or any(presence.values()) or record_span(adoption) != span_before:
-        _write(cells, presence)
-        _spans_reopen("adoption_id", [adoption.pk])
+    if record_span(adoption) != before:
+        _spans_reopen("adoption_id", [adoption.pk], deltas=True)
+        data_version_bump()
 
 
-def _spans_reopen(column: str, values: list) -> None:
+def _spans_reopen(column: str, values: list, *, deltas: bool) -> None:
     """Close the open spans whose `column` (adoption_id or adopter_id) is in `values` and open new ones
-    from the published records among them, as they now stand."""
+    from the published records among them, as they now stand; with `deltas`, log -1 for each span
+    closed and +1 for each opened (a change), else leave the counts alone (a repaired span)."""
     record_column = {"adoption_id": "a.id", "adopter_id": "a.adopter_id"}[column]
     now = timezone.now()
     with connection.cursor() as cursor:
         for start in range(0, len(values), 500):
             chunk = values[start:start + 500]
             marks = ", ".join(["%s"] * len(chunk))
+            if deltas:
+                cursor.execute(_DELTA_OF_OPEN.format(column=column, marks=marks), [-1, *chunk])
             cursor.execute(f"UPDATE adoption_publicationspan SET published_until = %s "
                            f"WHERE published_until IS NULL AND {column} IN ({marks})", [now, *chunk])
             cursor.execute(
-                f"INSERT INTO adoption_publicationspan (adoption_id, published_from, {', '.join(SPAN_VALUES)}) "
+                f"INSERT INTO adoption_publicationspan (adoption_id, published_from, {_VALUES}) "
                 f"SELECT a.id, %s, {_SPAN_SELECT} FROM adoption_adoption a JOIN adoption_organization o "
                 f"ON o.id = a.adopter_id WHERE a.status = %s AND {record_column} IN ({marks})",
                 [now, Status.PUBLISHED.value, *chunk])
+            if deltas:
+                cursor.execute(_DELTA_OF_OPEN.format(column=column, marks=marks), [1, *chunk])
 
 
 # The span values of a published record in SQL (a: adoption_adoption, o: adoption_organization).
@@ -249,53 +194,148 @@ _SPAN_SELECT = ("a.adopter_id, COALESCE(o.country_id, ''), o.city, o.kind, a.fam
                 "a.started_on, a.sectors, a.languages")
 
 
+def _place(organization_id: int) -> tuple:
+    return Organization.objects.values_list("country_id", "city", "kind").get(pk=organization_id)
+
+
 @contextlib.contextmanager
 def summary_adopter_changing(organization: Organization):
-    """Wrap a change to an organization's country, city or kind so its published records move with it.
+    """Wrap a change to an organization's country, city or kind so its published records move with it
+    (their spans reopen, with a delta for each: the fold moves the presence rows' place too).
 
     Usage: ``with summary_adopter_changing(org): organization_update(...)`` inside a transaction.
     """
     with transaction.atomic():
-        records = list(Adoption.objects.published().filter(adopter_id=organization.pk))
-        adopter = Organization.objects.get(pk=organization.pk)
-        cells = Counter()
-        for record in records:
-            record.adopter = adopter
-            cells.subtract(record_cells(record))
+        before = _place(organization.pk)
         yield
-        adopter = Organization.objects.get(pk=organization.pk)
-        for record in records:
-            record.adopter = adopter
-            cells.update(record_cells(record))
-        _write(cells, {})
-        with connection.cursor() as cursor:  # the adopter's presence rows carry its place (n unchanged)
-            cursor.execute("UPDATE adoption_adopterpresence SET country = %s, city = %s, adopter_kind = %s "
-                           "WHERE adopter_id = %s", [adopter.country_id or "", adopter.city or "", adopter.kind or "",
-                                                     adopter.pk])
-        if records:
-            _spans_reopen("adopter_id", [organization.pk])
+        if _place(organization.pk) != before:
+            _spans_reopen("adopter_id", [organization.pk], deltas=True)
+            data_version_bump()
 
 
 @contextlib.contextmanager
 def summary_family_changing(family):
     """Wrap a change to a family's origin country: the maps join the family at read time, but the
     presence rows of its adopters hold the origin (grain 2), so they move; the data version moves too.
+    Deltas name no origin (it is joined when they are read or folded), so they are folded first, and no
+    record is published until this commits (else its delta would be moved twice).
 
     Usage: ``with summary_family_changing(family): family_update(...)`` inside a transaction.
     """
     with transaction.atomic():
+        _lock_writers(MapDelta._meta.db_table, mode="SHARE ROW EXCLUSIVE")
+        summary_fold()
         before = ModelFamily.objects.values_list("origin_country_id", flat=True).get(pk=family.pk) or ""
         yield
         after = ModelFamily.objects.values_list("origin_country_id", flat=True).get(pk=family.pk) or ""
-        presence: Counter = Counter()
         if after != before:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT adopter_id, country, city, adopter_kind, COUNT(*) FROM adoption_publicationspan "
-                               "WHERE published_until IS NULL AND family_id = %s GROUP BY 1, 2, 3, 4", [family.pk])
-                for adopter_id, country, city, kind, count in cursor.fetchall():
-                    presence[(2, adopter_id, 0, before, country, city, kind)] -= count
-                    presence[(2, adopter_id, 0, after, country, city, kind)] += count
-        _write({}, presence)
+                cursor.execute("SELECT adopter_id, MAX(country), MAX(city), MAX(adopter_kind), COUNT(*) "
+                               "FROM adoption_publicationspan WHERE published_until IS NULL AND family_id = %s "
+                               "GROUP BY 1 ORDER BY 1", [family.pk])
+                rows = [(2, adopter, 0, origin, country, city, kind, sign * count)
+                        for adopter, country, city, kind, count in cursor.fetchall()
+                        for origin, sign in ((before, -1), (after, 1))]
+                for start in range(0, len(rows), 500):
+                    chunk = rows[start:start + 500]
+                    marks = ", ".join(["(" + ", ".join(["%s"] * len(chunk[0])) + ")"] * len(chunk))
+                    cursor.execute(_PRESENCE_UPSERT.format(rows=f"VALUES {marks}"),
+                                   [value for row in chunk for value in row])
+        data_version_bump()
+
+
+# --- the deltas: read with the summary, folded into it ---
+
+
+def _lock_writers(*tables: str, mode: str) -> None:
+    """Take the fold lock (so no fold runs meanwhile), then lock `tables` in `mode`, on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT pg_advisory_xact_lock({_FOLD_LOCK})")
+            if tables:
+                cursor.execute(f"LOCK TABLE {', '.join(tables)} IN {mode} MODE")
+
+
+def _delta_source(source: str) -> dict[str, str]:
+    """The columns of deltas (`source`: a table or subquery) for `_cells_select`: signed counts."""
+    return {"from": f"{source} d", "where": "1 = 1", "country": "d.country", "city": "d.city",
+            "adopter_kind": "d.adopter_kind", "family_id": "d.family_id", "relation": "d.relation",
+            "stage": "d.stage", "started_on": "d.started_on", "sectors": "d.sectors", "languages": "d.languages",
+            "count": "SUM(d.sign)",
+            # a list naming one sector twice still counts its record once
+            "count_distinct": "COUNT(DISTINCT CASE WHEN d.sign > 0 THEN d.id END) "
+                              "- COUNT(DISTINCT CASE WHEN d.sign < 0 THEN d.id END)"}
+
+
+def cells_sql(grain: int) -> str:
+    """The summary cells of one grain with the unfolded deltas added (rows may repeat a cell: readers
+    sum them)."""
+    columns = ", ".join((*CELL_COLUMNS, "n"))
+    delta = _cells_select(connection.vendor, grain, _delta_source(MapDelta._meta.db_table))
+    return f"SELECT {columns} FROM adoption_mapsummary WHERE grain = {int(grain)} UNION ALL {delta}"
+
+
+# Presence grain -> (family_id, value) of a record or delta aliased {t}; f: the family (its origin).
+_PRESENCE_VALUE = {1: ("{t}.family_id", "''"), 2: ("0", "COALESCE(f.origin_country_id, '')"),
+                   3: ("0", "{t}.relation"), 4: ("0", "{t}.stage"), 5: ("0", "''")}
+
+
+def _delta_presence_select(grains, source: str = "adoption_mapdelta") -> str:
+    """The presence deltas (PRESENCE_COLUMNS, n) of `grains`: one row per key, its deltas summed, with
+    the adopter's place of the newest delta (a moved adopter's deltas leave the old place, enter the new)."""
+    raw = " UNION ALL ".join(
+        "SELECT {g} AS grain, d.adopter_id, {family} AS family_id, {value} AS value, d.country, d.city, "
+        "d.adopter_kind, d.sign, d.id FROM {source} d LEFT JOIN adoption_modelfamily f ON f.id = d.family_id".format(
+            g=int(grain), family=_PRESENCE_VALUE[grain][0].format(t="d"),
+            value=_PRESENCE_VALUE[grain][1].format(t="d"), source=source)
+        for grain in grains)
+    columns = ", ".join(f"k.{column}" for column in PRESENCE_COLUMNS)
+    return (f"SELECT {columns}, k.n FROM (SELECT r.*, SUM(r.sign) OVER w AS n, "
+            "ROW_NUMBER() OVER (PARTITION BY r.grain, r.adopter_id, r.family_id, r.value ORDER BY r.id DESC) AS rn "
+            f"FROM ({raw}) r WINDOW w AS (PARTITION BY r.grain, r.adopter_id, r.family_id, r.value)) k WHERE k.rn = 1")
+
+
+def presence_rows_sql(grains) -> str:
+    """The presence rows of `grains` as a fold would leave them: stored rows, those the unfolded deltas
+    touch with the deltas added (columns PRESENCE_COLUMNS and n)."""
+    listed = ", ".join(str(int(grain)) for grain in grains)
+    delta = _delta_presence_select(grains)
+    key = ", ".join(PRESENCE_KEY)
+    match = " AND ".join(f"p.{column} = k.{column}" for column in PRESENCE_KEY)
+    return (f"SELECT {', '.join(PRESENCE_COLUMNS)}, n FROM adoption_adopterpresence WHERE grain IN ({listed}) "
+            f"AND ({key}) NOT IN (SELECT {key} FROM ({delta}) k0) UNION ALL "
+            f"SELECT {', '.join(f'k.{column}' for column in PRESENCE_COLUMNS)}, COALESCE(p.n, 0) + k.n "
+            f"FROM ({delta}) k LEFT JOIN adoption_adopterpresence p ON {match}")
+
+
+def summary_fold() -> int:
+    """Move the logged deltas into the summary and presence; returns how many it folded. Every map
+    answers the same before and after (readers add what is not folded), so the data version stays.
+
+    On PostgreSQL one statement deletes the deltas it sees and adds them: a reader sees them either in
+    the delta log or in the summary, never both or neither, and a delta committed meanwhile waits for
+    the next fold."""
+    with transaction.atomic():
+        _lock_writers(mode="")
+        cells = " UNION ALL ".join(_cells_select(connection.vendor, grain, _delta_source("d")) for grain in GRAINS)
+        presence = _delta_presence_select(PRESENCE_GRAINS, source="d")
+        order = ", ".join(str(index) for index in range(1, len(CELL_COLUMNS) + 1))
+        upserts = (_UPSERT.format(rows=f"SELECT * FROM ({cells}) c WHERE n <> 0 ORDER BY {order}"),
+                   _PRESENCE_UPSERT.format(rows=f"SELECT * FROM ({presence}) p WHERE 1 = 1 ORDER BY 1, 2, 3, 4"))
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"WITH d AS (DELETE FROM adoption_mapdelta RETURNING *), c AS ({upserts[0]}), "
+                               f"p AS ({upserts[1]}) SELECT COUNT(*) FROM d")
+                return cursor.fetchone()[0]
+            # SQLite (`make demo`): one writer at a time, so the deltas up to the last id are all there is.
+            cursor.execute("SELECT MAX(id), COUNT(*) FROM adoption_mapdelta")
+            last, count = cursor.fetchone()
+            if not count:
+                return 0
+            for upsert in upserts:
+                cursor.execute(f"WITH d AS (SELECT * FROM adoption_mapdelta WHERE id <= %s) {upsert}", [last])
+            cursor.execute("DELETE FROM adoption_mapdelta WHERE id <= %s", [last])
+            return count
 
 
 # --- rebuild and consistency check ---
@@ -320,37 +360,48 @@ def _tag_join(vendor: str, column: str) -> tuple[str, str]:
     )
 
 
-def _expected_select(vendor: str, grain: int) -> str:
-    """SELECT of the cells of one grain computed from the records (the ground truth)."""
+# The columns of the published records for `_cells_select` (a: adoption_adoption, o: its adopter).
+_RECORDS = {"from": "adoption_adoption a JOIN adoption_organization o ON o.id = a.adopter_id",
+            "where": f"a.status = '{Status.PUBLISHED}'", "country": "COALESCE(o.country_id, '')", "city": "o.city",
+            "adopter_kind": "o.kind", "family_id": "a.family_id", "relation": "a.relation", "stage": "a.stage",
+            "started_on": "a.started_on", "sectors": "a.sectors", "languages": "a.languages", "count": "COUNT(*)",
+            # a list naming one sector twice still counts the record once
+            "count_distinct": "COUNT(DISTINCT a.id)"}
+
+
+def _cells_select(vendor: str, grain: int, src: dict[str, str]) -> str:
+    """SELECT (CELL_COLUMNS, n) of the cells of one grain counted over `src` (the records: the ground
+    truth; or the deltas)."""
     dims = GRAINS[grain]
+    month = _month_sql(vendor, src["started_on"])
     exprs = {
-        "country": "COALESCE(o.country_id, '')" if "country" in dims else "''",
-        "city": "o.city" if "city" in dims else "''",
-        "adopter_kind": "o.kind" if "adopter_kind" in dims else "''",
-        "family_id": "a.family_id" if "family" in dims else "0",
-        "relation": "a.relation" if "relation" in dims else "''",
-        "stage": "a.stage" if "stage" in dims else "''",
-        "month": (_month_sql(vendor, "a.started_on") if "month" in dims
-                  else f"({_month_sql(vendor, 'a.started_on')}) / 100 * 100" if "year" in dims else "0"),
+        "country": src["country"] if "country" in dims else "''",
+        "city": src["city"] if "city" in dims else "''",
+        "adopter_kind": src["adopter_kind"] if "adopter_kind" in dims else "''",
+        "family_id": src["family_id"] if "family" in dims else "0",
+        "relation": src["relation"] if "relation" in dims else "''",
+        "stage": src["stage"] if "stage" in dims else "''",
+        "month": month if "month" in dims else f"({month}) / 100 * 100" if "year" in dims else "0",
         "tag": "''",
     }
-    join, where, measure = "", "", "COUNT(*)"
+    join, where, measure = "", "", src["count"]
     if "sector" in dims or "language" in dims:
-        join, exprs["tag"] = _tag_join(vendor, "a.sectors" if "sector" in dims else "a.languages")
+        join, exprs["tag"] = _tag_join(vendor, src["sectors" if "sector" in dims else "languages"])
         where = " AND " + ("jsonb_typeof(e.item) = 'string'" if vendor == "postgresql" else "e.type = 'text'")
-        measure = "COUNT(DISTINCT a.id)"  # a list naming one sector twice still counts the record once
+        measure = src["count_distinct"]
     columns = ", ".join(exprs[col] for col in CELL_COLUMNS[1:])
-    return (
-        f"SELECT {grain}, {columns}, {measure} FROM adoption_adoption a "
-        f"JOIN adoption_organization o ON o.id = a.adopter_id {join} "
-        f"WHERE a.status = '{Status.PUBLISHED}'{where} GROUP BY {', '.join(str(i) for i in range(2, 10))}"
-    )
+    return (f"SELECT {grain} AS grain, {columns}, {measure} AS n FROM {src['from']} {join} "
+            f"WHERE {src['where']}{where} GROUP BY {', '.join(str(i) for i in range(2, 10))}")
+
+
+def _expected_select(vendor: str, grain: int) -> str:
+    """SELECT of the cells of one grain computed from the records (the ground truth)."""
+    return _cells_select(vendor, grain, _RECORDS)
 
 
 def _expected_presence_select(grain: int) -> str:
     """SELECT of the presence rows of one presence grain computed from the records."""
-    family, value = {1: ("a.family_id", "''"), 2: ("0", "COALESCE(f.origin_country_id, '')"),
-                     3: ("0", "a.relation"), 4: ("0", "a.stage"), 5: ("0", "''")}[grain]
+    family, value = (part.format(t="a") for part in _PRESENCE_VALUE[grain])
     return (
         f"SELECT {grain}, a.adopter_id, {family}, {value}, COALESCE(o.country_id, ''), o.city, o.kind, COUNT(*) "
         "FROM adoption_adoption a JOIN adoption_organization o ON o.id = a.adopter_id "
@@ -389,31 +440,27 @@ def spans_from_history_sql() -> str:
     )
 
 
-def _lock_summary() -> None:
-    # Concurrent publishes wait until the rebuild commits, then add their +1 to the rebuilt cells.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("LOCK TABLE adoption_mapsummary, adoption_adopterpresence IN EXCLUSIVE MODE")
-
-
 @transaction.atomic
 def summary_rebuild() -> int:
-    """Recompute every summary cell and presence row from the published records; returns how many."""
-    _lock_summary()
+    """Recompute every summary cell and presence row from the published records (the deltas are then
+    counted: dropped); returns how many."""
+    # Concurrent publishes wait until the rebuild commits, then log their deltas over the rebuilt counts.
+    _lock_writers("adoption_mapsummary", "adoption_adopterpresence", "adoption_mapdelta", mode="EXCLUSIVE")
     with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM adoption_mapdelta")
         for sql, params in rebuild_sql_statements(connection.vendor) + presence_rebuild_sql_statements():
             cursor.execute(sql, params)
     data_version_bump()
     return MapSummary.objects.count() + AdopterPresence.objects.count()
 
 
-def _drift(table: str, columns: tuple[str, ...], expected: str) -> tuple[list[tuple], int]:
-    """Rows of `table` whose count differs from the recount `expected` (a UNION of SELECTs), and the
-    number of stored rows."""
+def _drift(table: str, stored: str, columns: tuple[str, ...], expected: str) -> tuple[list[tuple], int]:
+    """Rows whose count in `stored` (a SELECT of `columns` and n: the table as a fold would leave it)
+    differs from the recount `expected` (a UNION of SELECTs), and the number of rows of `table`."""
     cols = ", ".join(columns)
     sql = (
         f"SELECT {cols}, SUM(stored), SUM(expected) FROM ("
-        f"SELECT {cols}, n AS stored, 0 AS expected FROM {table} WHERE n <> 0 "
+        f"SELECT {cols}, n AS stored, 0 AS expected FROM ({_rename(stored, columns)}) s WHERE n <> 0 "
         f"UNION ALL SELECT {cols}, 0, n FROM ({_rename(expected, columns)}) x"
         f") d GROUP BY {cols} HAVING SUM(stored) <> SUM(expected)"
     )
@@ -446,10 +493,11 @@ def summary_check(*, repair: bool = False, sample: int = 10) -> dict:
     version bumped) and drifted spans are closed now and reopened from the records: the past they
     recorded is kept.
     """
-    drift, checked = _drift("adoption_mapsummary", CELL_COLUMNS,
-                            " UNION ALL ".join(_expected_select(connection.vendor, grain) for grain in GRAINS))
+    drift, checked = _drift(
+        "adoption_mapsummary", " UNION ALL ".join(cells_sql(grain) for grain in GRAINS), CELL_COLUMNS,
+        " UNION ALL ".join(_expected_select(connection.vendor, grain) for grain in GRAINS))
     presence_drift, presence_checked = _drift(
-        "adoption_adopterpresence", PRESENCE_COLUMNS,
+        "adoption_adopterpresence", presence_rows_sql(PRESENCE_GRAINS), PRESENCE_COLUMNS,
         " UNION ALL ".join(_expected_presence_select(grain) for grain in PRESENCE_GRAINS))
     span_drift, spans = _span_drift()
     examples = [
@@ -470,7 +518,7 @@ def summary_check(*, repair: bool = False, sample: int = 10) -> dict:
                 if drift:
                     summary_rebuild()
                 if span_drift:
-                    _spans_reopen("adoption_id", span_drift)
+                    _spans_reopen("adoption_id", span_drift, deltas=False)
                     data_version_bump()
             report["repaired"] = True
     return report

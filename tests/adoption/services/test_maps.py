@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from adoption import aggregates
 from adoption.aggregates import GROUP_BYS, SPLITS, UNITS, MapParams, adoption_map, adoption_timeseries
 from adoption.choices import OrganizationKind, Relation, Stage, Status
-from adoption.models import AdopterPresence, Adoption, MapSummary, ModelFamily, Organization, PublicationSpan
+from adoption.models import AdopterPresence, Adoption, MapDelta, MapSummary, ModelFamily, Organization, PublicationSpan
 from adoption.services import maps, moderation
 from tests.factories import AdoptionFactory, CountryFactory, EvidenceFactory, RegionFactory
 
@@ -157,7 +157,7 @@ record_strategy = st.fixed_dictionaries({
     "languages": st.lists(st.sampled_from(LANGUAGES), max_size=2),
 })
 action_strategy = st.tuples(
-    st.sampled_from(["retract", "change", "move_adopter"]), st.integers(0, 30), st.sampled_from(["a", "b"])
+    st.sampled_from(["retract", "change", "move_adopter", "fold"]), st.integers(0, 30), st.sampled_from(["a", "b"])
 )
 
 
@@ -184,6 +184,9 @@ def build_registry(countries, org_specs, record_specs, actions) -> None:
             maps.summary_record_published(record)
         records.append(record)
     for action, index, variant in actions:
+        if action == "fold":  # the periodic fold, between any two actions: answers must not move
+            maps.summary_fold()
+            continue
         if not records:
             break
         record = Adoption.objects.select_related("adopter").get(pk=records[index % len(records)].pk)
@@ -211,7 +214,7 @@ def build_registry(countries, org_specs, record_specs, actions) -> None:
 @given(
     org_specs=st.lists(org_strategy, min_size=1, max_size=5),
     record_specs=st.lists(record_strategy, max_size=14),
-    actions=st.lists(action_strategy, max_size=4),
+    actions=st.lists(action_strategy, max_size=5),
     flt=st.sampled_from(FILTERS),
 )
 def test_every_map_equals_an_independent_count(org_specs, record_specs, actions, flt):
@@ -232,7 +235,7 @@ def test_every_map_equals_an_independent_count(org_specs, record_specs, actions,
 @given(
     org_specs=st.lists(org_strategy, min_size=1, max_size=4),
     record_specs=st.lists(record_strategy, max_size=12),
-    actions=st.lists(action_strategy, max_size=3),
+    actions=st.lists(action_strategy, max_size=4),
 )
 def test_summary_and_plain_sql_agree_and_equal_a_rebuild(org_specs, record_specs, actions, monkeypatch):
     with transaction.atomic():
@@ -241,6 +244,10 @@ def test_summary_and_plain_sql_agree_and_equal_a_rebuild(org_specs, record_specs
         combos = [(g, s, f) for g in GROUP_BYS for s in SPLITS for f in FILTERS[:11]]
         from_summary = [answer(g, s, "adoptions", f) for g, s, f in combos]
         adopters = [answer(g, s, "adopters", f) for g, s, f in combos]
+        maps.summary_fold()  # the deltas folded in: every answer stays, the log is empty
+        assert not MapDelta.objects.exists()
+        assert [answer(g, s, "adoptions", f) for g, s, f in combos] == from_summary
+        assert [answer(g, s, "adopters", f) for g, s, f in combos] == adopters
         stored = sorted(MapSummary.objects.filter(n__gt=0).values_list(*maps.CELL_COLUMNS, "n"))
         presence = sorted(AdopterPresence.objects.filter(n__gt=0).values_list(*maps.PRESENCE_COLUMNS, "n"))
         maps.summary_rebuild()
@@ -430,6 +437,7 @@ def test_rebuild_command_and_check_command(capsys):
 
     make_geography()
     maps.summary_record_published(AdoptionFactory())
+    maps.summary_fold()
     MapSummary.objects.update(n=7)
     call_command("check_map_summary")
     assert "drift" in capsys.readouterr().out
@@ -444,10 +452,56 @@ def test_periodic_task_repairs_and_reports():
 
     make_geography()
     maps.summary_record_published(AdoptionFactory())
+    assert tasks.fold_map_deltas() == 1
     MapSummary.objects.filter(grain=1).delete()
     report = tasks.check_map_summary()
     assert report["drifted"] == 1 and report["repaired"]
     assert adoption_map(MapParams.from_query({}))["total"] == 1
+
+
+def test_an_approval_logs_one_delta_that_maps_show_at_once_and_a_fold_moves_in(curator):
+    countries = make_geography()
+    record = AdoptionFactory(status=Status.IN_REVIEW, reviewer=curator, adopter__country=countries["KE"],
+                             sectors=["health", "health"])
+    EvidenceFactory(adoption=record)
+    moderation.adoption_approve(adoption=record, user=curator)
+    assert MapDelta.objects.count() == 1 and not MapSummary.objects.exists()  # no summary row written
+    queries = [{}, {"sector": "health"}, {"since": "2000-01"}, {"unit": "adopters", "split": "family"},
+               {"group_by": "city", "split": "stage"}]
+
+    def maps_now():
+        return [{**adoption_map(MapParams.from_query(query)), "generated_at": None} for query in queries]
+
+    before = maps_now()
+    assert [answer["total"] for answer in before] == [1, 1, int(record.started_on is not None), 1, 1]
+    version = maps.data_version()
+    assert maps.summary_fold() == 1
+    assert not MapDelta.objects.exists() and MapSummary.objects.filter(grain=7, tag="health").get().n == 1
+    assert maps_now() == before
+    assert maps.data_version() == version  # nothing a map shows moved: cached answers stay good
+    moderation.adoption_retract(adoption=Adoption.objects.get(pk=record.pk), user=curator, comment="Wrong.")
+    assert [adoption_map(MapParams.from_query(query))["total"] for query in queries] == [0] * 5
+    assert MapDelta.objects.get().sign == -1 and maps.summary_check()["drifted"] == 0
+    maps.summary_fold()
+    assert not MapSummary.objects.filter(n__gt=0).exists() and not AdopterPresence.objects.filter(n__gt=0).exists()
+
+
+def test_every_fold_every_th_delta_queues_a_fold(monkeypatch, django_capture_on_commit_callbacks):
+    make_geography()
+    monkeypatch.setattr(maps, "FOLD_EVERY", 1)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        maps.summary_record_published(AdoptionFactory())
+    assert len(callbacks) == 2  # the data version announcement, the fold (Celery is eager in tests)
+    assert not MapDelta.objects.exists() and adoption_map(MapParams.from_query({}))["total"] == 1
+
+
+def test_rebuild_drops_the_deltas_it_counts():
+    make_geography()
+    for _ in range(3):
+        maps.summary_record_published(AdoptionFactory())
+    maps.summary_rebuild()
+    assert not MapDelta.objects.exists()
+    assert adoption_map(MapParams.from_query({}))["total"] == 3 and maps.summary_check()["drifted"] == 0
 
 
 def test_cached_answer_follows_the_data_version(django_capture_on_commit_callbacks):
