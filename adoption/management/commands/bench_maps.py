@@ -432,6 +432,8 @@ class Command(BaseCommand):
         if not all(samples.values()):
             return []
         maps.summary_rebuild()  # (the bump-only and bare approvals left the aggregates behind)
+        # What autovacuum does after such a rewrite; else the maps below would read the dead rows too.
+        self._execute("VACUUM ANALYZE adoption_mapsummary, adoption_adopterpresence")
         # Some more approvals with the upkeep, untimed and with no fold: the deltas they leave (about the
         # most a fold every FOLD_EVERY deltas lets pile up) are what the maps then add.
         tasks.send_moderation_email.delay = lambda *args, **kwargs: None
