@@ -37,7 +37,7 @@ def fold_map_deltas() -> int:
     """Periodic (and every FOLD_EVERY approvals): fold the logged map deltas into the summary."""
     from adoption.services import maps
 
-    return maps.summary_fold()
+    return maps.summary_fold(wait=False)  # when another fold or a rebuild runs, the next one will do
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3, rate_limit="30/m")

@@ -368,6 +368,8 @@ def timeseries_rows(params: MapParams) -> tuple[list[tuple], int]:
         buckets: dict[tuple[int, str], int] = {}
         undated = 0
         for m, split_key, count in _run(sql, src.from_params + args):
+            if not count:  # a record published and retracted since the last fold: its cells add up to 0
+                continue
             if not m:
                 undated += int(count)
                 continue

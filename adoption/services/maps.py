@@ -121,8 +121,8 @@ def _log(span_sql: str, span_params: list, sign: int, adoption_id: int) -> None:
                 [*span_params, sign, token, now])
             row = cursor.fetchone()
         version_bumped(token, now, row[0] if row else None)
-        last = row[1] if row else None
-    else:
+        _fold_if_due(row[1] if row else None)
+        return
         delta = _DELTA_OF_OPEN.format(column="adoption_id", marks="%s")
         with connection.cursor() as cursor:
             if sign < 0:  # the delta of the span about to close
@@ -132,7 +132,13 @@ def _log(span_sql: str, span_params: list, sign: int, adoption_id: int) -> None:
                 cursor.execute(delta, [sign, adoption_id])
             last = cursor.lastrowid
         data_version_bump()
-    if last and last % FOLD_EVERY == 0:
+    _fold_if_due(last)
+
+
+def _fold_if_due(last: int | None, first: int | None = None) -> None:
+    """Queue a fold once this transaction commits when its deltas (ids first..last) reached a multiple of
+    FOLD_EVERY. (Ids a rolled-back transaction used are skipped: the periodic fold catches up.)"""
+    if last and (last // FOLD_EVERY) != ((first or last) - 1) // FOLD_EVERY:
         transaction.on_commit(_fold_soon, robust=True)
 
 
@@ -169,24 +175,37 @@ def summary_record_changing(adoption: Adoption):
 def _spans_reopen(column: str, values: list, *, deltas: bool) -> None:
     """Close the open spans whose `column` (adoption_id or adopter_id) is in `values` and open new ones
     from the published records among them, as they now stand; with `deltas`, log -1 for each span
-    closed and +1 for each opened (a change), else leave the counts alone (a repaired span)."""
+    closed and +1 for each opened (a change), else leave the counts alone (a repaired span). The caller
+    holds the records' row locks, so no approval or retraction of theirs runs meanwhile."""
     record_column = {"adoption_id": "a.id", "adopter_id": "a.adopter_id"}[column]
     now = timezone.now()
     with connection.cursor() as cursor:
         for start in range(0, len(values), 500):
             chunk = values[start:start + 500]
             marks = ", ".join(["%s"] * len(chunk))
-            if deltas:
-                cursor.execute(_DELTA_OF_OPEN.format(column=column, marks=marks), [-1, *chunk])
-            cursor.execute(f"UPDATE adoption_publicationspan SET published_until = %s "
-                           f"WHERE published_until IS NULL AND {column} IN ({marks})", [now, *chunk])
-            cursor.execute(
-                f"INSERT INTO adoption_publicationspan (adoption_id, published_from, {_VALUES}) "
-                f"SELECT a.id, %s, {_SPAN_SELECT} FROM adoption_adoption a JOIN adoption_organization o "
-                f"ON o.id = a.adopter_id WHERE a.status = %s AND {record_column} IN ({marks})",
-                [now, Status.PUBLISHED.value, *chunk])
-            if deltas:
-                cursor.execute(_DELTA_OF_OPEN.format(column=column, marks=marks), [1, *chunk])
+            close = (f"UPDATE adoption_publicationspan SET published_until = %s "
+                     f"WHERE published_until IS NULL AND {column} IN ({marks})", [now, *chunk])
+            open_ = (f"INSERT INTO adoption_publicationspan (adoption_id, published_from, {_VALUES}) "
+                     f"SELECT a.id, %s, {_SPAN_SELECT} FROM adoption_adoption a JOIN adoption_organization o "
+                     f"ON o.id = a.adopter_id WHERE a.status = %s AND {record_column} IN ({marks})",
+                     [now, Status.PUBLISHED.value, *chunk])
+            if not deltas:
+                cursor.execute(*close)
+                cursor.execute(*open_)
+            elif connection.vendor == "postgresql":
+                # Each delta from the very row its statement closed or opened (RETURNING): one snapshot.
+                for sign, (sql, params) in ((-1, close), (1, open_)):
+                    cursor.execute(f"WITH c AS ({sql} RETURNING {_VALUES}), d AS (INSERT INTO adoption_mapdelta "
+                                   f"(sign, {_VALUES}) SELECT %s, {_VALUES} FROM c RETURNING id) "
+                                   "SELECT MIN(id), MAX(id) FROM d", [*params, sign])
+                    first, last = cursor.fetchone()
+                    _fold_if_due(last, first)
+            else:  # SQLite: one writer at a time
+                delta = _DELTA_OF_OPEN.format(column=column, marks=marks)
+                cursor.execute(delta, [-1, *chunk])
+                cursor.execute(*close)
+                cursor.execute(*open_)
+                cursor.execute(delta, [1, *chunk])
 
 
 # The span values of a published record in SQL (a: adoption_adoption, o: adoption_organization).
@@ -206,6 +225,10 @@ def summary_adopter_changing(organization: Organization):
     Usage: ``with summary_adopter_changing(org): organization_update(...)`` inside a transaction.
     """
     with transaction.atomic():
+        # Its records' row locks first, as an approval takes them (record, then adopter): an approval
+        # or retraction under way commits before, and its span is then moved with the others.
+        list(Adoption.objects.select_for_update().filter(adopter_id=organization.pk).order_by("pk")
+             .values_list("pk", flat=True))
         before = _place(organization.pk)
         yield
         if _place(organization.pk) != before:
@@ -223,6 +246,9 @@ def summary_family_changing(family):
     Usage: ``with summary_family_changing(family): family_update(...)`` inside a transaction.
     """
     with transaction.atomic():
+        # The family's row first (the update takes it anyway): a transaction inserting a record of this
+        # family holds a key share on it and may be waiting to log its delta.
+        list(ModelFamily.objects.select_for_update().filter(pk=family.pk).values_list("pk", flat=True))
         _lock_writers(MapDelta._meta.db_table, mode="SHARE ROW EXCLUSIVE")
         summary_fold()
         before = ModelFamily.objects.values_list("origin_country_id", flat=True).get(pk=family.pk) or ""
@@ -247,13 +273,20 @@ def summary_family_changing(family):
 # --- the deltas: read with the summary, folded into it ---
 
 
-def _lock_writers(*tables: str, mode: str) -> None:
-    """Take the fold lock (so no fold runs meanwhile), then lock `tables` in `mode`, on PostgreSQL."""
+def _lock_writers(*tables: str, mode: str, wait: bool = True) -> bool:
+    """Take the fold lock (so no fold runs meanwhile), then lock `tables` in `mode`, on PostgreSQL.
+    With wait=False, return False at once when another holds the fold lock."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT pg_advisory_xact_lock({_FOLD_LOCK})")
+            if not wait:
+                cursor.execute(f"SELECT pg_try_advisory_xact_lock({_FOLD_LOCK})")
+                if not cursor.fetchone()[0]:
+                    return False
+            else:
+                cursor.execute(f"SELECT pg_advisory_xact_lock({_FOLD_LOCK})")
             if tables:
                 cursor.execute(f"LOCK TABLE {', '.join(tables)} IN {mode} MODE")
+    return True
 
 
 def _delta_source(source: str) -> dict[str, str]:
@@ -322,15 +355,17 @@ def presence_rows_sql(grains) -> str:
             f"{_typed(touched, (*PRESENCE_COLUMNS, 'n'))}")
 
 
-def summary_fold() -> int:
+def summary_fold(*, wait: bool = True) -> int:
     """Move the logged deltas into the summary and presence; returns how many it folded. Every map
     answers the same before and after (readers add what is not folded), so the data version stays.
+    With wait=False (the periodic task) it folds nothing while a fold, rebuild or origin move runs.
 
     On PostgreSQL one statement deletes the deltas it sees and adds them: a reader sees them either in
     the delta log or in the summary, never both or neither, and a delta committed meanwhile waits for
     the next fold."""
     with transaction.atomic():
-        _lock_writers(mode="")
+        if not _lock_writers(mode="", wait=wait):
+            return 0
         cells = " UNION ALL ".join(_cells_select(connection.vendor, grain, _delta_source("d")) for grain in GRAINS)
         presence = _delta_presence_select(PRESENCE_GRAINS, source="d")
         order = ", ".join(str(index) for index in range(1, len(CELL_COLUMNS) + 1))

@@ -157,7 +157,8 @@ record_strategy = st.fixed_dictionaries({
     "languages": st.lists(st.sampled_from(LANGUAGES), max_size=2),
 })
 action_strategy = st.tuples(
-    st.sampled_from(["retract", "change", "move_adopter", "fold"]), st.integers(0, 30), st.sampled_from(["a", "b"])
+    st.sampled_from(["retract", "change", "move_adopter", "origin", "fold"]), st.integers(0, 30),
+    st.sampled_from(["a", "b"]),
 )
 
 
@@ -194,14 +195,18 @@ def build_registry(countries, org_specs, record_specs, actions) -> None:
             maps.summary_record_unpublished(record)
             Adoption.objects.filter(pk=record.pk).update(status=Status.RETRACTED)
         elif action == "change" and record.status == Status.PUBLISHED:
-            # An approved change request: forget the record as it was, count it as it now is.
-            maps.summary_record_unpublished(record)
-            record.stage = Stage.PILOT if record.stage == Stage.PRODUCTION else Stage.PRODUCTION
-            record.sectors = ["health"] if variant == "a" else []
-            record.started_on = datetime.date(2021, 5, 1) if variant == "a" else None
-            record.started_precision = "month" if variant == "a" else ""
-            record.save()
-            maps.summary_record_published(record)
+            # An approved change request: its span reopens, with a delta out and a delta in.
+            with maps.summary_record_changing(record):
+                record.stage = Stage.PILOT if record.stage == Stage.PRODUCTION else Stage.PRODUCTION
+                record.sectors = ["health"] if variant == "a" else []
+                record.started_on = datetime.date(2021, 5, 1) if variant == "a" else None
+                record.started_precision = "month" if variant == "a" else ""
+                record.save()
+        elif action == "origin":  # the family's origin moves (its adopters' presence by origin with it)
+            family = record.family
+            with maps.summary_family_changing(family):
+                ModelFamily.objects.filter(pk=family.pk).update(
+                    origin_country=countries["FR"] if variant == "a" else None)
         elif action == "move_adopter":
             org = record.adopter
             with maps.summary_adopter_changing(org):
@@ -470,10 +475,13 @@ def test_an_approval_logs_one_delta_that_maps_show_at_once_and_a_fold_moves_in(c
                {"group_by": "city", "split": "stage"}]
 
     def maps_now():
-        return [{**adoption_map(MapParams.from_query(query)), "generated_at": None} for query in queries]
+        answers = [adoption_map(MapParams.from_query(query)) for query in queries] + [
+            adoption_timeseries(MapParams.from_query({"interval": "month", **query}, timeseries=True))
+            for query in ({}, {"unit": "adopters"})]
+        return [{**answer, "generated_at": None} for answer in answers]
 
     before = maps_now()
-    assert [answer["total"] for answer in before] == [1, 1, int(record.started_on is not None), 1, 1]
+    assert [answer["total"] for answer in before[:5]] == [1, 1, int(record.started_on is not None), 1, 1]
     version = maps.data_version()
     assert maps.summary_fold() == 1
     assert not MapDelta.objects.exists() and MapSummary.objects.filter(grain=7, tag="health").get().n == 1
@@ -484,6 +492,17 @@ def test_an_approval_logs_one_delta_that_maps_show_at_once_and_a_fold_moves_in(c
     assert MapDelta.objects.get().sign == -1 and maps.summary_check()["drifted"] == 0
     maps.summary_fold()
     assert not MapSummary.objects.filter(n__gt=0).exists() and not AdopterPresence.objects.filter(n__gt=0).exists()
+    # Published and retracted between two folds: its cells add up to nothing, before the fold as after.
+    second = AdoptionFactory(status=Status.IN_REVIEW, reviewer=curator, adopter=record.adopter,
+                             started_on=datetime.date(2024, 3, 1))
+    EvidenceFactory(adoption=second)
+    moderation.adoption_approve(adoption=second, user=curator)
+    moderation.adoption_retract(adoption=Adoption.objects.get(pk=second.pk), user=curator, comment="Wrong.")
+    empty = maps_now()
+    assert all(answer["total"] == 0 for answer in empty[:5])
+    assert all(answer["series"] == [] and answer["undated"] == 0 for answer in empty[5:])  # no period of zeros
+    maps.summary_fold()
+    assert maps_now() == empty
 
 
 def test_every_fold_every_th_delta_queues_a_fold(monkeypatch, django_capture_on_commit_callbacks):
@@ -622,3 +641,54 @@ def test_as_of_a_bare_date_means_the_end_of_that_day():
     before = (noon - datetime.timedelta(days=1)).date().isoformat()
     assert adoption_map(MapParams.from_query({"as_of": before}))["total"] == 0
     assert MapParams.from_query({"as_of": f"{day}T12:00:00Z"}).as_of == noon
+
+
+@pytest.mark.django_db(transaction=True)
+def test_moving_an_adopter_while_its_record_is_retracted_counts_it_once(contributor, curator, monkeypatch):
+    """Two connections: an adopter's move waits for a retraction of its record under way, so the
+    record's delta out is logged once (not once by each), and nothing drifts."""
+    import threading
+
+    from django.db import connection
+
+    from adoption.services import catalogue
+
+    countries = make_geography()
+    record = submitted(contributor, adopter__country=countries["KE"], adopter__city="Nairobi")
+    moderation.adoption_approve(adoption=record, user=curator)
+    inside, release = threading.Event(), threading.Event()
+    real_unpublished = maps.summary_record_unpublished
+
+    def slow_unpublished(adoption):
+        real_unpublished(adoption)  # span closed and delta logged, not committed yet
+        inside.set()
+        release.wait(timeout=30)
+
+    monkeypatch.setattr(moderation.maps, "summary_record_unpublished", slow_unpublished)
+
+    def run(action):
+        try:
+            action()
+        finally:
+            connection.close()
+
+    retract = threading.Thread(target=run, args=(lambda: moderation.adoption_retract(
+        adoption=record, user=curator, comment="Not true."),))
+    retract.start()
+    assert inside.wait(timeout=30)
+    move = threading.Thread(target=run, args=(lambda: catalogue.organization_update(
+        organization=Organization.objects.get(pk=record.adopter_id), user=curator, data={"city": "Mombasa"}),))
+    move.start()
+    for _ in range(300):  # bounded: until the move is seen waiting for a lock
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                           "AND datname = current_database()")
+            if cursor.fetchone()[0]:
+                break
+        threading.Event().wait(0.05)
+    release.set()
+    retract.join(timeout=30)
+    move.join(timeout=30)
+    assert Organization.objects.get(pk=record.adopter_id).city == "Mombasa"
+    assert adoption_map(MapParams.from_query({"group_by": "city"}))["total"] == 0
+    assert maps.summary_check()["drifted"] == 0
