@@ -29,6 +29,7 @@ drift that slipped through, and reports it.
 import contextlib
 import json
 import logging
+import uuid
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -111,8 +112,6 @@ def _log(span_sql: str, span_params: list, sign: int, adoption_id: int) -> None:
     """Open or close a record's span, log its delta and move the data version: one round trip on
     PostgreSQL (data-modifying CTEs), so publishing costs an approval as little as it can."""
     if connection.vendor == "postgresql":
-        import uuid
-
         token, now = uuid.uuid4().hex, timezone.now()
         with connection.cursor() as cursor:
             cursor.execute(
@@ -123,15 +122,16 @@ def _log(span_sql: str, span_params: list, sign: int, adoption_id: int) -> None:
         version_bumped(token, now, row[0] if row else None)
         _fold_if_due(row[1] if row else None)
         return
-        delta = _DELTA_OF_OPEN.format(column="adoption_id", marks="%s")
-        with connection.cursor() as cursor:
-            if sign < 0:  # the delta of the span about to close
-                cursor.execute(delta, [sign, adoption_id])
-            cursor.execute(span_sql, span_params)
-            if sign > 0:
-                cursor.execute(delta, [sign, adoption_id])
-            last = cursor.lastrowid
-        data_version_bump()
+    # SQLite (`make demo`): one writer at a time, so the open span's delta can be read separately.
+    delta = _DELTA_OF_OPEN.format(column="adoption_id", marks="%s")
+    with connection.cursor() as cursor:
+        if sign < 0:  # the delta of the span about to close
+            cursor.execute(delta, [sign, adoption_id])
+        cursor.execute(span_sql, span_params)
+        if sign > 0:
+            cursor.execute(delta, [sign, adoption_id])
+        last = cursor.lastrowid
+    data_version_bump()
     _fold_if_due(last)
 
 
