@@ -102,7 +102,26 @@ class AdopterPresence(models.Model):
         return f"adopter {self.adopter_id} grain {self.grain}: {self.n}"
 
 
-class PublicationSpan(models.Model):
+class SpanValues(models.Model):
+    """What the maps read of a published record (adoption.services.maps.SPAN_VALUES), the adopter's
+    country, city and kind as they stood: kept by a span and by a delta alike."""
+
+    adopter_id = models.BigIntegerField(_("adopter id"))
+    country = models.CharField(_("adopter country"), max_length=2, blank=True, default="")
+    city = models.CharField(_("adopter city"), max_length=120, blank=True, default="")
+    adopter_kind = models.CharField(_("adopter kind"), max_length=24, blank=True, default="")
+    family_id = models.BigIntegerField(_("family id"))
+    relation = models.CharField(_("relation"), max_length=24)
+    stage = models.CharField(_("stage"), max_length=12)
+    started_on = models.DateField(_("started on"), null=True, blank=True)
+    sectors = models.JSONField(_("sectors"), default=list, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class PublicationSpan(SpanValues):
     """One period during which a record was published, with what the maps read of it then.
 
     Opened when a record becomes published (approve, approved change: after the change), closed when
@@ -116,16 +135,6 @@ class PublicationSpan(models.Model):
     adoption_id = models.BigIntegerField(_("adoption id"))
     published_from = models.DateTimeField(_("published from"))
     published_until = models.DateTimeField(_("published until"), null=True, blank=True)
-    adopter_id = models.BigIntegerField(_("adopter id"))
-    country = models.CharField(_("adopter country"), max_length=2, blank=True, default="")
-    city = models.CharField(_("adopter city"), max_length=120, blank=True, default="")
-    adopter_kind = models.CharField(_("adopter kind"), max_length=24, blank=True, default="")
-    family_id = models.BigIntegerField(_("family id"))
-    relation = models.CharField(_("relation"), max_length=24)
-    stage = models.CharField(_("stage"), max_length=12)
-    started_on = models.DateField(_("started on"), null=True, blank=True)
-    sectors = models.JSONField(_("sectors"), default=list, blank=True)
-    languages = models.JSONField(_("languages"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("publication span")
@@ -148,7 +157,7 @@ class PublicationSpan(models.Model):
         return f"record {self.adoption_id} published from {self.published_from:%Y-%m-%d}"
 
 
-class MapDelta(models.Model):
+class MapDelta(SpanValues):
     """A record that started (+1) or stopped (-1) counting, not yet folded into the summary and presence.
 
     An approval or retraction writes one of these (beside its span) instead of updating some sixteen
@@ -158,16 +167,6 @@ class MapDelta(models.Model):
     """
 
     sign = models.SmallIntegerField(_("sign"))
-    adopter_id = models.BigIntegerField(_("adopter id"))
-    country = models.CharField(_("adopter country"), max_length=2, blank=True, default="")
-    city = models.CharField(_("adopter city"), max_length=120, blank=True, default="")
-    adopter_kind = models.CharField(_("adopter kind"), max_length=24, blank=True, default="")
-    family_id = models.BigIntegerField(_("family id"))
-    relation = models.CharField(_("relation"), max_length=24)
-    stage = models.CharField(_("stage"), max_length=12)
-    started_on = models.DateField(_("started on"), null=True, blank=True)
-    sectors = models.JSONField(_("sectors"), default=list, blank=True)
-    languages = models.JSONField(_("languages"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("map delta")
