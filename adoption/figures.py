@@ -84,3 +84,48 @@ def family_list_with_counts():
         .annotate(published_adoptions=Count("adoptions", filter=Q(adoptions__status=Status.PUBLISHED)))
         .order_by("-published_adoptions", "name")
     )
+
+
+# The index pages: every country, organization and family with its published figures.
+
+def country_index(*, everything: bool = False) -> list[Country]:
+    """Countries with `adoptions`, `adopters` (distinct) and `families_developed` set, by name.
+
+    Only countries with a published adoption or a family's origin, unless `everything`. Counted from
+    the records side in one grouped query each, so no join multiplies the counts."""
+    counts = {
+        row["adopter__country"]: row for row in Adoption.objects.published().filter(adopter__country__isnull=False)
+        .values("adopter__country").annotate(adoptions=Count("id"), adopters=Count("adopter", distinct=True))
+        .order_by()
+    }
+    developed = dict(
+        ModelFamily.objects.filter(origin_country__isnull=False).values_list("origin_country")
+        .annotate(n=Count("id")).order_by()
+    )
+    countries = Country.objects.select_related("region", "subregion").order_by("name")
+    if not everything:
+        countries = countries.filter(iso2__in={*counts, *developed})
+    rows = list(countries)
+    for country in rows:
+        row = counts.get(country.iso2, {})
+        country.adoptions, country.adopters = row.get("adoptions", 0), row.get("adopters", 0)
+        country.families_developed = developed.get(country.iso2, 0)
+    return rows
+
+
+def organization_counts(queryset):
+    """`queryset` (organizations) with `published_adoptions` and `families_developed`."""
+    return queryset.annotate(
+        published_adoptions=Count("adoptions", filter=Q(adoptions__status=Status.PUBLISHED), distinct=True),
+        families_developed=Count("families", distinct=True),
+    )
+
+
+def family_counts(queryset):
+    """`queryset` (families) with `published_adoptions`, `adopters` and `adopter_countries`, all distinct."""
+    published = Q(adoptions__status=Status.PUBLISHED)
+    return queryset.select_related("developer", "origin_country").annotate(
+        published_adoptions=Count("adoptions", filter=published),
+        adopters=Count("adoptions__adopter", filter=published, distinct=True),
+        adopter_countries=Count("adoptions__adopter__country", filter=published, distinct=True),
+    )

@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from adoption.choices import ChangeRequestStatus, OrganizationKind, RegionLevel, Relation, Stage, Status
 from adoption.dates import parse_partial_date
 from adoption.models import Adoption, ChangeRequest, Checkpoint, Country, ModelFamily, Organization, Region
+from adoption.search import search_names
 
 
 class CodeChoiceField(forms.ModelChoiceField):
@@ -256,8 +257,8 @@ class OrganizationFilterSet(django_filters.FilterSet):
         fields = []
 
     def filter_text(self, queryset, name, value):
-        value = value.strip()
-        return queryset.filter(Q(name__icontains=value) | Q(aliases__icontains=value) | Q(slug__icontains=value))
+        # Case and accents ignored: 'universite de sao paulo' finds 'Université de São Paulo'.
+        return search_names(queryset, value, ("name", "slug"), ("aliases",))
 
 
 class ModelFamilyFilterSet(django_filters.FilterSet):
@@ -265,15 +266,14 @@ class ModelFamilyFilterSet(django_filters.FilterSet):
     developer = django_filters.ModelChoiceFilter(
         queryset=Organization.objects.all(), to_field_name="slug", label="Developer (slug)", widget=forms.TextInput
     )
-    q = django_filters.CharFilter(method="filter_text", max_length=200, label="Name or slug")
+    q = django_filters.CharFilter(method="filter_text", max_length=200, label="Name, slug or developer")
 
     class Meta:
         model = ModelFamily
         fields = []
 
     def filter_text(self, queryset, name, value):
-        value = value.strip()
-        return queryset.filter(Q(name__icontains=value) | Q(slug__icontains=value))
+        return search_names(queryset, value, ("name", "slug", "developer__name"))
 
 
 class CheckpointFilterSet(django_filters.FilterSet):

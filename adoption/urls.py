@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from adoption.views import browse, contribute, maps, moderation
+from adoption.views import browse, contribute, indexes, maps, moderation
 
 app_name = "adoption"
 
@@ -13,8 +13,11 @@ urlpatterns = [
     path("adoptions/", browse.adoption_list, name="adoption-list"),
     path("adoptions/<int:pk>/", browse.adoption_detail, name="adoption-detail"),
     path("adoptions/<int:pk>/propose-change/", contribute.propose_change, name="propose-change"),
+    path("organizations/", indexes.organization_list, name="organization-list"),
     path("organizations/<slug:slug>/", browse.organization_detail, name="organization-detail"),
+    path("families/", indexes.family_list, name="family-list"),
     path("families/<slug:slug>/", browse.family_detail, name="family-detail"),
+    path("countries/", indexes.country_list, name="country-list"),
     path("countries/<str:iso2>/", browse.country_detail, name="country-detail"),
     path("contribute/", contribute.contribute, name="contribute"),
     path("contribute/adopters.json", contribute.adopter_search, name="adopter-search"),

@@ -1,4 +1,4 @@
-"""Site accounts: sign up (every new user joins the contributor group), and the API token page.
+"""Site accounts: the /accounts/ index, sign up (every new user joins the contributor group), the API token page.
 
 Log in, log out and password reset are Django's own views (django.contrib.auth.urls) with our templates.
 """
@@ -12,10 +12,10 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from rest_framework.authtoken.models import Token
 
-from adoption.roles import CONTRIBUTOR
+from adoption.roles import CONTRIBUTOR, is_curator
 from adoption.views.ratelimit import rate_limited
 
 
@@ -84,3 +84,14 @@ def api_token(request):
         return redirect("api-token")
     token = Token.objects.filter(user=request.user).first()
     return render(request, "registration/api_token.html", {"token": token})
+
+
+@require_safe
+def account(request):
+    """The /accounts/ index: signed in, the account and where to manage it; anonymous, how to get in."""
+    return render(request, "registration/account.html", {
+        "roles": request.user.groups.order_by("name").values_list("name", flat=True)
+        if request.user.is_authenticated else [],
+        "curator": is_curator(request.user),
+        "has_token": request.user.is_authenticated and Token.objects.filter(user=request.user).exists(),
+    })

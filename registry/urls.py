@@ -8,6 +8,7 @@ from registry import accounts
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", accounts.account, name="account"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/token/", accounts.api_token, name="api-token"),
     path("accounts/", include("django.contrib.auth.urls")),
