@@ -64,6 +64,8 @@ class Action(models.TextChoices):
     SUBMIT = "submit", _("Submit")
     WITHDRAW = "withdraw", _("Withdraw")
     CLAIM = "claim", _("Claim")
+    TAKE_OVER = "take_over", _("Take over")
+    RELEASE = "release", _("Release")
     APPROVE = "approve", _("Approve")
     REJECT = "reject", _("Reject")
     REQUEST_CHANGES = "request_changes", _("Request changes")

@@ -6,8 +6,9 @@ from urllib.parse import urlsplit
 
 from django.db.models import Q
 
-from adoption.choices import Status
-from adoption.models import Adoption, Checkpoint, Organization
+from adoption.choices import Action, Status
+from adoption.models import Adoption, Checkpoint, Evidence, Organization
+from adoption.roles import is_curator
 
 
 def published_adoptions():
@@ -132,3 +133,115 @@ def _shown(field: str, value) -> str:
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return str(value)
+
+
+# History: who wrote a record's content (four eyes), and what of its past the public may read.
+
+# Events the public sees on a record's page and history: publication and the public decisions after it.
+PUBLIC_EVENTS = frozenset({Action.APPROVE, Action.CHANGE_APPROVED, Action.RETRACT, Action.IMPORT})
+PUBLIC_COMMENTS = frozenset({Action.RETRACT})  # a retraction's reason is public; other comments are not
+PUBLIC_VERSIONS = (Status.PUBLISHED, Status.RETRACTED)
+_NOT_A_CHANGE = frozenset({"version", "updated_at", "confidence", "status"})
+
+
+def _content_columns() -> list[str]:
+    from adoption.services.records import CONTENT_FIELDS
+
+    return [Adoption._meta.get_field(name).attname for name in (*CONTENT_FIELDS, "checkpoint_note")]
+
+
+def content_authors(adoptions) -> dict[int, frozenset[int]]:
+    """For each record, the users who changed its content (fields or sources) since it was last published.
+
+    Read from the row history, whatever the write path: a history row whose content differs from the
+    row before it (or that created the record), and every saved source row (the link checker writes
+    none). Partners are left out: only the reference import sets them. Two queries for any number."""
+    ids = [adoption.pk for adoption in adoptions]
+    columns = _content_columns()
+    authors: dict[int, set[int]] = {pk: set() for pk in ids}
+    published_at: dict[int, object] = {}
+    previous = None
+    rows = Adoption.history.filter(id__in=ids).order_by("id", "history_id").values(
+        "id", "status", "history_user_id", "history_date", *columns
+    )
+    for row in rows:
+        first = previous is None or previous["id"] != row["id"]
+        if row["history_user_id"] and (first or any(row[c] != previous[c] for c in columns)):
+            authors[row["id"]].add(row["history_user_id"])
+        if row["status"] == Status.PUBLISHED:
+            # Published content was seen by a second curator: authorship counts again from here.
+            authors[row["id"]].clear()
+            published_at[row["id"]] = row["history_date"]
+        previous = row
+    sources = Evidence.history.filter(adoption_id__in=ids, history_user__isnull=False).values_list(
+        "adoption_id", "history_user_id", "history_date"
+    )
+    for pk, user_id, when in sources:
+        if pk not in published_at or when > published_at[pk]:
+            authors[pk].add(user_id)
+    return {pk: frozenset(users) for pk, users in authors.items()}
+
+
+def adoption_content_authors(adoption: Adoption) -> frozenset[int]:
+    """content_authors() of one record, kept on the instance (a list primes it for all its rows at once)."""
+    if "_content_authors" not in adoption.__dict__:
+        adoption._content_authors = content_authors([adoption])[adoption.pk]
+    return adoption._content_authors
+
+
+def prime_content_authors(adoptions) -> None:
+    """Read the authors of many records in one go, so buttons on a list cost no query per row."""
+    adoptions = [adoption for adoption in adoptions if "_content_authors" not in adoption.__dict__]
+    found = content_authors(adoptions) if adoptions else {}
+    for adoption in adoptions:
+        adoption._content_authors = found[adoption.pk]
+
+
+def sees_full_history(adoption: Adoption, user) -> bool:
+    """The record's contributor and the curators see all of its past; everyone else its public history."""
+    owner = getattr(user, "is_authenticated", False) and adoption.created_by_id == user.pk
+    return owner or is_curator(user)
+
+
+def adoption_events(adoption: Adoption, user) -> list:
+    """The moderation log as `user` may read it: the public sees publication and the decisions after it
+    (no draft-stage events, no contributor names), and of the comments only a retraction's reason."""
+    events = list(adoption.events.all())
+    if sees_full_history(adoption, user):
+        return events
+    public = [event for event in events if event.action in PUBLIC_EVENTS]
+    for event in public:
+        if event.action not in PUBLIC_COMMENTS:
+            event.comment = ""
+    return public
+
+
+def adoption_versions(adoption: Adoption, user):
+    """The record's saved versions, newest first: for the public, only those it stood published (or retracted) in."""
+    versions = adoption.history.select_related("history_user", "adopter", "family").order_by(
+        "-history_date", "-history_id"
+    )
+    if not sees_full_history(adoption, user):
+        versions = versions.filter(status__in=PUBLIC_VERSIONS)
+    return versions
+
+
+def adoption_history_entries(adoption: Adoption, user, *, limit: int = 30) -> list[dict]:
+    """The record page's history: each version `user` may see with a label and the fields changed since
+    the previous one shown (so a hidden draft never shows through a diff)."""
+    versions = list(adoption_versions(adoption, user)[: limit + 1])
+    entries = []
+    for newer, older in zip(versions[:limit], [*versions[1:], None], strict=False):
+        if newer.history_type == "+":
+            label = "Created"
+        elif newer.history_type == "-":
+            label = "Deleted"
+        elif older is None or older.status != newer.status:
+            label = newer.get_status_display()
+        else:
+            label = "Changed"
+        changed = []
+        if older is not None:
+            changed = [c.field for c in newer.diff_against(older).changes if c.field not in _NOT_A_CHANGE]
+        entries.append({"record": newer, "label": label, "changed": changed})
+    return entries

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
 from adoption import selectors
-from adoption.choices import Action
+from adoption.choices import Action, Status
 from adoption.models import Adoption, ChangeRequest, Evidence, ModerationEvent
 from adoption.models.querysets import REVIEW_QUEUE
 from adoption.roles import is_curator
@@ -25,7 +25,8 @@ from .base import CommentForm, HistoryAdmin, apply_to_each, decision_page, link_
 from .catalogue import RegionListFilter
 
 # The decisions a curator takes in the admin (submit and withdraw are the contributor's).
-CURATOR_ACTIONS = (Action.CLAIM, Action.APPROVE, Action.REJECT, Action.REQUEST_CHANGES, Action.RETRACT)
+CURATOR_ACTIONS = (Action.CLAIM, Action.TAKE_OVER, Action.RELEASE, Action.APPROVE, Action.REJECT,
+                   Action.REQUEST_CHANGES, Action.RETRACT)
 
 
 class QueueAgeFilter(admin.SimpleListFilter):
@@ -171,6 +172,18 @@ def duplicates_table(adoption) -> str:
     )
 
 
+def _explain_missing_decisions(request, adoption) -> None:
+    """Say why decisions are missing: another curator holds the record, or this one wrote part of it."""
+    if adoption.status not in REVIEW_QUEUE:
+        return
+    if adoption.status == Status.IN_REVIEW and adoption.reviewer_id not in (None, request.user.pk):
+        messages.info(request, f"Claimed by {adoption.reviewer.get_username()}: only they decide on it while it is "
+                               "in review. Take it over first to decide (the take-over is logged).")
+    if request.user.pk in selectors.adoption_content_authors(adoption):
+        messages.warning(request, "You changed this record's content since it was last published: another curator "
+                                  "must decide on it (four eyes).")
+
+
 def _bulk_action(action: str):
     row = moderation.ALLOWED_TRANSITIONS[action]
     service = moderation.ACTION_SERVICES[action]
@@ -277,6 +290,8 @@ class AdoptionAdmin(HistoryAdmin):
                  "url": reverse("admin:adoption_adoption_decide", args=[obj.pk, action]) + f"?version={obj.version}"}
                 for action in moderation.allowed_actions(obj, request.user) if action in CURATOR_ACTIONS
             ]
+            if request.method == "GET":
+                _explain_missing_decisions(request, obj)
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "decisions": buttons})
 
     def decide_view(self, request, object_id, action):

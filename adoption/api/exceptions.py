@@ -32,6 +32,7 @@ class TransitionConflict(exceptions.APIException):
     def __init__(self, exc: TransitionNotAllowed):
         super().__init__(detail=str(exc), code=self.default_code)
         self.action, self.current_status = str(exc.action), str(exc.status)
+        self.claimed_by = getattr(exc, "holder", None)  # ClaimHeld: who holds the record in review
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -72,6 +73,8 @@ def exception_handler(exc, context):
     if isinstance(exc, TransitionConflict):
         response.data = {"detail": exc.detail, "code": exc.default_code, "action": exc.action,
                          "status": exc.current_status}
+        if exc.claimed_by:
+            response.data["claimed_by"] = exc.claimed_by
     elif isinstance(exc, PreconditionFailed):
         response.data = {"detail": exc.detail, "code": exc.default_code, "expected_version": exc.expected,
                          "current_version": exc.current, "changed_by": exc.changed_by}

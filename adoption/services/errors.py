@@ -15,6 +15,21 @@ class TransitionNotAllowed(WorkflowError):
         super().__init__(f"Cannot {action.replace('_', ' ')} a record that is {status.replace('_', ' ')}.")
 
 
+class ClaimHeld(TransitionNotAllowed):
+    """Claims hold (DESIGN §3): a record in review is decided by the curator holding it; anyone else takes
+    it over first (API: 409 naming the holder as `claimed_by`)."""
+
+    def __init__(self, action: str, status: str, *, holder: str, yours: bool = False):
+        self.action, self.status, self.holder = action, status, holder
+        verb = action.replace("_", " ")
+        if yours:
+            message = "You already hold this record in review."
+        else:
+            message = (f"{holder} claimed this record and is reviewing it: only they can {verb} it now. "
+                       "Take it over first (the take-over is logged).")
+        WorkflowError.__init__(self, message)
+
+
 class StaleVersion(WorkflowError):
     """The record changed since the client read it (API: 412 or 409); names who changed it."""
 

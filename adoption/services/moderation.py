@@ -12,15 +12,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from adoption import selectors
 from adoption.choices import Action, ChangeRequestStatus, Status
 from adoption.models import Adoption, ChangeRequest, ModerationEvent
 from adoption.roles import is_contributor, is_curator
 
 from . import catalogue, maps
 from .catalogue import check_version
-from .errors import ActionForbidden, TransitionNotAllowed
+from .errors import ActionForbidden, ClaimHeld, TransitionNotAllowed
 
 OWNER, CURATOR = "owner", "curator"
+# How an action treats the curator holding a record in review (claims hold, DESIGN §3).
+HOLDER, NOT_HOLDER = "holder", "not_holder"
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,8 @@ class Transition:
     sources: frozenset
     target: str
     role: str  # OWNER: the contributor who created the record; CURATOR: curators and superusers
-    four_eyes: bool = False  # a curator may not take it on their own submission
+    four_eyes: bool = False  # a curator may not take it on their own submission nor on one whose content they changed
+    held: str = ""  # in review, HOLDER: only the curator holding the record; NOT_HOLDER: anyone but them
     needs_comment: bool = False
     notify: bool = False  # email the contributor once committed
 
@@ -42,14 +46,22 @@ ALLOWED_TRANSITIONS: dict[str, Transition] = {
         OWNER,
     ),
     Action.CLAIM: Transition(frozenset({Status.SUBMITTED}), Status.IN_REVIEW, CURATOR, four_eyes=True),
-    Action.APPROVE: Transition(frozenset({Status.IN_REVIEW}), Status.PUBLISHED, CURATOR, four_eyes=True, notify=True),
+    # Another curator takes a claimed record over (logged), so two reviews never cross; the holder may
+    # release it back to the queue instead of deciding.
+    Action.TAKE_OVER: Transition(
+        frozenset({Status.IN_REVIEW}), Status.IN_REVIEW, CURATOR, four_eyes=True, held=NOT_HOLDER,
+    ),
+    Action.RELEASE: Transition(frozenset({Status.IN_REVIEW}), Status.SUBMITTED, CURATOR, held=HOLDER),
+    Action.APPROVE: Transition(
+        frozenset({Status.IN_REVIEW}), Status.PUBLISHED, CURATOR, four_eyes=True, held=HOLDER, notify=True,
+    ),
     Action.REJECT: Transition(
-        frozenset({Status.SUBMITTED, Status.IN_REVIEW}), Status.REJECTED, CURATOR, four_eyes=True,
+        frozenset({Status.SUBMITTED, Status.IN_REVIEW}), Status.REJECTED, CURATOR, four_eyes=True, held=HOLDER,
         needs_comment=True, notify=True,
     ),
     Action.REQUEST_CHANGES: Transition(
         frozenset({Status.SUBMITTED, Status.IN_REVIEW}), Status.CHANGES_REQUESTED, CURATOR, four_eyes=True,
-        needs_comment=True, notify=True,
+        held=HOLDER, needs_comment=True, notify=True,
     ),
     Action.RETRACT: Transition(
         frozenset({Status.PUBLISHED}), Status.RETRACTED, CURATOR, needs_comment=True, notify=True,
@@ -68,6 +80,7 @@ def allowed_actions(adoption: Adoption, user) -> list[str]:
     return [
         action for action, row in ALLOWED_TRANSITIONS.items()
         if adoption.status in row.sources and _permission_error(adoption, user, action, row) is None
+        and _claim_error(adoption, user, action, row) is None
     ]
 
 
@@ -83,6 +96,22 @@ def _permission_error(adoption: Adoption, user, action: str, row: Transition) ->
             return f"Only curators can {verb} records."
         if row.four_eyes and is_owner:
             return f"You cannot {verb} your own submission: another curator must decide (four eyes)."
+        if row.four_eyes and user.pk in selectors.adoption_content_authors(adoption):
+            # Four eyes count every author: what a curator wrote needs another curator's eyes too.
+            return (f"You cannot {verb} this record: you changed its content since it was last published, "
+                    "so another curator must decide (four eyes).")
+    return None
+
+
+def _claim_error(adoption: Adoption, user, action: str, row: Transition) -> ClaimHeld | None:
+    """Claims hold: in review, only the holder decides (or releases); anyone else takes it over first."""
+    if not row.held or adoption.status != Status.IN_REVIEW or adoption.reviewer_id is None:
+        return None  # nobody holds it (a record put in review by an import, say): any curator may act
+    mine = adoption.reviewer_id == getattr(user, "pk", None)
+    if row.held == HOLDER and not mine:
+        return ClaimHeld(action, adoption.status, holder=adoption.reviewer.get_username())
+    if row.held == NOT_HOLDER and mine:
+        return ClaimHeld(action, adoption.status, holder=adoption.reviewer.get_username(), yours=True)
     return None
 
 
@@ -126,9 +155,16 @@ def _transition(action: str, *, adoption: Adoption, user, comment: str, expected
         check_permission(record, user, action)
         if record.status not in row.sources:
             raise TransitionNotAllowed(action, record.status)
+        held = _claim_error(record, user, action, row)
+        if held:
+            raise held
         if row.needs_comment and not comment:
             raise ValidationError({"comment": f"Say why: a comment is required to {action.replace('_', ' ')}."})
         before = record.status
+        if action == Action.TAKE_OVER and record.reviewer_id:
+            # The log keeps whose review this was; the optional comment says why.
+            previous = record.reviewer.get_username()
+            comment = f"Took over the review from {previous}." + (f" {comment}" if comment else "")
         _apply(action, record, user)
         record.status = row.target
         record.version += 1
@@ -151,8 +187,10 @@ def _apply(action: str, record: Adoption, user) -> None:
         validate_for_submission(record, user)
         record.submitted_at = now
         record.reviewer = None
-    elif action == Action.CLAIM:
+    elif action in (Action.CLAIM, Action.TAKE_OVER):
         record.reviewer = user
+    elif action == Action.RELEASE:
+        record.reviewer = None
     elif action == Action.APPROVE:
         record.reviewer = user
         record.published_at = now
@@ -182,6 +220,22 @@ def adoption_withdraw(*, adoption: Adoption, user, comment: str = "", expected_v
 def adoption_claim(*, adoption: Adoption, user, comment: str = "", expected_version: int | None = None) -> Adoption:
     """A curator takes a submission into review (assigned to them)."""
     return _transition(Action.CLAIM, adoption=adoption, user=user, comment=comment, expected_version=expected_version)
+
+
+def adoption_take_over(
+    *, adoption: Adoption, user, comment: str = "", expected_version: int | None = None
+) -> Adoption:
+    """Take a record another curator claimed into your own review (logged with the previous holder)."""
+    return _transition(
+        Action.TAKE_OVER, adoption=adoption, user=user, comment=comment, expected_version=expected_version
+    )
+
+
+def adoption_release(*, adoption: Adoption, user, comment: str = "", expected_version: int | None = None) -> Adoption:
+    """The holder gives a record in review back to the queue, undecided, for any curator to claim."""
+    return _transition(
+        Action.RELEASE, adoption=adoption, user=user, comment=comment, expected_version=expected_version
+    )
 
 
 def adoption_approve(*, adoption: Adoption, user, comment: str = "", expected_version: int | None = None) -> Adoption:
@@ -216,6 +270,8 @@ ACTION_SERVICES = {
     Action.SUBMIT: adoption_submit,
     Action.WITHDRAW: adoption_withdraw,
     Action.CLAIM: adoption_claim,
+    Action.TAKE_OVER: adoption_take_over,
+    Action.RELEASE: adoption_release,
     Action.APPROVE: adoption_approve,
     Action.REJECT: adoption_reject,
     Action.REQUEST_CHANGES: adoption_request_changes,

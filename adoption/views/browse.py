@@ -70,21 +70,14 @@ def adoption_detail(request, pk):
     )
     owner = request.user.is_authenticated and adoption.created_by_id == request.user.pk
     curator = is_curator(request.user)
-    history = []
-    records = list(adoption.history.select_related("history_user").order_by("-history_date", "-history_id")[:30])
-    for newer, older in zip(records, [*records[1:], None], strict=True):
-        changed = []
-        if older is not None:
-            changed = [change.field for change in newer.diff_against(older).changes
-                       if change.field not in ("version", "updated_at", "confidence")]
-        history.append({"record": newer, "changed": changed})
     return render(request, "adoption/adoption_detail.html", {
         "adoption": adoption,
         "evidence": adoption.evidence.all(),
         "lineage": adoption.checkpoint.lineage() if adoption.checkpoint else [],
-        "events": adoption.events.all(),
-        "show_comments": owner or curator,
-        "history": history,
+        # The public reads published versions and public decisions only: drafts are private.
+        "events": selectors.adoption_events(adoption, request.user),
+        "show_comments": True,  # adoption_events() kept only the comments this reader may see
+        "history": selectors.adoption_history_entries(adoption, request.user),
         "owner": owner,
         "curator": curator,
         "actions": allowed_actions(adoption, request.user) if request.user.is_authenticated else [],

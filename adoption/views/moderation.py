@@ -26,9 +26,11 @@ from adoption.services.errors import StaleVersion, TransitionNotAllowed
 # Buttons of the review page, in the order shown, with their labels and style.
 DECISIONS = (
     (Action.CLAIM, "Claim for review", ""),
+    (Action.TAKE_OVER, "Take over", ""),
     (Action.APPROVE, "Approve and publish", ""),
     (Action.REQUEST_CHANGES, "Request changes", "secondary"),
     (Action.REJECT, "Reject", "danger"),
+    (Action.RELEASE, "Release to the queue", "secondary"),
     (Action.RETRACT, "Retract", "danger"),
 )
 CURATOR_ACTIONS = {action for action, _label, _style in DECISIONS}
@@ -109,13 +111,15 @@ def review(request, pk):
             else:
                 done = {
                     Action.CLAIM: "You claimed this submission; it is in review with you.",
+                    Action.TAKE_OVER: "You took this record over; it is in review with you (logged).",
+                    Action.RELEASE: "Released: the record is back in the queue for any curator to claim.",
                     Action.APPROVE: "Approved: the record is published and counts on the map.",
                     Action.REQUEST_CHANGES: "Sent back to the contributor with your comment.",
                     Action.REJECT: "Rejected; the contributor gets your reason.",
                     Action.RETRACT: "Retracted: the record left the maps and stays readable with its history.",
                 }[action]
                 messages.success(request, done)
-                if action == Action.CLAIM:
+                if action in (Action.CLAIM, Action.TAKE_OVER):
                     return redirect("adoption:moderation-review", pk=adoption.pk)
                 return redirect("adoption:moderation-queue")
         else:
@@ -128,6 +132,9 @@ def review(request, pk):
         "form": form,
         "buttons": _decision_buttons(adoption, request.user),
         "own": adoption.created_by_id == request.user.pk,
+        # Four eyes count every author: a curator who changed the content does not decide on it.
+        "author": request.user.pk in selectors.adoption_content_authors(adoption),
+        "held_by_other": adoption.status == Status.IN_REVIEW and adoption.reviewer_id not in (None, request.user.pk),
         "change_requests": adoption.change_requests.filter(status=ChangeRequestStatus.PENDING),
     }, status=status)
 

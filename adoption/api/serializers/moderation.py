@@ -117,6 +117,9 @@ class TransitionErrorSerializer(ErrorSerializer):
     code = serializers.CharField()
     action = serializers.CharField()
     status = serializers.CharField(help_text="The record's current status.")
+    claimed_by = serializers.CharField(
+        required=False, help_text="When another curator holds the record in review: who (take it over first)."
+    )
 
 
 class StaleVersionErrorSerializer(ErrorSerializer):

@@ -62,7 +62,8 @@ class SubmissionSerializer(AdoptionSerializer):
         fields = [*AdoptionSerializer.Meta.fields, "created_by", "reviewer", "submitted_at", "allowed_actions"]
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(
-        choices=["submit", "withdraw", "claim", "approve", "reject", "request-changes", "retract"])))
+        choices=["submit", "withdraw", "claim", "take-over", "release", "approve", "reject", "request-changes",
+                 "retract"])))
     def get_allowed_actions(self, adoption) -> list[str]:
         from adoption.services.moderation import allowed_actions
 

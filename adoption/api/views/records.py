@@ -7,8 +7,8 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from adoption import filtersets
-from adoption.choices import Action, Status
+from adoption import filtersets, selectors
+from adoption.choices import Status
 from adoption.models import Adoption, ChangeRequest, Organization
 from adoption.roles import is_curator
 from adoption.services import moderation, records
@@ -99,19 +99,12 @@ class AdoptionViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def history(self, request, pk=None):
         adoption = self.get_object()
-        versions = adoption.history.select_related("history_user", "adopter", "family").order_by(
-            "-history_date", "-history_id"
-        )
-        events = list(adoption.events.all())
-        user = request.user
-        if not (is_curator(user) or (user.is_authenticated and adoption.created_by_id == user.pk)):
-            # The public sees the record as it was published, not its drafts, and of the log's comments
-            # only a retraction's reason (as the record page): the rest is between contributor and curators.
-            versions = versions.filter(status__in=[Status.PUBLISHED, Status.RETRACTED])
-            for event in events:
-                if event.action != Action.RETRACT:
-                    event.comment = ""
-        data = {"id": adoption.pk, "status": adoption.status, "events": events, "versions": versions}
+        # The public sees the record as it was published and the public decisions, not its drafts nor who
+        # worked on them (as the record page); the contributor and the curators see everything.
+        data = {
+            "id": adoption.pk, "status": adoption.status, "events": selectors.adoption_events(adoption, request.user),
+            "versions": selectors.adoption_versions(adoption, request.user),
+        }
         return Response(s.AdoptionHistorySerializer(data).data)
 
     @extend_schema(request=s.ChangeRequestInputSerializer, examples=[OpenApiExample(
@@ -188,6 +181,13 @@ class SubmissionViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
     def retrieve(self, request, *args, **kwargs):
         return _respond(request, self.get_object())
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None and self.action == "list" and is_curator(self.request.user):
+            # Each row's allowed actions weigh who wrote it (four eyes): read that once for the page.
+            selectors.prime_content_authors(page)
+        return page
+
     def create(self, request, *args, **kwargs):
         serializer = s.SubmissionCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -212,6 +212,11 @@ class SubmissionViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
                                 "Take back your record before it is published.")
     claim = _workflow_action("claim", moderation.adoption_claim,
                              "Take a submission into review (curators; not your own).")
+    take_over = _workflow_action("take-over", moderation.adoption_take_over,
+                                 "Take over a record another curator claimed (logged, with the previous holder); "
+                                 "only the holder decides on a record in review (curators; not your own).")
+    release = _workflow_action("release", moderation.adoption_release,
+                               "Give a record you hold in review back to the queue, undecided (its holder).")
     approve = _workflow_action("approve", moderation.adoption_approve,
                                "Publish a record under review (curators; not your own).")
     reject = _workflow_action("reject", moderation.adoption_reject,

@@ -281,3 +281,76 @@ def test_every_model_has_a_working_list_and_record_page(client_for, staff_curato
     listing = client.get(reverse(f"admin:adoption_{name}_changelist") + "?q=a")
     assert listing.status_code == 200
     assert client.get(reverse(f"admin:adoption_{name}_change", args=[instance.pk])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_claim_holds_in_the_admin_until_taken_over(client_for, staff_curator, second_curator, contributor):
+    adoption = queued(Status.SUBMITTED, contributor)
+    moderation.adoption_claim(adoption=adoption, user=second_curator)
+    client = client_for(staff_curator)
+    page = client.get(reverse("admin:adoption_adoption_change", args=[adoption.pk]))
+    assert b"Take over" in page.content and b">Approve<" not in page.content
+    assert any("Claimed by cura2" in message for message in texts(page))
+    adoption.refresh_from_db()
+    refused = client.post(reverse("admin:adoption_adoption_decide", args=[adoption.pk, "approve"]),
+                          {"comment": "", "expected_version": adoption.version})
+    assert refused.status_code == 302 and any("cura2 claimed this record" in m for m in texts(refused))
+    bulk = client.post(CHANGELIST, {"action": "reject_selected", "_selected_action": [adoption.pk], "apply": "1",
+                                    "comment": "Out of scope."})
+    assert f"#{adoption.pk}: cura2 claimed this record" in " ".join(texts(bulk))
+    adoption.refresh_from_db()
+    assert adoption.status == Status.IN_REVIEW and adoption.reviewer == second_curator
+    taken = client.post(reverse("admin:adoption_adoption_decide", args=[adoption.pk, "take_over"]),
+                        {"comment": "cura2 is away.", "expected_version": adoption.version})
+    assert taken.status_code == 302
+    adoption.refresh_from_db()
+    assert adoption.reviewer == staff_curator
+    assert adoption.events.last().comment == "Took over the review from cura2. cura2 is away."
+    client.post(CHANGELIST, {"action": "approve_selected", "_selected_action": [adoption.pk], "apply": "1",
+                             "comment": ""})
+    adoption.refresh_from_db()
+    assert adoption.status == Status.PUBLISHED
+
+
+@pytest.mark.django_db
+def test_a_curator_who_edited_the_record_is_refused_in_the_admin(client_for, staff_curator, contributor):
+    from adoption.services import records
+
+    second_curator = UserFactory(username="bea")
+    role_grant(user=second_curator, role="curator")
+
+    adoption = queued(Status.DRAFT, contributor)
+    client = client_for(staff_curator)
+    change = reverse("admin:adoption_adoption_change", args=[adoption.pk])
+    assert client.post(change, {"summary": "Edited in the admin"}).status_code == 403  # no edits here at all
+    records.adoption_update(adoption=adoption, user=staff_curator, data={"summary": "The curator's wording."})
+    moderation.adoption_submit(adoption=adoption, user=contributor)
+    page = client.get(change)
+    assert b">Claim<" not in page.content
+    assert any("You changed this record's content" in message for message in texts(page))
+    adoption.refresh_from_db()
+    refused = client.post(reverse("admin:adoption_adoption_decide", args=[adoption.pk, "claim"]),
+                          {"comment": "", "expected_version": adoption.version})
+    assert any("you changed its content since it was last published" in m for m in texts(refused))
+    bulk = client.post(CHANGELIST, {"action": "reject_selected", "_selected_action": [adoption.pk], "apply": "1",
+                                    "comment": "Out of scope."})
+    assert "1 refused" in " ".join(texts(bulk))
+    adoption.refresh_from_db()
+    assert adoption.status == Status.SUBMITTED
+    other = client_for(second_curator)
+    other.post(reverse("admin:adoption_adoption_decide", args=[adoption.pk, "claim"]),
+               {"comment": "", "expected_version": adoption.version})
+    adoption.refresh_from_db()
+    assert adoption.status == Status.IN_REVIEW and adoption.reviewer == second_curator
+
+
+@pytest.mark.django_db
+def test_own_change_request_is_refused_in_the_admin(client_for, staff_curator, contributor):
+    adoption = queued(Status.PUBLISHED, contributor)
+    mine = moderation.change_request_create(adoption=adoption, user=staff_curator, proposed={"stage": "pilot"})
+    response = client_for(staff_curator).post(
+        reverse("admin:adoption_changerequest_decide", args=[mine.pk, "approve"]), {"comment": ""}
+    )
+    assert any("your own change request" in message for message in texts(response))
+    mine.refresh_from_db()
+    assert mine.status == ChangeRequestStatus.PENDING

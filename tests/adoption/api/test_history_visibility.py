@@ -43,3 +43,12 @@ def test_owner_and_curators_see_the_full_history(as_contributor, as_curator, rec
     for client in (as_contributor, as_curator):
         body = client.get(f"/api/v1/adoptions/{record.pk}/history/").content.decode()
         assert "SECRET" in body and "PRIVATE" in body
+
+
+def test_public_history_names_nobody_from_the_draft_stage(anon, as_curator, record):
+    data = anon.get(f"/api/v1/adoptions/{record.pk}/history/").json()
+    assert [event["action"] for event in data["events"]] == ["approve", "retract"]
+    assert {event["actor"] for event in data["events"]} | {v["changed_by"] for v in data["versions"]} == {"cura"}
+    assert "carla" not in str(data) and "omar" not in str(data)  # the contributor and a pending proposer
+    full = as_curator.get(f"/api/v1/adoptions/{record.pk}/history/").json()
+    assert [event["action"] for event in full["events"]][:3] == ["create", "edit", "submit"]

@@ -100,6 +100,8 @@ MATRIX = {
     "POST /api/v1/submissions/{pk}/submit/": (OWNER_ACTS, "draft", {}),
     "POST /api/v1/submissions/{pk}/withdraw/": (OWNER_ACTS, "draft", {}),
     "POST /api/v1/submissions/{pk}/claim/": (CURATOR_DECIDES, "submitted", {}),
+    "POST /api/v1/submissions/{pk}/take-over/": (CURATOR_DECIDES, "in_review", {}),
+    "POST /api/v1/submissions/{pk}/release/": (CURATOR_DECIDES, "in_review", {}),
     "POST /api/v1/submissions/{pk}/approve/": (CURATOR_DECIDES, "in_review", {}),
     "POST /api/v1/submissions/{pk}/reject/": (CURATOR_DECIDES, "submitted", {"comment": "Out of scope"}),
     "POST /api/v1/submissions/{pk}/request-changes/": (CURATOR_DECIDES, "submitted", {"comment": "Add a source"}),

@@ -66,9 +66,12 @@ def test_full_workflow_through_http(anon, as_contributor, as_curator, as_curator
     assert anon.get(f"/api/v1/adoptions/{pk}/").json()["product_name"] == "Qwen-SEA-LION-v4-32B-IT"
     assert as_curator.post(f"/api/v1/adoptions/{pk}/retract/", {"comment": "Source withdrawn"}).status_code == 200
     assert pk not in [row["id"] for row in anon.get("/api/v1/adoptions/").json()["results"]]
-    actions = [event["action"] for event in anon.get(f"/api/v1/adoptions/{pk}/history/").json()["events"]]
+    actions = [event["action"] for event in as_curator.get(f"/api/v1/adoptions/{pk}/history/").json()["events"]]
     assert actions == ["create", "edit", "submit", "claim", "request_changes", "edit", "submit", "claim", "approve",
                        "retract"]
+    # The public reads the public decisions only: the draft stage and who worked on it stay private.
+    actions = [event["action"] for event in anon.get(f"/api/v1/adoptions/{pk}/history/").json()["events"]]
+    assert actions == ["approve", "retract"]
 
 
 def test_new_adopter_is_proposed_unpublished_and_published_on_approval(as_contributor, as_curator, contributor,

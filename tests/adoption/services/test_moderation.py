@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from adoption.choices import Action, Status
 from adoption.models import Adoption, ModerationEvent
 from adoption.services import moderation
-from adoption.services.errors import ActionForbidden, StaleVersion, TransitionNotAllowed
+from adoption.services.errors import ActionForbidden, ClaimHeld, StaleVersion, TransitionNotAllowed
 from adoption.services.moderation import ACTION_SERVICES, ALLOWED_TRANSITIONS
 from tests.factories import AdoptionFactory, EvidenceFactory, OrganizationFactory, UserFactory
 
@@ -78,14 +78,16 @@ def actors(contributor, other_contributor, curator, superuser):
 def may(actor: str, action: str) -> bool:
     """The permission matrix, written out by hand from the issue (not derived from the code)."""
     owner_actions = {Action.SUBMIT, Action.WITHDRAW}
-    decisions = {Action.CLAIM, Action.APPROVE, Action.REJECT, Action.REQUEST_CHANGES}
+    decisions = {Action.CLAIM, Action.TAKE_OVER, Action.APPROVE, Action.REJECT, Action.REQUEST_CHANGES}
+    # Retract, and release (nobody holds these records: any curator may give them back to the queue).
+    no_four_eyes = {Action.RETRACT, Action.RELEASE}
     if actor == "anonymous" or actor == "other_contributor":
         return False
     if actor == "owner":
         return action in owner_actions
     if actor == "curator_owner":  # owns the record: may submit/withdraw and retract, never decide (four eyes)
-        return action in owner_actions or action == Action.RETRACT
-    return action in decisions or action == Action.RETRACT  # curator and superuser on someone else's record
+        return action in owner_actions or action in no_four_eyes
+    return action in decisions or action in no_four_eyes  # curator and superuser on someone else's record
 
 
 @pytest.mark.django_db
@@ -159,6 +161,7 @@ def test_approval_publishes_a_proposed_adopter_with_the_record(contributor, cura
     proposed.refresh_from_db()
     assert not proposed.is_published  # never before approval
     moderation.adoption_claim(adoption=adoption, user=curator)
+    moderation.adoption_take_over(adoption=adoption, user=second_curator)  # claims hold
     moderation.adoption_approve(adoption=adoption, user=second_curator)
     proposed.refresh_from_db()
     adoption.refresh_from_db()
@@ -289,3 +292,128 @@ def test_two_curators_approving_at_once_one_wins(contributor, curator, second_cu
     assert len(mail.outbox) == 1
     adoption.refresh_from_db()
     assert adoption.reviewer == curator
+
+
+# Claims hold (DESIGN §3): a claimed record is decided by its holder; another curator takes it over first.
+
+
+def claimed(owner, holder) -> Adoption:
+    adoption = record(Status.SUBMITTED, owner)
+    return moderation.adoption_claim(adoption=adoption, user=holder)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", [Action.APPROVE, Action.REJECT, Action.REQUEST_CHANGES, Action.RELEASE])
+def test_a_claim_holds_against_other_curators(action, contributor, curator, second_curator):
+    adoption = claimed(contributor, curator)
+    before = snapshot(adoption)
+    with pytest.raises(ClaimHeld) as refused:
+        ACTION_SERVICES[action](adoption=adoption, user=second_curator, comment=comment_for(action))
+    assert refused.value.holder == "cura" and refused.value.status == Status.IN_REVIEW
+    assert "cura claimed this record" in str(refused.value) and "Take it over first" in str(refused.value)
+    assert snapshot(adoption) == before
+    assert list(moderation.allowed_actions(adoption, second_curator)) == [Action.TAKE_OVER]
+    assert Action.TAKE_OVER not in moderation.allowed_actions(adoption, curator)
+
+
+@pytest.mark.django_db
+def test_take_over_is_logged_with_the_previous_holder_then_the_new_holder_decides(
+    contributor, curator, second_curator
+):
+    adoption = claimed(contributor, curator)
+    taken = moderation.adoption_take_over(adoption=adoption, user=second_curator, comment="cura is on leave.")
+    assert (taken.status, taken.reviewer) == (Status.IN_REVIEW, second_curator)
+    event = ModerationEvent.objects.filter(adoption=adoption).last()
+    assert (event.action, event.actor_username, event.from_status, event.to_status) == (
+        Action.TAKE_OVER, "cura2", Status.IN_REVIEW, Status.IN_REVIEW)
+    assert event.comment == "Took over the review from cura. cura is on leave."
+    assert adoption.history.first().history_user == second_curator
+    with pytest.raises(ClaimHeld, match="cura2 claimed"):  # the first holder lost the claim
+        moderation.adoption_approve(adoption=adoption, user=curator)
+    with pytest.raises(ClaimHeld, match="already hold"):
+        moderation.adoption_take_over(adoption=adoption, user=second_curator)
+    assert moderation.adoption_approve(adoption=adoption, user=second_curator).status == Status.PUBLISHED
+
+
+@pytest.mark.django_db
+def test_take_over_keeps_four_eyes(curator, second_curator):
+    adoption = claimed(second_curator, curator)  # cura2's own submission, claimed by cura
+    with pytest.raises(ActionForbidden, match="own submission"):
+        moderation.adoption_take_over(adoption=adoption, user=second_curator)
+    assert moderation.allowed_actions(adoption, second_curator) == [Action.WITHDRAW]
+
+
+@pytest.mark.django_db
+def test_the_holder_may_release_a_record_back_to_the_queue(contributor, curator, second_curator):
+    adoption = claimed(contributor, curator)
+    released = moderation.adoption_release(adoption=adoption, user=curator, comment="No time this week.")
+    assert (released.status, released.reviewer) == (Status.SUBMITTED, None)
+    assert ModerationEvent.objects.filter(adoption=adoption).last().action == Action.RELEASE
+    assert moderation.adoption_claim(adoption=adoption, user=second_curator).reviewer == second_curator
+
+
+# Four eyes count every author: whoever changed the content since it was last published does not decide.
+
+
+def _contributed(owner, **data):
+    from adoption.services import records
+
+    return records.adoption_create(
+        user=owner, data={"adopter": OrganizationFactory(), "family": AdoptionFactory().family,
+                          "relation": "fine_tune", **data},
+        evidence=[{"url": "https://example.org/card", "kind": "model_card"}],
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("edit", [
+    {"data": {"summary": "The curator's own wording."}},
+    {"data": {}, "evidence": [{"url": "https://example.org/other", "kind": "paper"}]},
+], ids=["fields", "sources"])
+def test_a_curator_who_edited_a_draft_does_not_decide_on_it(edit, contributor, curator, second_curator):
+    from adoption.services import records
+
+    adoption = _contributed(contributor)
+    records.adoption_update(adoption=adoption, user=curator, **edit)
+    moderation.adoption_submit(adoption=adoption, user=contributor)
+    for action in (Action.CLAIM, Action.REJECT, Action.REQUEST_CHANGES):
+        with pytest.raises(ActionForbidden, match="you changed its content since it was last published"):
+            ACTION_SERVICES[action](adoption=adoption, user=curator, comment=comment_for(action))
+    assert moderation.allowed_actions(Adoption.objects.get(pk=adoption.pk), curator) == []
+    moderation.adoption_claim(adoption=adoption, user=second_curator)  # another pair of eyes may
+    with pytest.raises(ActionForbidden):
+        moderation.adoption_take_over(adoption=adoption, user=curator)
+    assert moderation.adoption_approve(adoption=adoption, user=second_curator).status == Status.PUBLISHED
+
+
+@pytest.mark.django_db
+def test_a_curator_who_edited_a_record_sent_back_does_not_approve_it(contributor, curator, second_curator):
+    from adoption.services import records
+
+    adoption = _contributed(contributor)
+    moderation.adoption_submit(adoption=adoption, user=contributor)
+    moderation.adoption_claim(adoption=adoption, user=curator)
+    moderation.adoption_request_changes(adoption=adoption, user=curator, comment="Name the product.")
+    records.adoption_update(adoption=adoption, user=curator, data={"product_name": "Fixed by the curator"})
+    moderation.adoption_submit(adoption=adoption, user=contributor)
+    with pytest.raises(ActionForbidden, match="four eyes"):
+        moderation.adoption_claim(adoption=adoption, user=curator)
+    moderation.adoption_claim(adoption=adoption, user=second_curator)
+    assert moderation.adoption_approve(adoption=adoption, user=second_curator).status == Status.PUBLISHED
+
+
+@pytest.mark.django_db
+def test_deciding_or_a_no_op_save_is_not_authorship(contributor, curator):
+    from adoption import selectors
+    from adoption.services import records
+
+    adoption = _contributed(contributor, summary="As written.")
+    records.adoption_update(adoption=adoption, user=curator, data={"summary": "As written."})  # nothing changed
+    moderation.adoption_submit(adoption=adoption, user=contributor)
+    moderation.adoption_claim(adoption=adoption, user=curator)
+    moderation.adoption_request_changes(adoption=adoption, user=curator, comment="One more source?")
+    assert selectors.content_authors([adoption])[adoption.pk] == {contributor.pk}
+    moderation.adoption_submit(adoption=adoption, user=contributor)
+    moderation.adoption_claim(adoption=adoption, user=curator)
+    assert moderation.adoption_approve(adoption=adoption, user=curator).status == Status.PUBLISHED
+    assert selectors.content_authors([adoption])[adoption.pk] == frozenset()  # counted again from publication

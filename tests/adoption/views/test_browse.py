@@ -144,3 +144,30 @@ def test_pages_carry_a_csp_nonce_on_the_script(client):
     nonce = policy.split("'nonce-")[1].split("'")[0]
     assert f'nonce="{nonce}"' in response.content.decode()
     assert " on" + "click=" not in response.content.decode()
+
+
+def test_public_record_page_shows_no_draft_stage_edits_nor_who_made_them(
+    client, contributor, curator, second_curator, qwen, aisg
+):
+    from adoption.services import moderation, records
+
+    adoption = records.adoption_create(
+        user=contributor, data={"adopter": aisg, "family": qwen, "relation": "fine_tune",
+                                "summary": "SECRET draft wording"},
+        evidence=[{"url": "https://example.org/a", "kind": "press"}],
+    )
+    records.adoption_update(adoption=adoption, user=second_curator, data={"summary": "Public wording"})
+    moderation.adoption_submit(adoption=adoption, user=contributor)
+    moderation.adoption_claim(adoption=adoption, user=curator)
+    adoption = moderation.adoption_approve(adoption=adoption, user=curator, comment="PRIVATE note")
+    moderation.adoption_retract(adoption=adoption, user=curator, comment="Source withdrawn.")
+    body = client.get(f"/adoptions/{adoption.pk}/").content.decode()
+    history = body[body.index("<h2>Moderation log</h2>"):]
+    assert "carla" not in history and "cura2" not in history  # nobody who worked on the draft is named
+    assert "SECRET" not in body and "PRIVATE" not in body
+    assert "Submit" not in history and "Claim" not in history and "Edit" not in history
+    assert "<strong>Published</strong>" in history and "<strong>Retracted</strong>" in history
+    assert "Source withdrawn." in history  # a retraction's reason is public
+    client.force_login(contributor)  # the contributor (and the curators) still see the whole story
+    history = client.get(f"/adoptions/{adoption.pk}/").content.decode().split("<h2>Moderation log</h2>")[1]
+    assert "cura2" in history and "<strong>Created</strong>" in history and "PRIVATE note" in history

@@ -188,3 +188,78 @@ def test_csrf_is_enforced_on_decisions(curator, submission):
     assert client.post(f"/moderation/{submission.pk}/", {"action": "claim"}).status_code == 403
     submission.refresh_from_db()
     assert submission.status == Status.SUBMITTED
+
+
+def test_a_claimed_record_offers_take_over_to_other_curators(curator, second_curator, submission):
+    moderation.adoption_claim(adoption=submission, user=curator)
+    other = Client()
+    other.force_login(second_curator)
+    page = other.get(f"/moderation/{submission.pk}/").content.decode()
+    assert "Claimed by <strong>cura</strong>" in page and 'value="take_over"' in page
+    assert 'value="approve"' not in page and 'value="reject"' not in page
+    forged = other.post(f"/moderation/{submission.pk}/", {"action": "approve", "version": submission.version + 1})
+    assert forged.status_code == 409
+    assert "cura claimed this record and is reviewing it" in forged.content.decode()
+    submission.refresh_from_db()
+    assert submission.status == Status.IN_REVIEW and submission.reviewer == curator
+    taken = other.post(f"/moderation/{submission.pk}/", {"action": "take_over", "comment": "cura is away.",
+                                                          "version": submission.version})
+    assert taken.status_code == 302 and taken["Location"] == f"/moderation/{submission.pk}/"
+    page = other.get(f"/moderation/{submission.pk}/").content.decode()
+    assert "You hold this record in review" in page and 'value="approve"' in page and 'value="release"' in page
+    assert "Took over the review from cura. cura is away." in page  # the log says whose review it was
+    submission.refresh_from_db()
+    approved = other.post(f"/moderation/{submission.pk}/", {"action": "approve", "version": submission.version})
+    assert approved.status_code == 302
+    submission.refresh_from_db()
+    assert submission.status == Status.PUBLISHED and submission.reviewer == second_curator
+
+
+def test_the_holder_releases_a_record_from_the_page(as_curator, curator, submission):
+    moderation.adoption_claim(adoption=submission, user=curator)
+    submission.refresh_from_db()
+    response = as_curator.post(f"/moderation/{submission.pk}/", {"action": "release", "version": submission.version})
+    assert response.status_code == 302
+    submission.refresh_from_db()
+    assert submission.status == Status.SUBMITTED and submission.reviewer is None
+
+
+def test_a_curator_who_edited_the_draft_on_the_page_may_not_decide(
+    as_curator, second_curator, contributor, qwen, aisg
+):
+    from tests.adoption.views.test_contribute import form_data
+
+    draft = records.adoption_create(
+        user=contributor, data={"adopter": aisg, "family": qwen, "relation": "fine_tune"},
+        evidence=[{"url": "https://huggingface.co/aisingapore/model", "kind": "model_card"}],
+    )
+    edited = as_curator.post(f"/me/submissions/{draft.pk}/edit/", form_data(
+        summary="The curator's own wording.", version=str(draft.version)) | {"evidence-INITIAL_FORMS": "1"})
+    assert edited.status_code == 302
+    draft.refresh_from_db()
+    assert draft.summary == "The curator's own wording."
+    moderation.adoption_submit(adoption=draft, user=contributor)
+    page = as_curator.get(f"/moderation/{draft.pk}/").content.decode()
+    assert "You changed this record's content since it was last published" in page
+    assert 'value="claim"' not in page and 'value="reject"' not in page
+    forged = as_curator.post(f"/moderation/{draft.pk}/", {"action": "claim"})
+    assert forged.status_code == 403 and "you changed its content" in forged.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == Status.SUBMITTED
+    other = Client()
+    other.force_login(second_curator)
+    assert 'value="claim"' in other.get(f"/moderation/{draft.pk}/").content.decode()
+    assert other.post(f"/moderation/{draft.pk}/", {"action": "claim"}).status_code == 302
+
+
+def test_own_change_request_is_not_decided_on_the_page(as_curator, curator, second_curator, published):
+    mine = moderation.change_request_create(adoption=published, user=curator, proposed={"stage": "pilot"})
+    page = as_curator.get(f"/moderation/change-requests/{mine.pk}/").content.decode()
+    assert "You proposed this correction: another curator must decide." in page and 'value="approve"' not in page
+    forged = as_curator.post(f"/moderation/change-requests/{mine.pk}/", {"action": "approve"})
+    assert forged.status_code == 403 and "your own change request" in forged.content.decode()
+    other = Client()
+    other.force_login(second_curator)
+    assert other.post(f"/moderation/change-requests/{mine.pk}/", {"action": "approve"}).status_code == 302
+    published.refresh_from_db()
+    assert published.stage == "pilot"
