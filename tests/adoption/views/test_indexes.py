@@ -211,3 +211,10 @@ def test_search_names_matches_in_sql_and_in_the_python_fallback(usp):
     assert list(search_names(queryset, "100%", ("name",), ("aliases",))) == []  # % is not a wildcard
     for needle, found in (("sao paulo", [usp]), ("universite", [usp]), ("nowhere", [])):
         assert list(search_in_python(queryset, needle, ("name",), ("aliases",))) == found
+
+
+@pytest.mark.parametrize("page", ["/adoptions/", "/organizations/", "/families/"])
+def test_the_json_link_keeps_the_filters_but_not_the_page(client, published, page):
+    # The API pages by another size: page 3 of the page may not exist there (it answered 404).
+    body = client.get(f"{page}?q=a&page=3").content.decode()
+    assert f'href="/api/v1{page}?q=a">this list as JSON' in body
