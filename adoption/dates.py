@@ -1,5 +1,6 @@
 """Partial dates: '2025', '2025-03' or '2025-03-14', stored as a date plus its precision."""
 
+import calendar
 import datetime
 import re
 
@@ -7,7 +8,8 @@ from django.core.exceptions import ValidationError
 
 from adoption.choices import DatePrecision
 
-_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+# ASCII digits only (\d would take other scripts' digits too), and nothing after the date, not even "\n".
+_PARTIAL = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?\Z")
 
 
 def parse_partial_date(value: str) -> tuple[datetime.date, str]:
@@ -22,6 +24,16 @@ def parse_partial_date(value: str) -> tuple[datetime.date, str]:
         raise ValidationError(f"{value} is not a real date.", code="invalid_partial_date") from exc
     precision = DatePrecision.DAY if day else DatePrecision.MONTH if month else DatePrecision.YEAR
     return date, precision
+
+
+def period_end(date: datetime.date, precision: str) -> datetime.date:
+    """The last day of the period a partial date names: (2024-02-01, 'month') -> 2024-02-29. Never steps past
+    date.max (until=9999 is the end of 9999, not an overflow)."""
+    if precision == DatePrecision.YEAR:
+        return date.replace(month=12, day=31)
+    if precision == DatePrecision.MONTH:
+        return date.replace(day=calendar.monthrange(date.year, date.month)[1])
+    return date
 
 
 def format_partial_date(date: datetime.date | None, precision: str) -> str:

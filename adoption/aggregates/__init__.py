@@ -62,28 +62,46 @@ def _fallback_name(params: MapParams, key: str) -> str:
 def adoption_map(params: MapParams) -> dict:
     """The aggregate adoption map (DESIGN §4): groups sorted by total descending, then key.
 
+    With unit=adoptions each published record counts once: a group's total is the sum of its counts.
     With unit=adopters a count is the number of distinct organizations with a record of that split key
-    in the group (an adopter on Qwen and Llama counts once under each), and a group's total is the sum
-    of its counts, so shares always add up to 1.
+    in the group (an adopter on Qwen and Llama counts once under each), a group's total its distinct
+    adopters and the top-level total the distinct adopters overall (the home page's figure), so counts
+    may add up to more than the total; shares are counts over the group's total, and split_totals the
+    adopters having each key overall.
     """
     groups: dict[str, dict] = {}
-    for key, name, split_key, count in map_rows(params):
-        group = groups.setdefault(key, {"key": key, "name": name or _fallback_name(params, key), "counts": {}})
-        group["counts"][split_key] = int(count)
+    group_totals: dict[str, int] = {}
     split_totals: dict[str, int] = {}
+    grand_total = None
+    for key, name, split_key, count in map_rows(params):
+        if key is None:  # distinct adopters overall: per split key, or (split key None) in all
+            if split_key is None:
+                grand_total = int(count)
+            else:
+                split_totals[split_key] = int(count)
+        elif split_key is None:  # a group's distinct adopters
+            group_totals[key] = int(count)
+        else:
+            group = groups.setdefault(key, {"key": key, "name": name or _fallback_name(params, key), "counts": {}})
+            group["counts"][split_key] = int(count)
+    summed_splits: dict[str, int] = {}
     out = []
     for group in groups.values():
         counts = _ordered(group["counts"])
-        total = sum(counts.values())
+        total = group_totals.get(group["key"], sum(counts.values()))
         for split_key, count in counts.items():
-            split_totals[split_key] = split_totals.get(split_key, 0) + count
+            summed_splits[split_key] = summed_splits.get(split_key, 0) + count
         out.append({"key": group["key"], "name": group["name"], "total": total, "counts": counts,
                     "shares": {k: round(v / total, 4) for k, v in counts.items()}})
     out.sort(key=lambda group: (-group["total"], group["key"]))
+    if not split_totals:  # one group per adopter (see map_rows): the sums are the totals
+        split_totals = summed_splits
+    if grand_total is None:
+        grand_total = sum(group["total"] for group in out)
     return {
         "group_by": params.group_by, "split": params.split, "unit": params.unit,
         "filters": params.filters_echo(), "as_of": params.as_of.isoformat() if params.as_of else None,
-        "generated_at": timezone.now().isoformat(), "total": sum(split_totals.values()),
+        "generated_at": timezone.now().isoformat(), "total": grand_total,
         "split_totals": _ordered(split_totals), "groups": out,
     }
 
@@ -108,7 +126,13 @@ def adoption_timeseries(params: MapParams) -> dict:
     """Counts per period of the start date (DESIGN §4), every period from the first to the last.
 
     Each entry: {"period": "2025-Q3", "counts": {...}, "cumulative": {...}}, every split key present in
-    each. Records without a start date cannot be placed: "undated" says how many were left out.
+    each. With unit=adoptions a count is the records of that key starting in the period, and cumulative
+    their running sum. With unit=adopters a count is the distinct adopters with a record of that key
+    starting in the period (an adopter active in two periods counts in both), and cumulative the
+    distinct adopters whose first record of that key started by then: each adopter once per key, so the
+    last cumulative of a key is the map's split_totals for it (less adopters with undated records only).
+    As on the map, one adopter may count under several keys. Records without a start date cannot be
+    placed: "undated" says how many records (in either unit) were left out.
     """
     rows, undated = timeseries_rows(params)
     keys = sorted({split_key for _, split_key, _, _ in rows})

@@ -10,7 +10,7 @@ from django.utils.dateparse import parse_datetime
 
 from adoption import geo
 from adoption.choices import OrganizationKind, Relation, Stage
-from adoption.dates import parse_partial_date
+from adoption.dates import parse_partial_date, period_end
 from adoption.services.maps import TAG_MAX
 
 GROUP_BYS = ("country", "subregion", "region", "city")
@@ -100,7 +100,7 @@ class MapParams:
                 except ValidationError as exc:
                     errors[name] = exc.messages
                     continue
-                kwargs[name] = date if name == "since" else _period_end(date, precision)
+                kwargs[name] = date if name == "since" else period_end(date, precision)
                 kwargs[f"{name}_raw"] = given[0]
         if kwargs.get("since") and kwargs.get("until") and kwargs["since"] > kwargs["until"]:
             errors["until"] = ["The end of the period is before its start (since)."]
@@ -163,23 +163,18 @@ def _check_filter(name: str, items: list[str]) -> list[str]:
     return items
 
 
-def _period_end(date: datetime.date, precision: str) -> datetime.date:
-    """until=2024 means up to 31 December 2024; until=2024-02 up to 29 February."""
-    if precision == "year":
-        return datetime.date(date.year, 12, 31)
-    if precision == "month":
-        following = datetime.date(date.year + date.month // 12, date.month % 12 + 1, 1)
-        return following - datetime.timedelta(days=1)
-    return date
+# The UTC offsets in use run from -12:00 to +14:00; PostgreSQL refuses some beyond (a 500 before).
+MAX_OFFSET = datetime.timedelta(hours=14)
+INSTANT_HELP = "Enter an ISO 8601 date or date-time, e.g. 2025-06-30 or 2025-06-30T12:00:00Z."
 
 
 def _parse_instant(given: list[str]) -> datetime.datetime:
+    """The instant of as_of, in UTC. A bare date means the end of that day (UTC)."""
     if len(given) != 1:
         raise ValidationError("Give one instant.")
     text = given[0].replace(" ", "+")  # a '+' of a UTC offset arrives as a space when not URL-encoded
     try:
-        # A bare date means the registry as it stood at the end of that day (UTC). Checked first:
-        # parse_datetime reads a bare date as its midnight.
+        # Checked first: parse_datetime reads a bare date as its midnight.
         instant = datetime.datetime.combine(datetime.date.fromisoformat(text), datetime.time.max)
     except ValueError:
         try:
@@ -187,7 +182,18 @@ def _parse_instant(given: list[str]) -> datetime.datetime:
         except ValueError:
             instant = None
     if instant is None:
-        raise ValidationError("Enter an ISO 8601 date or date-time, e.g. 2025-06-30 or 2025-06-30T12:00:00Z.")
+        raise ValidationError(INSTANT_HELP)
     if timezone.is_naive(instant):
-        instant = timezone.make_aware(instant, datetime.UTC)
-    return instant
+        return timezone.make_aware(instant, datetime.UTC)
+    offset = instant.utcoffset()
+    if abs(offset) > MAX_OFFSET:
+        raise ValidationError(f"A UTC offset is between -14:00 and +14:00, not {_offset_text(offset)}.")
+    try:
+        return instant.astimezone(datetime.UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before the first instant a date-time can hold
+        raise ValidationError("This instant is out of the range of dates (years 1 to 9999).") from None
+
+
+def _offset_text(offset: datetime.timedelta) -> str:
+    sign, seconds = ("-", -offset.total_seconds()) if offset < datetime.timedelta(0) else ("+", offset.total_seconds())
+    return f"{sign}{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"

@@ -6,7 +6,6 @@ organizations."""
 
 # SQL here is assembled from fixed fragments only; every value travels as a query parameter.
 # ruff: noqa: S608
-import datetime
 import json
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from adoption import geo
+from adoption.dates import period_end
 from adoption.models import ModelFamily
 from adoption.services.maps import (
     CELL_COLUMNS,
@@ -66,9 +66,9 @@ def _needed_dims(params: MapParams, *, timeseries: bool) -> set[str] | None:
         else:
             dims.add(name)
     if params.since or params.until:
-        if (params.since and params.since.day != 1) or (
-            params.until and (params.until + datetime.timedelta(days=1)).day != 1
-        ):
+        # A month's last day by the calendar: until=9999-12-31 has no next day to test for a 1st.
+        ragged_end = params.until and params.until != period_end(params.until, "month")
+        if (params.since and params.since.day != 1) or ragged_end:
             return None
         dims.add("month")
     return dims
@@ -131,14 +131,18 @@ def _presence_grain(params: MapParams, *, timeseries: bool) -> int | None:
     return next(grain for grain, held in PRESENCE_GRAINS.items() if held == split)
 
 
+def _presence_source(grain: int) -> _Source:
+    """One row per adopter and split value of `grain`: the number of rows is the number of adopters."""
+    cols = {"country": "p.country", "city": "p.city", "adopter_kind": "p.adopter_kind", "family": "p.family_id",
+            "relation": "p.value", "stage": "p.value", "origin": "p.value", "adopter": "p.adopter_id"}
+    return _Source(f"({presence_rows_sql([grain])}) p", [], ["p.grain = %s", "p.n > 0"], [grain], cols, "COUNT(*)",
+                   presence=True)
+
+
 def _source(params: MapParams, *, timeseries: bool) -> _Source:
     presence = _presence_grain(params, timeseries=timeseries)
     if presence is not None:
-        # One row per adopter and split value: the number of rows is the number of adopters.
-        cols = {"country": "p.country", "city": "p.city", "adopter_kind": "p.adopter_kind", "family": "p.family_id",
-                "relation": "p.value", "stage": "p.value", "origin": "p.value", "adopter": "p.adopter_id"}
-        return _Source(f"({presence_rows_sql([presence])}) p", [], ["p.grain = %s", "p.n > 0"], [presence], cols,
-                       "COUNT(*)", presence=True)
+        return _presence_source(presence)
     grain = None
     if params.as_of is None and params.unit == "adoptions":
         grain = _grain_for(_needed_dims(params, timeseries=timeseries))
@@ -287,50 +291,88 @@ def _run(sql: str, args: list, *, scan: bool = False) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _raw_dims(params: MapParams, src: _Source) -> list[str]:
+def _raw_dims(params: MapParams, src: _Source, *, split: bool = True) -> list[str]:
     """The source columns a map groups by before its keys are derived: the adopter's country (and city),
-    and the column the split key comes from."""
+    and (with `split`) the column the split key comes from."""
     dims = ["country", "city"] if params.group_by == "city" else ["country"]
     origin = "origin" if src.presence else "family"
-    split = {"origin_country": origin, "family": "family", "none": None}.get(params.split, params.split)
-    return dims + ([split] if split and split not in dims else [])
+    column = {"origin_country": origin, "family": "family", "none": None}.get(params.split, params.split)
+    return dims + ([column] if split and column and column not in dims else [])
+
+
+# The splits whose key is one per adopter (its kind, or none): its split counts add up to its distinct adopters.
+_ONE_KEY_PER_ADOPTER = ("none", "adopter_kind")
+_ADOPTERS_GRAIN = next(grain for grain, held in PRESENCE_GRAINS.items() if held == "none")
 
 
 def map_rows(params: MapParams) -> list[tuple]:
     """(group key, group name, split key, count) rows of the map: one query (plus the family lookup).
 
-    Counted first over the raw columns (few distinct values), then the keys, names and joins are
-    derived from those few rows: the costly per-row work (joins, CASE, concatenation) is done per group.
+    With unit=adopters a split count is the group's adopters having that key, so the counts of a group
+    may add up to more than its adopters: rows with split key None then give each group's distinct
+    adopters, and rows with group key None those overall (per split key; with split key None as well, in
+    all). Where no such rows come, the totals are the sums of the counts (unit=adoptions, and the splits
+    with one key per adopter).
     """
     src = _source(params, timeseries=False)
     where, args = _where(params, src)
-    dims = _raw_dims(params, src)
+    if params.unit == "adopters" and not src.presence:
+        return _run(_distinct_adopters_sql(params, src, where), src.from_params + args, scan=True)
+    sql, args = _counted_sql(params, src, where), src.from_params + args
+    if src.presence and params.split not in _ONE_KEY_PER_ADOPTER:
+        # An adopter has one row in the "none" presence grain, in one place: its rows per group are the
+        # group's distinct adopters, and those add up to the adopters overall (in the same statement).
+        everyone = _presence_source(_ADOPTERS_GRAIN)
+        totals_where, totals_args = _where(params, everyone)
+        sql += " UNION ALL " + _counted_sql(params, everyone, totals_where, split=False)
+        args += everyone.from_params + totals_args
+    return _run(sql, args, scan=src.summary_grain is None)
+
+
+def _counted_sql(params: MapParams, src: _Source, where: list[str], *, split: bool = True) -> str:
+    """(group key, name, split key, count) over pre-counted rows (summary cells or presence rows).
+
+    Counted first over the raw columns (few distinct values), then the keys, names and joins are
+    derived from those few rows: the costly per-row work (joins, CASE, concatenation) is done per group.
+    Without `split`, one row per group with split key NULL."""
+    dims = _raw_dims(params, src, split=split)
     outer = _Source("", [], [], [], {dim: f"t.d_{dim}" for dim in src.cols}, "",  # (only `dims` are read)
                     presence=src.presence)
     key, name, joins = _group_exprs(params, outer)
     raw = ", ".join(f"{src.cols[dim]} AS d_{dim}" for dim in dims)
     positions = ", ".join(str(index) for index in range(1, len(dims) + 1))
-    base = f"FROM {src.from_sql} <joins> WHERE {' AND '.join(where)}"
-    if params.unit == "adopters" and not src.presence:
-        # Distinct adopters per (group, split key): the group is the adopter's own (one per adopter at any
-        # instant), so one row per (adopter, group columns, split key), then counted per group and split key.
-        split, needs_family = _split_expr(params, src)
-        family = f"LEFT JOIN adoption_modelfamily f ON f.id = {src.cols['family']}" if needs_family else ""
-        group_raw = [dim for dim in ("country", "city") if dim in dims]
-        columns = [f"{src.cols['adopter']} AS d_adopter", *(f"{src.cols[dim]} AS d_{dim}" for dim in group_raw),
-                   f"{split} AS d_split"]
-        inner = (f"SELECT {', '.join(columns)} {base.replace('<joins>', family)} "
-                 f"GROUP BY {', '.join(str(index) for index in range(1, len(columns) + 1))}")
-        sql = (f"SELECT {key} AS gk, MAX({name}) AS gn, t.d_split AS sk, COUNT(*) FROM ({inner}) t {joins} "
-               "GROUP BY 1, 3")
-    else:
-        split, needs_family = _split_expr(params, outer)
-        if needs_family:
-            joins += f" LEFT JOIN adoption_modelfamily f ON f.id = {outer.cols['family']}"
-        inner = f"SELECT {raw}, {src.measure} AS cnt {base.replace('<joins>', '')} GROUP BY {positions}"
-        sql = (f"SELECT {key} AS gk, MAX({name}) AS gn, {split} AS sk, SUM(t.cnt) AS cnt FROM ({inner}) t {joins} "
-               "GROUP BY 1, 3 HAVING SUM(t.cnt) > 0")
-    return _run(sql, src.from_params + args, scan=src.summary_grain is None)
+    inner = f"SELECT {raw}, {src.measure} AS cnt FROM {src.from_sql} WHERE {' AND '.join(where)} GROUP BY {positions}"
+    if not split:
+        return (f"SELECT {key} AS gk, MAX({name}) AS gn, NULL AS sk, SUM(t.cnt) AS cnt FROM ({inner}) t {joins} "
+                "GROUP BY 1 HAVING SUM(t.cnt) > 0")
+    split_key, needs_family = _split_expr(params, outer)
+    if needs_family:
+        joins += f" LEFT JOIN adoption_modelfamily f ON f.id = {outer.cols['family']}"
+    return (f"SELECT {key} AS gk, MAX({name}) AS gn, {split_key} AS sk, SUM(t.cnt) AS cnt FROM ({inner}) t {joins} "
+            "GROUP BY 1, 3 HAVING SUM(t.cnt) > 0")
+
+
+def _distinct_adopters_sql(params: MapParams, src: _Source, where: list[str]) -> str:
+    """The adopters map over the publication spans: one row per (adopter, its place, split key) once, then
+    counted per group and split key, per group, per split key and in all (see map_rows)."""
+    split, needs_family = _split_expr(params, src)
+    family = f"LEFT JOIN adoption_modelfamily f ON f.id = {src.cols['family']}" if needs_family else ""
+    group_raw = _raw_dims(params, src, split=False)
+    columns = [f"{src.cols['adopter']} AS d_adopter", *(f"{src.cols[dim]} AS d_{dim}" for dim in group_raw),
+               f"{split} AS d_split"]
+    inner = (f"SELECT {', '.join(columns)} FROM {src.from_sql} {family} WHERE {' AND '.join(where)} "
+             f"GROUP BY {', '.join(str(index) for index in range(1, len(columns) + 1))}")
+    outer = _Source("", [], [], [], {dim: f"t.d_{dim}" for dim in group_raw}, "")
+    key, name, joins = _group_exprs(params, outer)
+    # An adopter is in one place at any instant, so in one group: the group (and overall) totals count it
+    # once however many split keys it has. Counted distinct all the same, so a moment's drift in its
+    # place (repaired by the hourly check) cannot count it twice.
+    adopters = "COUNT(DISTINCT t.d_adopter)"
+    return (f"WITH t AS ({inner}) "
+            f"SELECT {key} AS gk, MAX({name}) AS gn, t.d_split AS sk, {adopters} AS cnt FROM t {joins} GROUP BY 1, 3 "
+            f"UNION ALL SELECT {key}, MAX({name}), NULL, {adopters} FROM t {joins} GROUP BY 1 "
+            f"UNION ALL SELECT NULL, NULL, t.d_split, {adopters} FROM t GROUP BY t.d_split "
+            f"UNION ALL SELECT NULL, NULL, NULL, {adopters} FROM t")
 
 
 # --- timeseries ---

@@ -80,9 +80,12 @@ def swatch(colour: str) -> str:
 @register.simple_tag
 def splitbar(segments, label: str = "") -> str:
     """A horizontal 100% bar: segments are dicts with name, count, share (0..1) and colour."""
-    rects, x = [], 0.0
+    segments, rects, x = list(segments), [], 0.0
+    # Adopters' shares may add up to more than 1 (one adopter under several keys): the bar keeps their
+    # proportions within its width; the titles and label keep the true shares.
+    scale = 100 / max(1.0, sum(float(segment["share"]) for segment in segments))
     for segment in segments:
-        width = float(segment["share"]) * 100
+        width = float(segment["share"]) * scale
         rects.append(format_html(
             '<rect x="{}" width="{}" height="10" fill="{}"><title>{}: {} ({})</title></rect>',
             f"{x:.3f}", f"{width:.3f}", segment["colour"], segment["name"], segment["count"], percent(segment["share"]),

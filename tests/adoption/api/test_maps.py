@@ -236,3 +236,49 @@ def test_a_parameter_without_a_value_is_refused_by_the_api(client):
     response = client.get("/api/v1/maps/adoption/?as_of=")
     assert response.status_code == 400
     assert response.json() == {"as_of": ["Give a value or leave the parameter out."]}
+
+
+# --- extreme dates and instants answer 200 or a 400 naming the parameter, never a 500 (issue 11) ---
+
+EXTREME_DATES = [{"until": "9999"}, {"until": "9999-12"}, {"until": "9999-12-31"}, {"since": "0001"},
+                 {"since": "0001-01"}, {"since": "0001-01-01"}, {"since": "0001", "until": "9999"},
+                 {"since": "9999-12-31"}, {"until": "0001-01-01"}, {"since": "0001-01-01", "until": "9999-12-31"}]
+
+
+@pytest.mark.parametrize("query", EXTREME_DATES)
+@pytest.mark.parametrize("fmt", ["json", "geojson", "csv"])
+def test_the_map_takes_the_first_and_last_dates_there_are(client, registry, query, fmt):
+    response = client.get(MAP, {**query, "format": fmt})
+    assert response.status_code == 200, response.content[:500]
+    json_total = client.get(MAP, query).json()["total"]
+    # Every record of the registry starts between year 1 and 9999: a bound at either end keeps them all.
+    assert json_total == (0 if query in ({"since": "9999-12-31"}, {"until": "0001-01-01"}) else 5)
+
+
+@pytest.mark.parametrize("query", EXTREME_DATES)
+@pytest.mark.parametrize("extra", [{}, {"unit": "adopters"}, {"interval": "month", "format": "csv"}])
+def test_the_timeseries_takes_the_first_and_last_dates_there_are(client, registry, query, extra):
+    response = client.get(SERIES, {**query, **extra})
+    assert response.status_code == 200, response.content[:500]
+
+
+@pytest.mark.parametrize("as_of", [
+    "8144-07-24T02:03:57.320+22:00", "2025-06-30T12:00:00+14:01", "2025-06-30T12:00:00-23:59",
+    "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "10000-01-01", "0000-01-01", "2025-02-30",
+    "2025-06-30T24:01:00Z", "2025-06-30T12:00:00+99:00", "2025-06-30\x00",
+])
+@pytest.mark.parametrize("url", [MAP, SERIES])
+def test_an_instant_out_of_range_is_a_400_on_as_of(client, url, as_of):
+    response = client.get(url, {"as_of": as_of})
+    assert response.status_code == 400, response.content[:500]
+    assert list(response.json()) == ["as_of"] and response.json()["as_of"][0]
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01", "9999-12-31", "9999-12-31T23:59:59+14:00",
+                                   "0001-01-01T12:00:00-11:00", "2025-06-30T12:00:00+05:45"])
+def test_an_instant_at_the_ends_of_the_calendar_is_answered(client, registry, as_of):
+    for url in (MAP, SERIES):
+        response = client.get(url, {"as_of": as_of})
+        assert response.status_code == 200, response.content[:500]
+    # The instant is read in UTC: the same instant with another offset is the same answer (and cache entry).
+    assert client.get(MAP, {"as_of": "2025-06-30T12:00:00+05:45"}).json()["as_of"] == "2025-06-30T06:15:00+00:00"

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from adoption import aggregates
@@ -54,10 +54,12 @@ def make_geography():
 # --- an independent computation, in plain Python over the same rows ---
 
 
-def expected_map(group_by: str, split: str, unit: str, flt: dict | None = None) -> list[tuple]:
-    """[(key, total, counts)] sorted as the contract says, counted in Python from the published rows."""
+def expected_map(group_by: str, split: str, unit: str, flt: dict | None = None) -> dict:
+    """{"groups": [(key, total, counts)], "total", "split_totals"} as the contract says, counted in Python
+    from the published rows: with unit=adopters every total counts distinct organizations (DESIGN §4)."""
     flt = flt or {}
     cells = defaultdict(lambda: defaultdict(set))
+    members, by_key, everyone = defaultdict(set), defaultdict(set), set()
     for record in Adoption.objects.filter(status=Status.PUBLISHED).select_related(
         "adopter__country", "family"
     ):
@@ -77,12 +79,14 @@ def expected_map(group_by: str, split: str, unit: str, flt: dict | None = None) 
             "relation": record.relation, "stage": record.stage, "adopter_kind": org.kind or "unknown",
             "none": "all",
         }[split]
-        cells[key][split_key].add(record.pk if unit == "adoptions" else ("org", org.pk))
-    out = []
-    for key, counts in cells.items():
-        counts = {k: len(v) for k, v in counts.items()}
-        out.append((key, sum(counts.values()), counts))
-    return sorted(out, key=lambda row: (-row[1], row[0]))
+        counted = record.pk if unit == "adoptions" else ("org", org.pk)
+        cells[key][split_key].add(counted)
+        members[key].add(counted)
+        by_key[split_key].add(counted)
+        everyone.add(counted)
+    groups = [(key, len(members[key]), {k: len(v) for k, v in counts.items()}) for key, counts in cells.items()]
+    return {"groups": sorted(groups, key=lambda row: (-row[1], row[0])), "total": len(everyone),
+            "split_totals": {k: len(v) for k, v in by_key.items()}}
 
 
 def _matches(record: Adoption, flt: dict) -> bool:
@@ -118,13 +122,20 @@ def _period(text: str) -> tuple[datetime.date, datetime.date]:
     return datetime.date(year, month, 1), datetime.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def answer(group_by: str, split: str, unit: str, flt: dict | None = None) -> list[tuple]:
+def answer(group_by: str, split: str, unit: str, flt: dict | None = None) -> dict:
+    """The map's figures in the shape of expected_map, after checking what holds between them."""
     payload = adoption_map(MapParams.from_query({"group_by": group_by, "split": split, "unit": unit, **(flt or {})}))
-    assert payload["total"] == sum(payload["split_totals"].values())
     for group in payload["groups"]:
-        assert group["total"] == sum(group["counts"].values())
+        # Adopters: one with records of two keys counts under each, once in the total.
+        assert max(group["counts"].values()) <= group["total"] <= sum(group["counts"].values())
+        assert (group["total"] == sum(group["counts"].values())) or unit == "adopters"
         assert group["shares"] == {k: round(v / group["total"], 4) for k, v in group["counts"].items()}
-    return [(g["key"], g["total"], g["counts"]) for g in payload["groups"]]
+    # An adopter is in one place, so in one group: the groups' totals add up to the grand total.
+    assert payload["total"] == sum(group["total"] for group in payload["groups"])
+    splits = payload["split_totals"]
+    assert list(splits) == sorted(splits, key=lambda k: (-splits[k], k))  # largest first, ties by key
+    return {"groups": [(g["key"], g["total"], g["counts"]) for g in payload["groups"]], "total": payload["total"],
+            "split_totals": dict(splits)}
 
 
 # --- random registries ---
@@ -162,7 +173,9 @@ action_strategy = st.tuples(
 )
 
 
-def build_registry(countries, org_specs, record_specs, actions) -> None:
+def build_registry(countries, org_specs, record_specs, actions, *, between=None) -> None:
+    """Organizations, families and records as specified, then the actions; `between()` is called after the
+    records are published and before the actions."""
     orgs = [
         Organization.objects.create(name=f"Org {i}", slug=f"org-{i}", kind=spec["kind"], city=spec["city"],
                                     country=countries.get(spec["country"]))
@@ -184,6 +197,8 @@ def build_registry(countries, org_specs, record_specs, actions) -> None:
         if record.status == Status.PUBLISHED:
             maps.summary_record_published(record)
         records.append(record)
+    if between is not None:
+        between()
     for action, index, variant in actions:
         if action == "fold":  # the periodic fold, between any two actions: answers must not move
             maps.summary_fold()
@@ -215,6 +230,23 @@ def build_registry(countries, org_specs, record_specs, actions) -> None:
                 )
 
 
+# An adopter with records of several keys in one group (the case unit=adopters must count once in each
+# total), and one that moves away after the as_of instant.
+SEVERAL_KEYS = [
+    {"org": 0, "family": family, "relation": relation, "stage": stage, "status": Status.PUBLISHED,
+     "started_on": started, "sectors": ["health"], "languages": ["sw"]}
+    for family, relation, stage, started in (
+        (0, Relation.FINE_TUNE, Stage.PILOT, datetime.date(2023, 5, 1)),
+        (1, Relation.DEPLOYMENT, Stage.PRODUCTION, datetime.date(2023, 5, 2)),
+        (2, Relation.FINE_TUNE, Stage.PRODUCTION, datetime.date(2024, 1, 1)),
+        (0, Relation.DEPLOYMENT, Stage.PILOT, None),
+    )
+] + [{"org": 1, "family": 0, "relation": Relation.DEPLOYMENT, "stage": Stage.PILOT, "status": Status.PUBLISHED,
+      "started_on": None, "sectors": [], "languages": ["en"]}]
+TWO_ORGS = [{"country": "KE", "city": "Alpha", "kind": OrganizationKind.GOVERNMENT},
+            {"country": "SG", "city": "", "kind": ""}]
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     org_specs=st.lists(org_strategy, min_size=1, max_size=5),
@@ -222,16 +254,29 @@ def build_registry(countries, org_specs, record_specs, actions) -> None:
     actions=st.lists(action_strategy, max_size=5),
     flt=st.sampled_from(FILTERS),
 )
+@example(org_specs=TWO_ORGS, record_specs=SEVERAL_KEYS, actions=[("move_adopter", 0, "a"), ("fold", 0, "a")], flt={})
+@example(org_specs=TWO_ORGS, record_specs=SEVERAL_KEYS, actions=[("change", 1, "b")], flt={"region": "002"})
 def test_every_map_equals_an_independent_count(org_specs, record_specs, actions, flt):
+    """Every group_by, split and unit, now and as_of an instant before the actions: groups, their totals,
+    the grand total and split_totals equal a plain-Python count of the published records."""
+    combos = [(group_by, split, unit) for group_by in GROUP_BYS for split in SPLITS for unit in UNITS]
+    before = {}
+
+    def remember():
+        before["instant"] = timezone.now()
+        before["maps"] = {combo: expected_map(*combo, flt) for combo in combos}
+
     with transaction.atomic():
         countries = make_geography()
-        build_registry(countries, org_specs, record_specs, actions)
-        for group_by in GROUP_BYS:
-            for split in SPLITS:
-                for unit in UNITS:
-                    assert answer(group_by, split, unit, flt) == expected_map(group_by, split, unit, flt), (
-                        group_by, split, unit, flt,
-                    )
+        build_registry(countries, org_specs, record_specs, actions, between=remember)
+        for combo in combos:
+            assert answer(*combo, flt) == expected_map(*combo, flt), (combo, flt)
+        # as_of reads the spans (the adopter's place then), but a family's origin as it is now.
+        moved_origin = any(action == "origin" for action, _, _ in actions)
+        as_of = {**flt, "as_of": before["instant"].isoformat()}
+        for combo in combos:
+            if not (moved_origin and combo[1] == "origin_country"):
+                assert answer(*combo, as_of) == before["maps"][combo], (combo, as_of)
         assert maps.summary_check()["drifted"] == 0
         transaction.set_rollback(True)
 
@@ -242,6 +287,7 @@ def test_every_map_equals_an_independent_count(org_specs, record_specs, actions,
     record_specs=st.lists(record_strategy, max_size=12),
     actions=st.lists(action_strategy, max_size=4),
 )
+@example(org_specs=TWO_ORGS, record_specs=SEVERAL_KEYS, actions=[("move_adopter", 0, "b")])
 def test_summary_and_plain_sql_agree_and_equal_a_rebuild(org_specs, record_specs, actions, monkeypatch):
     with transaction.atomic():
         countries = make_geography()
@@ -302,6 +348,30 @@ def test_adopters_count_each_organization_once_per_split_key():
     assert payload["groups"][0]["counts"] == {"llama": 1, "qwen": 1}
     none = adoption_map(MapParams.from_query({"unit": "adopters", "split": "none"}))
     assert none["total"] == 1
+
+
+@pytest.mark.parametrize("query", [{}, {"region": "142"}, {"relation": "fine_tune"}, {"since": "2000"},
+                                   {"as_of": "2100-01-01"}, {"sector": "health", "language": "en"}])
+@pytest.mark.parametrize("group_by", GROUP_BYS)
+def test_adopters_on_models_of_several_origins_count_once_in_every_total(query, group_by):
+    """Issue 11: AI Singapore on US and CN models is one adopter of Singapore (not two), under each origin
+    once; the grand total is the distinct adopters, as with split=none and on the home page."""
+    countries = make_geography()
+    aisg = Organization.objects.create(name="AI Singapore", slug="ai-sg", country=countries["SG"], city="Singapore")
+    other = Organization.objects.create(name="GovTech", slug="govtech", country=countries["SG"], city="Singapore")
+    llama = ModelFamily.objects.create(slug="llama", name="Llama", origin_country=countries["US"])
+    qwen = ModelFamily.objects.create(slug="qwen", name="Qwen", origin_country=countries["CN"])
+    for adopter, family in ((aisg, llama), (aisg, qwen), (aisg, qwen), (other, qwen)):
+        maps.summary_record_published(AdoptionFactory(adopter=adopter, family=family, relation="fine_tune",
+                                                      sectors=["health"], languages=["en"]))
+    by_origin = adoption_map(MapParams.from_query({"group_by": group_by, "unit": "adopters", **query}))
+    [group] = by_origin["groups"]
+    assert (group["total"], group["counts"], group["shares"]) == (2, {"CN": 2, "US": 1}, {"CN": 1.0, "US": 0.5})
+    assert (by_origin["total"], by_origin["split_totals"]) == (2, {"CN": 2, "US": 1})
+    for split in SPLITS:
+        answer = adoption_map(MapParams.from_query({"group_by": group_by, "split": split, "unit": "adopters",
+                                                    **query}))
+        assert (answer["total"], [g["total"] for g in answer["groups"]]) == (2, [2]), split
 
 
 def test_the_map_reads_the_summary_not_the_records(django_assert_max_num_queries):
@@ -692,3 +762,28 @@ def test_moving_an_adopter_while_its_record_is_retracted_counts_it_once(contribu
     assert Organization.objects.get(pk=record.adopter_id).city == "Mombasa"
     assert adoption_map(MapParams.from_query({"group_by": "city"}))["total"] == 0
     assert maps.summary_check()["drifted"] == 0
+
+
+def test_timeseries_of_adopters_ends_at_the_maps_adopters_per_key():
+    """The adopters' cumulative line counts each adopter once per key: where every record is dated, its
+    last value per key is the adopters map's split_totals; `undated` counts records in both units."""
+    countries = make_geography()
+    aisg = Organization.objects.create(name="AI Singapore", slug="ai-sg", country=countries["SG"])
+    lab = Organization.objects.create(name="Lab", slug="lab", country=countries["KE"])
+    llama = ModelFamily.objects.create(slug="llama", name="Llama", origin_country=countries["US"])
+    qwen = ModelFamily.objects.create(slug="qwen", name="Qwen", origin_country=countries["CN"])
+    for adopter, family, year in ((aisg, llama, 2023), (aisg, qwen, 2023), (aisg, qwen, 2024), (lab, qwen, 2024)):
+        maps.summary_record_published(AdoptionFactory(adopter=adopter, family=family,
+                                                      started_on=datetime.date(year, 3, 1), started_precision="month"))
+    for split in SPLITS:
+        query = {"interval": "year", "unit": "adopters", "split": split}
+        series = adoption_timeseries(MapParams.from_query(query, timeseries=True))
+        totals = adoption_map(MapParams.from_query({"unit": "adopters", "split": split}))["split_totals"]
+        assert series["series"][-1]["cumulative"] == totals, split
+    by_origin = adoption_timeseries(MapParams.from_query({"interval": "year", "unit": "adopters"}, timeseries=True))
+    assert [(p["period"], p["counts"], p["cumulative"]) for p in by_origin["series"]] == [
+        ("2023", {"CN": 1, "US": 1}, {"CN": 1, "US": 1}), ("2024", {"CN": 2, "US": 0}, {"CN": 2, "US": 1}),
+    ]
+    maps.summary_record_published(AdoptionFactory(adopter=lab, family=llama, started_on=None, started_precision=""))
+    for unit in UNITS:
+        assert adoption_timeseries(MapParams.from_query({"unit": unit}, timeseries=True))["undated"] == 1

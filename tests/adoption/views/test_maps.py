@@ -87,3 +87,33 @@ def test_map_escapes_names(client, qwen):
     publish(adopter=OrganizationFactory(name="X", country=None, city="<b>City</b>"), family=qwen)
     body = client.get("/map/?group_by=city").content.decode()
     assert "<b>City</b>" not in body
+
+
+def test_adopters_split_bars_fit_though_their_shares_overlap(client, mapped, qwen, aisg):
+    """AI Singapore builds on Llama and Qwen: one adopter, under both origins (shares 100% + 100%). The
+    page counts it once and its split bars stay within their width, with the true shares in the titles."""
+    body = client.get("/map/?unit=adopters").content.decode()
+    assert re.search(r"<title>Singapore: 1 adopter — China 1 \(100%\), United States 1 \(100%\)</title>", body)
+    assert re.search(r'<th scope="row"><a href="/countries/SG/">Singapore</a></th>\s*<td class="num">1</td>', body)
+    for bar in re.findall(r'<svg class="splitbar".*?</svg>', body):
+        ends = [float(x) + float(width) for x, width in re.findall(r'<rect x="([\d.]+)" width="([\d.]+)"', bar)]
+        assert max(ends) <= 100.001, bar
+    assert "China: 1 (100%)" in body and "United States: 1 (100%)" in body
+
+
+@pytest.mark.parametrize("query", ["until=9999", "until=9999-12", "until=9999-12-31", "since=0001",
+                                   "since=0001-01-01&until=9999-12-31", "since=9999-12-31", "until=0001-01"])
+@pytest.mark.parametrize("unit", ["adoptions", "adopters"])
+def test_the_page_and_its_svg_take_the_first_and_last_dates_there_are(client, mapped, query, unit):
+    for url in ("/map/", "/map/map.svg"):
+        response = client.get(f"{url}?{query}&unit={unit}")
+        assert response.status_code == 200, (url, response.content[:300])
+    empty = query in ("since=9999-12-31", "until=0001-01")
+    assert ("Nothing published matches" in client.get(f"/map/?{query}").content.decode()) == empty
+
+
+@pytest.mark.parametrize("as_of", ["8144-07-24T02:03:57.320+22:00", "0001-01-01T00:00:00+01:00", "10000-01-01"])
+def test_an_instant_out_of_range_is_a_message_on_the_page(client, mapped, as_of):
+    response = client.get("/map/", {"as_of": as_of})
+    assert response.status_code == 400 and 'id="id_as_of_error"' in response.content.decode()
+    assert client.get("/map/map.svg", {"as_of": as_of}).status_code == 400
