@@ -218,3 +218,13 @@ def test_the_json_link_keeps_the_filters_but_not_the_page(client, published, pag
     # The API pages by another size: page 3 of the page may not exist there (it answered 404).
     body = client.get(f"{page}?q=a&page=3").content.decode()
     assert f'href="/api/v1{page}?q=a">this list as JSON' in body
+
+
+def test_index_pages_take_a_few_queries_whatever_the_data(client, qwen, llama, singapore, usa,
+                                                          django_assert_max_num_queries):
+    for n in range(20):
+        publish(adopter=OrganizationFactory(name=f"Lab {n:02d}", country=(singapore, usa)[n % 2]),
+                family=(qwen, llama)[n % 2])
+    for page in ("/countries/", "/countries/?all=on", "/families/", "/organizations/?q=lab&kind=company"):
+        with django_assert_max_num_queries(6):
+            assert client.get(page).status_code == 200
