@@ -15,6 +15,7 @@ from django.utils import timezone
 from adoption.choices import EvidenceKind, OrganizationKind, Relation, Stage
 from adoption.dates import format_partial_date, parse_partial_date
 from adoption.models import Checkpoint, Country, ModelFamily, Organization
+from adoption.selectors import selectable_organizations
 
 ADOPTER_EXISTING, ADOPTER_NEW = "existing", "new"
 
@@ -26,11 +27,12 @@ def split_list(value: str) -> list[str]:
 
 
 def find_organization(text: str, user) -> Organization | None:
-    """The organization a contributor typed: by name, slug or alias; published, or proposed by them."""
+    """The organization a contributor typed: by name, slug or alias; one they may name (published,
+    proposed by them or named by their own records: see selectors.selectable_organizations)."""
     text = (text or "").strip()
     if not text:
         return None
-    visible = Organization.objects.visible_to(user).filter(merged_into__isnull=True)
+    visible = selectable_organizations(user).filter(merged_into__isnull=True)
     match = visible.filter(Q(name__iexact=text) | Q(slug=text)).first()
     if match is None:
         match = visible.filter(aliases__icontains=text).first()
@@ -163,8 +165,7 @@ class AdoptionForm(forms.Form):
             name = (data.get("new_name") or "").strip()
             if not name:
                 self.add_error("new_name", "Give the name of the new organization.")
-            elif existing := find_organization(name, self.user):
-                self.add_error("new_name", f"{existing.name} is already in the registry: choose it above instead.")
+            # A name already in the registry is no error: the service attaches the record to it.
         else:
             text = data.get("adopter", "")
             if not text.strip():
@@ -215,10 +216,22 @@ class AdoptionForm(forms.Form):
         }
 
 
+class EvidenceURLField(forms.URLField):
+    """A source's address: one that can never be public evidence (localhost, a private address, ...)
+    is refused by the records service's rule, with the reason, before the generic format check."""
+
+    def run_validators(self, value):
+        from adoption.services.records import unusable_evidence_url
+
+        if value and (problem := unusable_evidence_url(value)):
+            raise ValidationError(problem)
+        super().run_validators(value)
+
+
 class EvidenceForm(forms.Form):
     """One source the record cites."""
 
-    url = forms.URLField(
+    url = EvidenceURLField(
         label="Web address", max_length=2000, assume_scheme="https",
         widget=forms.URLInput(attrs={"placeholder": "https://"}),
     )
@@ -261,9 +274,12 @@ class BaseEvidenceFormSet(forms.BaseFormSet):
             seen.add(url)
 
 
+MAX_SOURCES = 20
+# absolute_max caps the rows built from a posted TOTAL_FORMS (Django's default allows 1,000 more than
+# max_num): a tampered count is one short error over the rows kept, not a page of a thousand forms.
 EvidenceFormSet = formset_factory(
-    EvidenceForm, formset=BaseEvidenceFormSet, extra=0, min_num=1, validate_min=True, max_num=20,
-    validate_max=True, can_delete=True,
+    EvidenceForm, formset=BaseEvidenceFormSet, extra=0, min_num=1, validate_min=True, max_num=MAX_SOURCES,
+    absolute_max=MAX_SOURCES, validate_max=True, can_delete=True,
 )
 
 

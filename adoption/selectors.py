@@ -2,12 +2,15 @@
 
 import re
 from difflib import SequenceMatcher
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connection
 from django.db.models import Q
 
 from adoption.choices import Action, Status
 from adoption.models import Adoption, Checkpoint, Evidence, Organization
+from adoption.models.organizations import name_key
 from adoption.roles import is_curator
 
 
@@ -16,34 +19,58 @@ def published_adoptions():
     return Adoption.objects.published().with_related()
 
 
-# Curation reads: likely duplicates of a submission and the diff of a change request.
+# Curation reads: likely duplicates of a submission, the organization a proposed adopter names, and the
+# diff of a change request.
 
 _NAME_NOISE = re.compile(r"\b(the|inc|ltd|llc|gmbh|sa|ag|co|corp|corporation|company|pte|plc)\b")
 _DUPLICATE_STATUSES_HIDDEN = (Status.WITHDRAWN,)
+_LIVE_STATUSES_EXCLUDED = (Status.REJECTED, Status.WITHDRAWN)
 DUPLICATE_LIMIT = 20
+# pg_trgm similarity (shared trigrams over all trigrams) from which two product names of one family are
+# likely the same product: 'SEA-LION' ~ 'SEA-LION v3' (0.75), 'Qwen' !~ 'Qwen-SEA-LION-v4' (0.29).
+SIMILAR_PRODUCT = 0.45
+# Query parameters that say how a reader arrived, not what the page is.
+_TRACKING = re.compile(
+    r"(utm_\w*|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|twclid|igshid|mc_cid|mc_eid|_hsenc|_hsmi|mkt_tok"
+    r"|ref_src|spm|si)", re.IGNORECASE,
+)
+
+
+def organizations_named(name: str, country_id: str | None) -> list[Organization]:
+    """Organizations (merged ones aside) whose name or an alias is `name` up to case, accents, spacing
+    and punctuation: in `country_id` or without a country (in any country when none is given); those
+    of that very country first, then published ones, then the oldest."""
+    key = name_key(name)
+    if not key:
+        return []
+    found = Organization.objects.filter(merged_into__isnull=True, name_keys__contains=f"|{key}|")
+    if country_id:
+        found = found.filter(Q(country_id=country_id) | Q(country__isnull=True))
+    return sorted(found, key=lambda org: (org.country_id != country_id, not org.is_published, org.pk))
+
+
+def organization_has_live_records(organization: Organization, *, besides) -> bool:
+    """Whether a record of someone other than `besides` still names the organization (rejected and
+    withdrawn ones do not count): a proposed organization nobody else uses may be proposed afresh."""
+    return (Adoption.objects.filter(adopter=organization).exclude(status__in=_LIVE_STATUSES_EXCLUDED)
+            .exclude(created_by=besides).exists())
+
+
+def selectable_organizations(user):
+    """Organizations `user` may name as the adopter: published ones, those they proposed, and those their
+    own records already name (a shared proposal they joined); curators any."""
+    if is_curator(user):
+        return Organization.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return Organization.objects.filter(is_published=True)
+    own = Adoption.objects.filter(created_by=user).values("adopter_id")
+    return Organization.objects.filter(Q(is_published=True) | Q(created_by=user) | Q(pk__in=own))
 
 
 def _normal_name(text: str) -> str:
     """'The AI Singapore, Ltd.' -> 'ai singapore': case, punctuation and legal suffixes ignored."""
     text = re.sub(r"[^\w\s]", " ", (text or "").casefold())
     return " ".join(_NAME_NOISE.sub(" ", text).split())
-
-
-def _tokens(text: str) -> set[str]:
-    return set(re.findall(r"[a-z0-9]+", (text or "").casefold()))
-
-
-def _names_overlap(a: str, b: str) -> bool:
-    """Product names overlap when one contains the other or they share most of their words."""
-    na, nb = _normal_name(a), _normal_name(b)
-    if not na and not nb:
-        return True  # neither names a product: same adopter and family is likely the same thing
-    if not na or not nb:
-        return False
-    if na in nb or nb in na:
-        return True
-    ta, tb = _tokens(na), _tokens(nb)
-    return len(ta & tb) / len(ta | tb) >= 0.5
 
 
 def _names_near(a: str, b: str) -> bool:
@@ -53,20 +80,65 @@ def _names_near(a: str, b: str) -> bool:
     return na == nb or na.replace(" ", "") == nb.replace(" ", "") or SequenceMatcher(None, na, nb).ratio() >= 0.9
 
 
+def _trigrams(text: str) -> set[str]:
+    """pg_trgm's trigrams: each alphanumeric word, lower-cased, padded with two spaces before and one after."""
+    words = re.findall(r"[^\W_]+", (text or "").lower())
+    return {f"  {word} "[i:i + 3] for word in words for i in range(len(word) + 1)}
+
+
+def trigram_similarity(a: str, b: str) -> float:
+    """pg_trgm's similarity(a, b), for the SQLite demo (PostgreSQL computes it in the query)."""
+    ta, tb = _trigrams(a), _trigrams(b)
+    return len(ta & tb) / len(ta | tb) if ta and tb else 0.0
+
+
+def _similar_products(candidates, adoption: Adoption) -> list[tuple[int, str]]:
+    """(pk, product name) of the family's records whose product name is similar to this one's."""
+    same_family = candidates.filter(family_id=adoption.family_id).exclude(product_name="")
+    if connection.vendor == "postgresql":
+        return list(
+            same_family.annotate(similarity=TrigramSimilarity("product_name", adoption.product_name))
+            .filter(similarity__gte=SIMILAR_PRODUCT).order_by("-similarity").values_list("pk", "product_name")
+        )
+    return [(pk, product) for pk, product in same_family.values_list("pk", "product_name")
+            if trigram_similarity(adoption.product_name, product) >= SIMILAR_PRODUCT]
+
+
 def normal_url(url: str) -> str:
-    """Scheme, 'www.', case of the host, a trailing slash and the fragment do not make a URL different."""
-    parts = urlsplit((url or "").strip())
-    host = parts.netloc.casefold().removeprefix("www.")
+    """The part of a URL that says which page it is: no scheme, 'www.', default port, trailing slash,
+    fragment or tracking parameters; host in lower case, the other parameters sorted."""
+    try:
+        parts = urlsplit((url or "").strip())
+        port = parts.port
+    except ValueError:
+        return (url or "").strip()
+    host = (parts.hostname or "").rstrip(".").removeprefix("www.")
+    if port and port != {"http": 80, "https": 443}.get(parts.scheme.lower()):
+        host = f"{host}:{port}"
+    query = sorted((key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
+                   if not _TRACKING.fullmatch(key))
+    return host + unquote(parts.path).rstrip("/") + (f"?{urlencode(query)}" if query else "")
+
+
+def _url_needle(url: str) -> str:
+    """A substring every usual spelling of the URL contains, to narrow the query: its path (a port or
+    a trailing dot may come between host and path), or its host when the path says little."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url.strip()
     path = parts.path.rstrip("/")
-    return f"{host}{path}" + (f"?{parts.query}" if parts.query else "")
+    return path if len(path) >= 4 else (parts.hostname or "").rstrip(".").removeprefix("www.")
 
 
 def adoption_duplicates(adoption: Adoption, *, viewer=None) -> list[dict]:
     """Likely duplicates of `adoption`, each {"adoption": Adoption, "reasons": [str]}, strongest first.
 
-    Same adopter and family with an overlapping product name, a shared source URL, or an adopter
-    whose name or alias is near-identical. A warning, never a block. With `viewer`, only records that
-    user may see are returned (contributors never learn of others' unpublished records).
+    Reasons: the same adopter and family; a similar product name in the same family (pg_trgm
+    similarity; the same measure in Python on SQLite); a source in common (URLs compared normalised);
+    an adopter with a near-identical name in the same family. A warning, never a block. With `viewer`,
+    only records that user may see are returned (contributors never learn of others' unpublished
+    records); withdrawn records are left out.
     """
     candidates = Adoption.objects.exclude(pk=adoption.pk).exclude(status__in=_DUPLICATE_STATUSES_HIDDEN)
     if viewer is not None:
@@ -77,16 +149,19 @@ def adoption_duplicates(adoption: Adoption, *, viewer=None) -> list[dict]:
         if reason not in reasons.setdefault(pk, []):
             reasons[pk].append(reason)
 
-    same = candidates.filter(adopter_id=adoption.adopter_id, family_id=adoption.family_id)
-    for pk, product in same.values_list("pk", "product_name"):
-        if _names_overlap(adoption.product_name, product):
-            add(pk, f"same adopter and family, product name '{product or '(none)'}' overlaps")
+    for pk in candidates.filter(adopter_id=adoption.adopter_id, family_id=adoption.family_id).values_list(
+            "pk", flat=True):
+        add(pk, "same adopter and family")
+
+    if adoption.product_name.strip():
+        for pk, product in _similar_products(candidates, adoption):
+            add(pk, f"similar product name '{product}'")
 
     urls = {normal_url(url): url for url in adoption.evidence.values_list("url", flat=True)}
-    if urls:
-        hosts = {key.split("/", 1)[0] for key in urls}
+    needles = {_url_needle(url) for url in urls.values()} - {""}
+    if needles:
         shared = candidates.filter(
-            Q.create([("evidence__url__icontains", host) for host in hosts], connector=Q.OR)
+            Q.create([("evidence__url__icontains", needle) for needle in needles], connector=Q.OR)
         ).values_list("pk", "evidence__url")
         for pk, url in shared:
             if normal_url(url) in urls:
@@ -96,10 +171,11 @@ def adoption_duplicates(adoption: Adoption, *, viewer=None) -> list[dict]:
     own_names = adopter.all_names
     near_orgs = [
         org_pk for org_pk, name, aliases in Organization.objects.exclude(pk=adopter.pk)
-        .filter(adoptions__isnull=False).distinct().values_list("pk", "name", "aliases")
+        .filter(adoptions__family_id=adoption.family_id).distinct().values_list("pk", "name", "aliases")
         if any(_names_near(mine, theirs) for mine in own_names for theirs in [name, *(aliases or [])])
     ]
-    for pk, name in candidates.filter(adopter_id__in=near_orgs).values_list("pk", "adopter__name"):
+    near = candidates.filter(adopter_id__in=near_orgs, family_id=adoption.family_id)
+    for pk, name in near.values_list("pk", "adopter__name"):
         add(pk, f"adopter '{name}' has a near-identical name to '{adopter.name}'")
 
     ranked = sorted(reasons, key=lambda pk: (-len(reasons[pk]), pk))[:DUPLICATE_LIMIT]

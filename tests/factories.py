@@ -55,6 +55,9 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"organization-{n}")
     kind = OrganizationKind.COMPANY
     country = factory.SubFactory(CountryFactory)
+    aliases = factory.LazyFunction(list)
+    # Written by the catalogue services in the application: the same derived keys here.
+    name_keys = factory.LazyAttribute(lambda o: Organization(name=o.name, aliases=o.aliases).match_keys())
 
 
 class ModelFamilyFactory(factory.django.DjangoModelFactory):

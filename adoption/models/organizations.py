@@ -1,6 +1,9 @@
 """Organizations: anyone who builds models or builds on them."""
 
+import unicodedata
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -10,6 +13,13 @@ from simple_history.models import HistoricalRecords
 from adoption.choices import OrganizationKind
 
 from .querysets import OrganizationQuerySet
+
+
+def name_key(text: str) -> str:
+    """'Kigali  Speech Co-op', 'kigali speech coop' and 'Kigali Spéech Co-op' -> 'kigalispeechcoop': case,
+    accents, spacing and punctuation do not make a different organization."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(ch for ch in decomposed.casefold() if ch.isalnum() and not unicodedata.combining(ch))
 
 
 class Organization(models.Model):
@@ -42,6 +52,9 @@ class Organization(models.Model):
         related_name="merged_from",
     )
     is_published = models.BooleanField(_("published"), default=True)
+    # "|key|key|": the name_key of the name and of each alias, written by the catalogue services, so a
+    # proposed new adopter finds the organization it names with one indexed query per country.
+    name_keys = models.TextField(_("name keys"), blank=True, default="", editable=False)
     notes = models.TextField(_("notes"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, blank=True,
@@ -51,7 +64,7 @@ class Organization(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["name_keys"])  # derived from name and aliases
     objects = OrganizationQuerySet.as_manager()
 
     class Meta:
@@ -63,8 +76,13 @@ class Organization(models.Model):
                 fields=["slug"], name="organization_unique_slug",
                 violation_error_message=_("An organization with this slug already exists."),
             ),
+            # Names repeat across countries (every country has a Ministry of Health): unique per country.
             models.UniqueConstraint(
-                Lower("name"), name="organization_unique_name_ci",
+                Lower("name"), "country", name="organization_unique_name_country_ci",
+                violation_error_message=_("An organization with this name already exists in this country."),
+            ),
+            models.UniqueConstraint(
+                Lower("name"), condition=models.Q(country__isnull=True), name="organization_unique_name_ci",
                 violation_error_message=_("An organization with this name already exists."),
             ),
             models.CheckConstraint(
@@ -90,6 +108,17 @@ class Organization(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("adoption:organization-detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        # Without a country a name says which organization it is only if no other one bears it.
+        same_name = Organization.objects.filter(name__iexact=self.name.strip()).exclude(pk=self.pk)
+        if (self.country_id is None and same_name.exists()) or same_name.filter(country__isnull=True).exists():
+            raise ValidationError(_("An organization with this name already exists."))
+
+    def match_keys(self) -> str:
+        """The value of `name_keys` for the current name and aliases."""
+        keys = dict.fromkeys(key for key in (name_key(str(name)) for name in self.all_names) if key)
+        return f"|{'|'.join(keys)}|" if keys else ""
 
     @property
     def all_names(self) -> list[str]:

@@ -43,6 +43,8 @@ def _set_history_user(instance, user) -> None:
 
 
 def _save(instance, user) -> None:
+    if isinstance(instance, Organization):
+        instance.name_keys = instance.match_keys()
     instance.full_clean()
     _set_history_user(instance, user)
     instance.save()
@@ -108,6 +110,25 @@ def organization_update(*, organization: Organization, user, data: dict, expecte
         with maps.summary_adopter_changing(organization):
             return _update(Organization, organization, data, ORGANIZATION_FIELDS, user, expected_version, relocate)
     return _update(Organization, organization, data, ORGANIZATION_FIELDS, user, expected_version, relocate)
+
+
+def organization_repropose(*, organization: Organization, user, name: str, **fields) -> Organization:
+    """A proposed organization that no one else's live record names, proposed again: it takes the new
+    proposal's details (the name as now spelt, and the kind, country and city given) and proposer."""
+    data = {"name": name.strip(), **{key: value for key, value in fields.items() if value}}
+    unknown = set(data) - {"name", "kind", "country", "city"}
+    if unknown:
+        raise ValueError(f"Unknown organization fields: {', '.join(sorted(unknown))}")
+    if organization.is_published:
+        raise ValueError("Only a proposed (unpublished) organization is proposed again.")
+
+    def take_over(org):
+        org.created_by = user if getattr(user, "is_authenticated", False) else org.created_by
+        if "city" in data:
+            org.latitude = org.longitude = None
+            _locate(org)
+
+    return _update(Organization, organization, data, tuple(data), user, None, take_over)
 
 
 def organization_publish(*, organization: Organization, user=None) -> Organization:

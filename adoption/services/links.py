@@ -38,6 +38,60 @@ def _allowed_networks() -> list:
     return [ipaddress.ip_network(net) for net in getattr(settings, "LINK_CHECK_ALLOWED_NETWORKS", [])]
 
 
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits (IPv4-compatible, NAT64); :: and ::1
+# fall in the first too, and come out as 0.0.0.0 and 0.0.0.1: not public either way.
+_EMBEDDING_V4 = (ipaddress.ip_network("::/96"), ipaddress.ip_network("64:ff9b::/96"))
+
+
+def non_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Loopback, private, link-local, reserved, multicast, unspecified...: anything but a public
+    unicast address, including an IPv4 one wrapped in IPv6 (::ffff:127.0.0.1, 6to4, Teredo, NAT64)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+        if embedded is None and any(address in network for network in _EMBEDDING_V4):
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None and non_public(embedded):
+            return True
+    return not address.is_global or address.is_multicast
+
+
+def literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a URL's host names literally, in any form a browser or resolver accepts
+    ('127.1', '0x7f000001', '2130706433', '[::1]', a trailing dot); None for a name."""
+    host = (host or "").strip("[]").rstrip(".")
+    try:
+        return ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        pass
+    if not host or not host.replace(".", "").isalnum() or not host.isascii():
+        return None
+    try:  # the classic inet_aton forms: shortened, hex, octal, a single number
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
+
+
+def unreachable_url_reason(url: str) -> str | None:
+    """Why `url` can never be fetched from the public web, judged from the text alone (no DNS):
+    another scheme than http(s), credentials, localhost, or a literal non-public address."""
+    try:
+        parts = urlsplit((url or "").strip())
+        host = parts.hostname or ""
+    except ValueError:
+        return "it is not a valid web address"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "only http:// and https:// addresses can be cited"
+    if parts.username is not None or parts.password is not None:
+        return "it contains a user name or password"
+    name = host.rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return "it points at this computer (localhost)"
+    address = literal_address(host)
+    if address is not None and non_public(address):
+        return f"it points at a non-public address ({address})"
+    return None
+
+
 def public_address(host: str, port: int) -> str:
     """Resolve `host` and return one address to connect to; raise BlockedAddress unless all are public."""
     try:
@@ -49,7 +103,7 @@ def public_address(host: str, port: int) -> str:
     for address in addresses:
         if any(address in network for network in allowed):
             continue
-        if not address.is_global or address.is_multicast:
+        if non_public(address):
             raise BlockedAddress(f"{host} resolves to a non-public address ({address})")
     return str(addresses[0])
 

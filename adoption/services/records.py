@@ -7,14 +7,17 @@ field, evidence errors under "evidence", so forms and the API can show them next
 
 import datetime
 import re
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 
+from adoption import selectors
 from adoption.choices import Action, DatePrecision, EvidenceKind, Relation, Stage, Status, confidence_from_kinds
 from adoption.dates import format_partial_date, parse_partial_date
 from adoption.models import Adoption, Checkpoint, Evidence, Organization
+from adoption.models.organizations import name_key
 from adoption.roles import is_contributor, is_curator
 
 from . import catalogue, links
@@ -84,6 +87,33 @@ def _apply_content(record: Adoption, data: dict, errors: dict) -> None:
         record.started_on, record.started_precision = started, precision
 
 
+def _has_scheme(url: str) -> bool:
+    try:
+        return bool(urlsplit(url).scheme)
+    except ValueError:
+        return True
+
+
+def unusable_evidence_url(url: str) -> str | None:
+    """'<url> cannot be a source: <why>.' for an address that can never be public evidence (the link
+    checker's rules, applied to the text alone: names that resolve to such addresses stay its job)."""
+    if _has_scheme(url) and (reason := links.unreachable_url_reason(url)):
+        shown = url if len(url) <= 120 else url[:117] + "..."
+        return f"{shown} cannot be a source: {reason}."
+    return None
+
+
+def evidence_url_problem(url: str) -> str | None:
+    """Why `url` cannot be cited as a source, or None: the one rule for the pages, the API and imports."""
+    if problem := unusable_evidence_url(url):
+        return problem
+    try:
+        _http_url(url)
+    except ValidationError:
+        return "enter a full web address starting with http:// or https://."
+    return None
+
+
 def _evidence_rows(evidence: list[dict], errors: dict) -> list[Evidence]:
     """Validate each source; messages name the source by position ("Source 2: ...")."""
     rows, messages, seen = [], [], set()
@@ -98,10 +128,8 @@ def _evidence_rows(evidence: list[dict], errors: dict) -> list[Evidence]:
         if unknown:
             messages.append(f"Source {n}: unknown fields {', '.join(sorted(unknown))}.")
         url = str(item.get("url") or "").strip()
-        try:
-            _http_url(url)
-        except ValidationError:
-            messages.append(f"Source {n}: enter a full web address starting with http:// or https://.")
+        if problem := evidence_url_problem(url):
+            messages.append(f"Source {n}: {problem}")
             continue
         if url in seen:
             messages.append(f"Source {n}: {url} is listed twice.")
@@ -151,26 +179,43 @@ def _full_clean(record: Adoption, errors: dict) -> None:
         raise ValidationError(errors)
 
 
-def _check_adopter(adopter: Organization | None, user, errors: dict) -> None:
-    """An adopter is a published organization, or one this contributor proposed (published on approval)."""
+def _check_adopter(adopter: Organization | None, user, errors: dict, *, current_id: int | None = None) -> None:
+    """An adopter is an organization the user may name (published, proposed by them or already named by
+    their records), or the record's own adopter. Others' proposals are not revealed: no such organization."""
     if adopter is None:
         errors.setdefault("adopter", ["Choose an existing organization or propose a new one."])
-    elif not adopter.is_published and adopter.created_by_id != getattr(user, "pk", None) and not is_curator(user):
-        errors.setdefault("adopter", ["This organization is not published yet; choose a published one."])
+    elif adopter.is_published or adopter.pk == current_id:
+        return
+    elif not selectors.selectable_organizations(user).filter(pk=adopter.pk).exists():
+        errors.setdefault("adopter", ["No such organization: choose one in the registry, or propose a new one."])
 
 
 def _new_adopter(new_adopter: dict, user, errors: dict) -> Organization | None:
+    """The organization a proposal names: the one already called so (by name or alias, in that country),
+    published or proposed by anyone, else a new proposed one. A proposal no one else's live record still
+    names takes the new details (it was left by a rejection or a withdrawal)."""
     unknown = set(new_adopter) - set(NEW_ADOPTER_FIELDS)
     name = str(new_adopter.get("name") or "").strip()
     if unknown or not name:
         errors["new_adopter"] = [f"Give name, kind, country and city{' only' if unknown else ''}; a name is needed."]
         return None
-    if Organization.objects.filter(name__iexact=name).exists():
-        errors["new_adopter"] = [f"An organization named {name} exists already: choose it as the adopter."]
-        return None
     fields = {key: new_adopter[key] for key in ("kind", "country", "city") if new_adopter.get(key)}
+    country = fields.get("country")
+    country_id = getattr(country, "pk", country) or None
+    matches = selectors.organizations_named(name, country_id)
+    if country_id is None and len(matches) > 1:
+        errors["new_adopter"] = [f"Several organizations are called {name}: give the country to say which."]
+        return None
     try:
-        return catalogue.organization_create(user=user, name=name, is_published=False, **fields)
+        if not matches:
+            return catalogue.organization_create(user=user, name=name, is_published=False, **fields)
+        org = matches[0]
+        if org.is_published or selectors.organization_has_live_records(org, besides=user):
+            return org
+        same_name = name_key(org.name) == name_key(name)  # not one of its aliases: take the new spelling
+        return catalogue.organization_repropose(
+            organization=org, user=user, name=name if same_name else org.name, **fields
+        )
     except ValidationError as exc:
         errors["new_adopter"] = _flat(exc)
         return None
@@ -224,7 +269,8 @@ def adoption_create(*, user, data: dict, evidence: list[dict], new_adopter: dict
                 errors["new_adopter"] = ["Choose an existing adopter or propose a new one, not both."]
             else:
                 record.adopter = _new_adopter(new_adopter, user, errors)
-        _check_adopter(record.adopter if record.adopter_id else None, user, errors)
+        proposed_id = record.adopter_id if new_adopter else None  # named by the proposal: shared, allowed
+        _check_adopter(record.adopter if record.adopter_id else None, user, errors, current_id=proposed_id)
         if not record.relation and "relation" not in errors:
             errors["relation"] = [f"Choose how the adopter builds on the family: {', '.join(Relation.values)}."]
         rows = _evidence_rows(evidence or [], errors)
@@ -253,9 +299,10 @@ def adoption_update(*, adoption: Adoption, user, data: dict, evidence: list[dict
             raise ActionForbidden("Only the contributor who created this record, or a curator, can edit it.")
         if record.status not in EDITABLE_STATUSES:
             raise TransitionNotAllowed(Action.EDIT, record.status)
+        current_adopter = record.adopter_id
         _apply_content(record, data, errors)
         if "adopter" in data:
-            _check_adopter(data["adopter"], user, errors)
+            _check_adopter(data["adopter"], user, errors, current_id=current_adopter)
         rows = _evidence_rows(evidence, errors) if evidence is not None else None
         _full_clean(record, errors)
         record.version += 1
@@ -273,7 +320,7 @@ def validate_for_submission(record: Adoption, user) -> None:
     errors: dict = {}
     if not record.evidence.exists():
         errors["evidence"] = ["Cite at least one source (an http:// or https:// address) before submitting."]
-    _check_adopter(record.adopter, user, errors)
+    _check_adopter(record.adopter, user, errors, current_id=record.adopter_id)
     _full_clean(record, errors)
 
 

@@ -33,6 +33,18 @@ from .ratelimit import rate_limited
 RATE_MESSAGE = "You have sent many submissions in a short time. Please wait a while and try again."
 SUBMIT, DRAFT, ADD_SOURCE = "submit", "draft", "add_source"
 ADOPTER_DATALIST_SIZE = 500
+DRAFT_SAVED = ("Saved as a draft. It is not public: only you and the registry's curators can open it, and it reaches "
+               "the curators' review queue when you submit it.")
+
+
+def _say_which_adopter(request, org: Organization) -> None:
+    """A proposed name the registry already knows names that organization: say so, revealing no more
+    about another contributor's proposal than that it awaits review."""
+    if org.is_published:
+        messages.info(request, f"{org.name} is already in the registry: your record names it.")
+    elif org.created_by_id != request.user.pk:
+        messages.info(request, f"{org.name} has already been proposed and awaits a curator's review: your record "
+                               "names it too. It becomes public with the first approved record that names it.")
 
 
 def _quiet(form) -> None:
@@ -122,14 +134,15 @@ def contribute(request):
     """Propose an adoption: an existing or new adopter, the base model, how and since when, its sources."""
     if request.method == "POST":
         def save(form, formset):
-            return records.adoption_create(
+            adoption = records.adoption_create(
                 user=request.user, data=form.service_data(), evidence=evidence_payload(formset),
                 new_adopter=form.new_adopter_data(),
             )
+            if form.new_adopter_data():
+                _say_which_adopter(request, adoption.adopter)
+            return adoption
 
-        return _post_form(
-            request, save, saved_message="Saved as a draft. Submit it when it is ready; nobody else sees it until then."
-        )
+        return _post_form(request, save, saved_message=DRAFT_SAVED)
     initial = {}
     if (slug := request.GET.get("adopter")) and "\x00" not in slug:
         org = Organization.objects.visible_to(request.user).filter(slug=slug).first()

@@ -9,7 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from adoption.dates import parse_partial_date
-from adoption.models import Checkpoint, Country, ModelFamily, Organization
+from adoption.models import Checkpoint, Country, ModelFamily
+from adoption.selectors import selectable_organizations
 
 
 def _wrong_type(field, value) -> str | None:
@@ -102,8 +103,9 @@ class OrganizationRefField(_RefField):
     def queryset(self):
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        # Only organizations the caller may see, so unpublished slugs do not leak.
-        return Organization.objects.visible_to(user).select_related("merged_into")
+        # Only organizations the caller may name (another contributor's proposal answers as an unknown
+        # slug would, so it does not leak); a shared proposal their own record names stays usable.
+        return selectable_organizations(user).select_related("merged_into")
 
     def to_internal_value(self, data):
         org = super().to_internal_value(data)
@@ -173,6 +175,26 @@ def http_url_field(**kwargs):
         validators=[URLValidator(schemes=["http", "https"], message="Give an http:// or https:// address.")],
         **kwargs,
     )
+
+
+@extend_schema_field({"type": "string", "format": "uri", "maxLength": 2000,
+                      "description": "A public http:// or https:// address"})
+class EvidenceURLField(serializers.CharField):
+    """A source's address, judged by the records service's rule (one rule for the pages and the API):
+    an address that can never be public evidence is refused with a message naming it."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 2000)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        from adoption.services.records import evidence_url_problem
+
+        value = super().to_internal_value(data)
+        if problem := evidence_url_problem(value):
+            # The format message starts a sentence here (the service puts "Source n: " before it).
+            raise serializers.ValidationError("E" + problem[1:] if problem.startswith("enter") else problem)
+        return value
 
 
 def text_list_field(max_item: int, max_items: int, **kwargs):

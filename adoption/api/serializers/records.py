@@ -11,12 +11,12 @@ from .catalogue import CheckpointBriefSerializer, FamilyBriefSerializer, Organiz
 from .fields import (
     CheckpointRefField,
     CountryRefField,
+    EvidenceURLField,
     FamilyRefField,
     OrganizationRefField,
     PartialDateField,
     StrictInputMixin,
     VersionInputMixin,
-    http_url_field,
     not_future,
     text_list_field,
 )
@@ -100,7 +100,7 @@ class SubmissionDetailSerializer(SubmissionSerializer):
 class EvidenceInputSerializer(StrictInputMixin, serializers.Serializer):
     echoed_fields = frozenset({"id", "link_status", "link_checked_at", "created_at"})
 
-    url = http_url_field(max_length=2000)
+    url = EvidenceURLField()
     kind = serializers.ChoiceField(choices=EvidenceKind.choices, default=EvidenceKind.OTHER)
     title = serializers.CharField(max_length=500, allow_blank=True, default="")
     publisher = serializers.CharField(max_length=200, allow_blank=True, default="")

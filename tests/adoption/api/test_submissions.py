@@ -328,3 +328,89 @@ class TestTokensAndThrottles:
         assert rates["anon"] == "5/min" and rates["submissions"] == "2/hour" and rates["user"] == "600/min"
         with pytest.raises(ValueError, match="scope=rate"):
             _parse_rates("anon", DEFAULT_THROTTLE_RATES, "API_THROTTLE_RATES")
+
+
+# A proposed organization is shared: a later proposal of the same one names it (DESIGN §2).
+
+
+@pytest.fixture
+def rwanda(db):
+    from tests.factories import CountryFactory
+
+    return CountryFactory(iso2="RW", iso3="RWA", numeric="646", name="Rwanda")
+
+
+def proposal(name, country="RW", **overrides):
+    return body(adopter=..., checkpoint=..., product_name="Kinyarwanda ASR", submit=True,
+                new_adopter={"name": name, "kind": "ngo", "country": country, "city": "Kigali"}, **overrides)
+
+
+@pytest.mark.parametrize("alices", ["pending", "rejected"])
+@pytest.mark.parametrize("bobs_name", ["kigali  speech co-op", "Kigali Spéech Có-op", "KSC", " KIGALI SPEECH COOP "])
+def test_a_later_proposal_names_the_proposed_organization(as_contributor, as_other, as_curator, catalogue, rwanda,
+                                                          alices, bobs_name):
+    alice = as_contributor.post(SUBMISSIONS, proposal("Kigali Speech Co-op"))
+    assert alice.status_code == 201, alice.json()
+    org = Organization.objects.get(slug=alice.json()["adopter"]["slug"])
+    assert as_curator.patch(f"/api/v1/organizations/{org.slug}/", {"aliases": ["KSC"]}).status_code == 200
+    if alices == "rejected":
+        url = f"{SUBMISSIONS}{alice.json()['id']}/"
+        assert as_curator.post(f"{url}claim/", {}).status_code == 200
+        assert as_curator.post(f"{url}reject/", {"comment": "No source says so."}).status_code == 200
+
+    bob = as_other.post(SUBMISSIONS, proposal(bobs_name))
+
+    assert bob.status_code == 201, bob.json()
+    answer = bob.json()
+    assert answer["adopter"]["slug"] == org.slug and answer["status"] == "submitted"
+    assert answer["duplicates"] == [] and "carla" not in bob.content.decode()  # nothing of Alice's record
+    assert Organization.objects.filter(country_id="RW").count() == 1
+    approved = [as_curator.post(f"{SUBMISSIONS}{answer['id']}/{step}/", {}) for step in ("claim", "approve")]
+    assert approved[-1].json()["status"] == "published"
+    org.refresh_from_db()
+    assert org.is_published
+
+
+def test_the_same_name_in_another_country_is_a_new_organization(as_contributor, as_other, catalogue, rwanda):
+    from tests.factories import CountryFactory
+
+    CountryFactory(iso2="KE", iso3="KEN", numeric="404", name="Kenya")
+    first = as_contributor.post(SUBMISSIONS, proposal("Kigali Speech Co-op")).json()
+    second = as_other.post(SUBMISSIONS, proposal("Kigali Speech Co-op", country="KE"))
+    assert second.status_code == 201, second.json()
+    assert second.json()["adopter"]["slug"] != first["adopter"]["slug"]
+    assert second.json()["adopter"]["country"]["iso2"] == "KE"
+
+
+def test_a_proposed_organization_is_not_revealed_by_its_slug(as_contributor, as_other, catalogue, rwanda):
+    slug = as_contributor.post(SUBMISSIONS, proposal("Kigali Speech Co-op")).json()["adopter"]["slug"]
+    theirs = as_other.post(SUBMISSIONS, body(adopter=slug))
+    made_up = as_other.post(SUBMISSIONS, body(adopter="no-such-organization"))
+    assert theirs.status_code == made_up.status_code == 400
+    assert theirs.json() == {"adopter": [f"No such organization: {slug}."]}
+    assert made_up.json() == {"adopter": ["No such organization: no-such-organization."]}
+    assert as_other.get(f"/api/v1/organizations/{slug}/").status_code == 404
+    # The contributor who proposed it names it by its slug in further records.
+    assert as_contributor.post(SUBMISSIONS, body(adopter=slug)).status_code == 201
+
+
+def test_a_new_adopter_already_published_is_named(as_contributor, catalogue):
+    created = as_contributor.post(SUBMISSIONS, proposal("ai singapore", country=None))
+    assert created.status_code == 201, created.json()
+    assert created.json()["adopter"]["slug"] == "aisg"
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1/admin", "http://127.1/", "http://0x7f000001/", "http://[::ffff:127.0.0.1]/", "http://[::1]/",
+    "http://10.0.0.8/", "http://169.254.169.254/latest/meta-data/", "http://localhost:8000/", "http://db.localhost/",
+    "https://admin:hunter2@example.org/", "file:///etc/passwd", "gopher://example.org/",
+])
+def test_a_source_that_can_never_be_evidence_is_a_400_naming_it(as_contributor, catalogue, url):
+    created = as_contributor.post(SUBMISSIONS, body(evidence=[{"url": url, "kind": "press"}]))
+    assert created.status_code == 400
+    [message] = created.json()["evidence"]["0"]["url"]
+    assert message.startswith(f"{url} cannot be a source: ")
+    draft = as_contributor.post(SUBMISSIONS, body()).json()
+    patched = as_contributor.patch(f"{SUBMISSIONS}{draft['id']}/", {"evidence": [{"url": url}]})
+    assert patched.status_code == 400 and url in str(patched.json())
+    assert not Adoption.objects.filter(evidence__url=url).exists()

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from adoption import selectors
 from adoption.choices import Action, ChangeRequestStatus, Confidence, EvidenceKind, Relation, Stage, Status
 from adoption.models import Adoption, ChangeRequest, ModerationEvent, Organization
-from adoption.services import moderation, records
+from adoption.services import catalogue, moderation, records
 from adoption.services.errors import ActionForbidden, StaleVersion, TransitionNotAllowed
 from tests.factories import (
     AdoptionFactory,
@@ -68,7 +68,7 @@ def test_submitting_without_evidence_is_refused_and_nothing_is_saved(contributor
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", ["ftp://example.org/file", "javascript:alert(1)", "example.org/page", ""])
+@pytest.mark.parametrize("url", ["example.org/page", "", "http://"])
 def test_evidence_must_be_an_http_or_https_address(contributor, adopter, family, url):
     with pytest.raises(ValidationError) as refused:
         records.adoption_create(user=contributor, data=data(adopter, family), evidence=[{"url": url}])
@@ -76,6 +76,59 @@ def test_evidence_must_be_an_http_or_https_address(contributor, adopter, family,
         "Source 1: enter a full web address starting with http:// or https://."
     ]
     assert not Adoption.objects.exists()
+
+
+NEVER_EVIDENCE = [
+    ("ftp://example.org/file", "only http:// and https://"),
+    ("javascript:alert(1)", "only http:// and https://"),
+    ("file:///etc/passwd", "only http:// and https://"),
+    ("http://127.0.0.1/admin", "non-public address (127.0.0.1)"),
+    ("http://127.1/", "non-public address (127.0.0.1)"),
+    ("http://0x7f000001/", "non-public address (127.0.0.1)"),
+    ("http://2130706433/", "non-public address (127.0.0.1)"),
+    ("http://0177.0.0.1/", "non-public address (127.0.0.1)"),
+    ("http://[::1]:8000/", "non-public address (::1)"),
+    ("http://[::ffff:127.0.0.1]/", "non-public address (::ffff:127.0.0.1)"),
+    ("http://[::]/", "non-public address (::)"),
+    ("http://0.0.0.0/", "non-public address (0.0.0.0)"),
+    ("http://10.1.2.3/", "non-public address (10.1.2.3)"),
+    ("https://192.168.1.1/router", "non-public address (192.168.1.1)"),
+    ("http://169.254.169.254/latest/meta-data/", "non-public address (169.254.169.254)"),
+    ("http://[fe80::1]/", "non-public address (fe80::1)"),
+    ("http://224.0.0.1/", "non-public address (224.0.0.1)"),
+    ("http://240.0.0.1/", "non-public address (240.0.0.1)"),
+    ("http://localhost:8000/admin/", "localhost"),
+    ("http://api.localhost/", "localhost"),
+    ("https://user:secret@example.org/card", "user name or password"),
+    ("https://token@example.org/card", "user name or password"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("url", "reason"), NEVER_EVIDENCE)
+def test_an_address_that_can_never_be_evidence_is_refused_naming_it(contributor, adopter, family, url, reason):
+    with pytest.raises(ValidationError) as refused:
+        records.adoption_create(user=contributor, data=data(adopter, family), evidence=[SOURCE, {"url": url}])
+    [message] = refused.value.message_dict["evidence"]
+    assert message.startswith(f"Source 2: {url} cannot be a source: ") and reason in message
+    assert not Adoption.objects.exists()
+
+
+@pytest.mark.django_db
+def test_editing_a_draft_refuses_a_private_address_too(contributor, adopter, family):
+    record = records.adoption_create(user=contributor, data=data(adopter, family), evidence=[SOURCE])
+    with pytest.raises(ValidationError) as refused:
+        records.adoption_update(adoption=record, user=contributor, data={}, evidence=[{"url": "http://10.0.0.7/"}])
+    assert "http://10.0.0.7/ cannot be a source" in refused.value.message_dict["evidence"][0]
+    assert list(record.evidence.values_list("url", flat=True)) == [SOURCE["url"]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["https://8.8.8.8/page", "https://[2606:4700::1111]/", "https://intranet.example/",
+                                 "https://localhost.example.org/"])
+def test_public_literal_addresses_and_any_name_are_left_to_the_link_checker(contributor, adopter, family, url):
+    record = records.adoption_create(user=contributor, data=data(adopter, family), evidence=[{"url": url}])
+    assert record.evidence.get().url == url
 
 
 @pytest.mark.django_db
@@ -116,11 +169,16 @@ def test_a_proposed_adopter_stays_unpublished_until_approval(contributor, curato
 
 
 @pytest.mark.django_db
-def test_a_proposed_adopter_must_not_exist_already(contributor, adopter, family):
-    with pytest.raises(ValidationError) as refused:
-        records.adoption_create(user=contributor, data=data(None, family), evidence=[SOURCE],
-                                new_adopter={"name": "ai singapore"})
-    assert "exists already" in refused.value.message_dict["new_adopter"][0]
+def test_a_proposed_adopter_already_published_is_named_not_a_dead_end(contributor, adopter, family):
+    organizations = Organization.objects.count()
+    record = records.adoption_create(user=contributor, data=data(None, family), evidence=[SOURCE],
+                                     new_adopter={"name": "ai  singapore", "country": adopter.country})
+    by_alias = records.adoption_create(user=contributor, data=data(None, family), evidence=[SOURCE],
+                                       new_adopter={"name": "A.I.S.G."})
+    assert record.adopter == adopter and by_alias.adopter == adopter
+    assert Organization.objects.count() == organizations
+    adopter.refresh_from_db()
+    assert adopter.name == "AI Singapore" and adopter.created_by is None  # a published one is not re-proposed
 
 
 @pytest.mark.django_db
@@ -129,6 +187,95 @@ def test_someone_elses_unpublished_organization_cannot_be_the_adopter(contributo
     with pytest.raises(ValidationError) as refused:
         records.adoption_create(user=contributor, data=data(theirs, family), evidence=[SOURCE])
     assert "adopter" in refused.value.message_dict
+
+
+# A proposed organization is shared, not owned (DESIGN §2)
+
+
+@pytest.fixture
+def rwanda(db):
+    return CountryFactory(iso2="RW", iso3="RWA", numeric="646", name="Rwanda")
+
+
+@pytest.fixture
+def kenya(db):
+    return CountryFactory(iso2="KE", iso3="KEN", numeric="404", name="Kenya")
+
+
+def propose(user, family, name, country, *, submit=True, **details):
+    return records.adoption_create(
+        user=user, data=data(None, family, product_name="Kinyarwanda speech recognition"), evidence=[SOURCE],
+        new_adopter={"name": name, "country": country, **details}, submit=submit,
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("alices", ["pending", "rejected", "withdrawn"])
+@pytest.mark.parametrize("bobs_name", ["kigali  speech co-op", "Kigali Spéech Co-óp", "KIGALI SPEECH COOP", "KSC"])
+def test_a_later_proposal_of_the_same_organization_names_it(
+    contributor, other_contributor, curator, family, rwanda, alices, bobs_name
+):
+    alice, bob = contributor, other_contributor
+    first = propose(alice, family, "Kigali Speech Co-op", rwanda, kind="ngo", city="Kigali")
+    org = catalogue.organization_update(organization=first.adopter, user=curator, data={"aliases": ["KSC"]})
+    if alices == "rejected":
+        moderation.adoption_claim(adoption=first, user=curator)
+        moderation.adoption_reject(adoption=first, user=curator, comment="No source says so.")
+    elif alices == "withdrawn":
+        moderation.adoption_withdraw(adoption=first, user=alice)
+    organizations = Organization.objects.count()
+
+    second = propose(bob, family, bobs_name, rwanda, kind="startup", city="Musanze")
+
+    assert second.adopter_id == org.pk and second.status == Status.SUBMITTED
+    assert Organization.objects.count() == organizations
+    assert selectors.adoption_duplicates(second, viewer=bob) == []  # Bob learns nothing of Alice's record
+    org.refresh_from_db()
+    if alices == "pending":  # Alice's proposal still stands as she made it
+        assert (org.name, org.kind, org.city, org.created_by) == ("Kigali Speech Co-op", "ngo", "Kigali", alice)
+        assert [row["adoption"] for row in selectors.adoption_duplicates(second)] == [first]  # the curator's view
+    else:  # nobody else's live record names it: Bob's proposal refreshes it
+        renamed = bobs_name.strip() if bobs_name != "KSC" else "Kigali Speech Co-op"
+        assert (org.name, org.kind, org.city, org.created_by) == (renamed, "startup", "Musanze", bob)
+    assert not org.is_published
+    moderation.adoption_claim(adoption=second, user=curator)
+    moderation.adoption_approve(adoption=second, user=curator)
+    org.refresh_from_db()
+    assert org.is_published  # with the first approved record that names it
+
+
+@pytest.mark.django_db
+def test_the_same_name_in_another_country_is_another_organization(contributor, other_contributor, family, rwanda,
+                                                                  kenya):
+    first = propose(contributor, family, "Kigali Speech Co-op", rwanda)
+    second = propose(other_contributor, family, "Kigali Speech Co-op", kenya)
+    assert second.adopter != first.adopter
+    assert (second.adopter.name, second.adopter.country_id, second.adopter.is_published) == (
+        "Kigali Speech Co-op", "KE", False)
+    assert second.adopter.slug != first.adopter.slug
+    # Without a country the name alone cannot say which one: ask, rather than guess.
+    with pytest.raises(ValidationError) as refused:
+        propose(other_contributor, family, "kigali speech co-op", None)
+    assert refused.value.message_dict["new_adopter"] == [
+        "Several organizations are called kigali speech co-op: give the country to say which."
+    ]
+
+
+@pytest.mark.django_db
+def test_a_proposal_without_a_country_names_the_one_organization_so_called(contributor, other_contributor, family,
+                                                                           rwanda):
+    first = propose(contributor, family, "Kigali Speech Co-op", rwanda)
+    assert propose(other_contributor, family, "Kigali Speech Co-op", None).adopter == first.adopter
+
+
+@pytest.mark.django_db
+def test_a_joined_proposal_stays_usable_by_its_new_contributor(contributor, other_contributor, family, rwanda):
+    first = propose(contributor, family, "Kigali Speech Co-op", rwanda)
+    draft = propose(other_contributor, family, "Kigali Speech Co-op", rwanda, submit=False)
+    edited = records.adoption_update(adoption=draft, user=other_contributor,
+                                     data={"adopter": first.adopter, "summary": "Speech recognition."})
+    assert moderation.adoption_submit(adoption=edited, user=other_contributor).status == Status.SUBMITTED
+    assert first.adopter in selectors.selectable_organizations(other_contributor)
 
 
 @pytest.mark.django_db
@@ -188,23 +335,68 @@ def test_others_cannot_edit_a_draft(contributor, other_contributor):
 
 
 @pytest.mark.django_db
-def test_duplicates_same_adopter_family_and_overlapping_product(contributor, adopter, family):
+def test_duplicates_same_adopter_and_family_and_similar_product_names(contributor, adopter, family):
     existing = AdoptionFactory(adopter=adopter, family=family, product_name="SEA-LION v3")
-    AdoptionFactory(adopter=adopter, family=family, product_name="Something else entirely")
+    other_product = AdoptionFactory(adopter=adopter, family=family, product_name="Something else entirely")
+    elsewhere = AdoptionFactory(family=family, product_name="Sea Lion")  # another adopter, the same product name
+    AdoptionFactory(adopter=adopter, product_name="SEA-LION")  # another family: a different adoption
     record = records.adoption_create(user=contributor, data=data(adopter, family), evidence=[SOURCE])
-    found = selectors.adoption_duplicates(record)
-    assert [row["adoption"] for row in found] == [existing]
-    assert "same adopter and family" in found[0]["reasons"][0]
+    found = {row["adoption"]: row["reasons"] for row in selectors.adoption_duplicates(record)}
+    assert list(found) == [existing, other_product, elsewhere]  # the most reasons first
+    assert found[existing] == ["same adopter and family", "similar product name 'SEA-LION v3'"]
+    assert found[other_product] == ["same adopter and family"]  # a reason on its own
+    assert found[elsewhere] == ["similar product name 'Sea Lion'"]
 
 
 @pytest.mark.django_db
-def test_duplicates_by_shared_source_url_in_another_spelling(contributor, adopter, family):
+def test_same_adopter_and_family_without_a_product_name(contributor, adopter, family):
+    existing = AdoptionFactory(adopter=adopter, family=family, product_name="Sunflower-14B / Sunflower-32B")
+    record = records.adoption_create(user=contributor, data=data(adopter, family, product_name=""), evidence=[SOURCE])
+    assert [row["adoption"] for row in selectors.adoption_duplicates(record)] == [existing]
+
+
+@pytest.mark.django_db
+def test_product_similarity_on_sqlite_matches_pg_trgm(contributor, adopter, family, monkeypatch):
+    """The SQLite demo computes pg_trgm's similarity in Python: the same figures, the same duplicates."""
+    from django.db import connection
+
+    pairs = [("SEA-LION", "SEA-LION v3"), ("Qwen", "Qwen-SEA-LION-v4"), ("Sunflower", "Sunflower-14B / Sunflower-32B"),
+             ("Typhoon 2", "typhoon2"), ("Sahabat-AI", "Sahabat AI 70B"), ("", "x"), ("Café_Bot", "cafe bot")]
+    with connection.cursor() as cursor:
+        for a, b in pairs:
+            cursor.execute("SELECT similarity(%s, %s)", [a, b])
+            assert selectors.trigram_similarity(a, b) == pytest.approx(cursor.fetchone()[0], abs=1e-6), (a, b)
+    AdoptionFactory(family=family, product_name="SEA-LION v3")
+    AdoptionFactory(family=family, product_name="Qwen-SEA-LION-v4")
+    AdoptionFactory(family=family, product_name="Qwen Chat")
+    record = records.adoption_create(user=contributor, data=data(adopter, family), evidence=[SOURCE])
+    on_postgresql = selectors.adoption_duplicates(record)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    assert selectors.adoption_duplicates(record) == on_postgresql
+    assert [row["adoption"].product_name for row in on_postgresql] == ["SEA-LION v3", "Qwen-SEA-LION-v4"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("theirs", [
+    "https://www.Example.org/announcement/",
+    "http://example.org/announcement#section-2",
+    "https://example.org:443/announcement?utm_source=x&utm_medium=social&fbclid=abc&gclid=1",
+    "https://EXAMPLE.org./announcement/?",
+])
+def test_duplicates_by_shared_source_url_in_another_spelling(contributor, adopter, family, theirs):
     other = AdoptionFactory(product_name="Unrelated")
-    EvidenceFactory(adoption=other, url="https://www.Example.org/announcement/")
+    EvidenceFactory(adoption=other, url=theirs)
     record = records.adoption_create(user=contributor, data=data(adopter, family), evidence=[SOURCE])
     found = selectors.adoption_duplicates(record)
     assert [row["adoption"] for row in found] == [other]
-    assert "same source" in found[0]["reasons"][0]
+    assert found[0]["reasons"] == [f"cites the same source {SOURCE['url']}"]
+
+
+def test_normal_url_keeps_what_names_the_page():
+    assert selectors.normal_url("https://www.example.org/a/?b=2&a=1&utm_campaign=x#top") == "example.org/a?a=1&b=2"
+    assert selectors.normal_url("http://example.org:8080/a") == "example.org:8080/a"
+    assert selectors.normal_url("https://example.org/a?id=1") != selectors.normal_url("https://example.org/a?id=2")
+    assert selectors.normal_url("https://example.org/A") != selectors.normal_url("https://example.org/a")
 
 
 @pytest.mark.django_db

@@ -146,10 +146,117 @@ def test_propose_a_new_adopter(signed_in, contributor, qwen, singapore):
     assert Adoption.objects.get().adopter == org
 
 
-def test_new_adopter_that_exists_points_to_it(signed_in, qwen, aisg):
-    response = signed_in.post("/contribute/", form_data(adopter_choice="new", adopter="", new_name="ai singapore"))
-    assert response.status_code == 400
-    assert "AI Singapore is already in the registry" in response.content.decode()
+def test_new_adopter_that_exists_is_named_and_said_so(signed_in, qwen, aisg):
+    response = signed_in.post("/contribute/", form_data(adopter_choice="new", adopter="", new_name="ai  singapore",
+                                                         new_country="SG"), follow=True)
+    assert response.status_code == 200
+    assert Adoption.objects.get().adopter == aisg
+    assert "AI Singapore is already in the registry: your record names it." in response.content.decode()
+
+
+def test_a_proposal_someone_else_made_is_joined_without_learning_of_their_record(
+    client, contributor, other_contributor, curator, qwen, singapore
+):
+    """Alice's proposal awaits review (or was rejected); Bob proposes the same organization on the form."""
+    alice = records.adoption_create(
+        user=contributor, data={"family": qwen, "relation": "fine_tune", "product_name": "Secret Alice Project"},
+        evidence=[{"url": "https://example.org/alice"}],
+        new_adopter={"name": "Lion Speech Co-op", "country": singapore}, submit=True,
+    )
+    client.force_login(other_contributor)
+    # Her proposal's slug or name is no more use to him than a made-up one, and says nothing of it.
+    for typed in (alice.adopter.slug, "Lion Speech Co-op"):
+        unknown = client.post("/contribute/", form_data(adopter=typed)).content.decode()
+        assert f"No organization called “{typed}” in the registry" in unknown
+    data = form_data(adopter_choice="new", adopter="", new_name="lion speech coop", new_country="SG",
+                     product_name="Bob's ASR", action="submit")
+    response = client.post("/contribute/", data, follow=True)
+    bobs = Adoption.objects.get(created_by=other_contributor)
+    assert bobs.adopter_id == alice.adopter_id
+    # Not submitted yet only if duplicates showed: Bob sees none of Alice's, so it went straight in.
+    assert bobs.status == Status.SUBMITTED
+    body = response.content.decode()
+    assert "Lion Speech Co-op has already been proposed and awaits a curator&#x27;s review" in body
+    page = client.get(f"/adoptions/{bobs.pk}/").content.decode()
+    for text in (body, page):
+        assert "Secret Alice Project" not in text and f"#{alice.pk}" not in text and "carla" not in text
+
+
+def test_a_different_country_is_another_organization(signed_in, contributor, other_contributor, qwen, singapore,
+                                                      china):
+    records.adoption_create(user=other_contributor, data={"family": qwen, "relation": "fine_tune"},
+                            evidence=[{"url": "https://example.org/a"}],
+                            new_adopter={"name": "Lion Speech Co-op", "country": singapore})
+    signed_in.post("/contribute/", form_data(adopter_choice="new", adopter="", new_name="Lion Speech Co-op",
+                                             new_country="CN"))
+    mine = Adoption.objects.get(created_by=contributor).adopter
+    assert (mine.name, mine.country_id, mine.created_by) == ("Lion Speech Co-op", "CN", contributor)
+    assert Organization.objects.filter(name="Lion Speech Co-op").count() == 2
+
+
+def test_editing_a_draft_that_joined_a_proposal_keeps_its_adopter(client, contributor, other_contributor, qwen,
+                                                                  singapore):
+    records.adoption_create(user=contributor, data={"family": qwen, "relation": "fine_tune"},
+                            evidence=[{"url": "https://example.org/a"}],
+                            new_adopter={"name": "Lion Speech Co-op", "country": singapore}, submit=True)
+    client.force_login(other_contributor)
+    client.post("/contribute/", form_data(adopter_choice="new", adopter="", new_name="Lion Speech Co-op",
+                                          new_country="SG"))
+    draft = Adoption.objects.get(created_by=other_contributor)
+    page = client.get(f"/me/submissions/{draft.pk}/edit/").content.decode()
+    assert 'value="Lion Speech Co-op"' in page
+    response = client.post(f"/me/submissions/{draft.pk}/edit/", form_data(
+        adopter="Lion Speech Co-op", product_name="Renamed", version=str(draft.version)))
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.product_name == "Renamed"
+
+
+def test_duplicates_found_after_saving_are_shown_on_the_record(signed_in, contributor, qwen, aisg):
+    """The README's example: the same adopter and family, no product name, another source."""
+    existing = publish(adopter=aisg, family=qwen, product_name="Sunflower-32B")
+    response = signed_in.post("/contribute/", form_data(product_name="", action="submit", sources=[
+        {"url": "https://example.org/announcement", "kind": "official_announcement"}]), follow=True)
+    body = response.content.decode()
+    assert "Possible duplicates" in body and f"#{existing.pk}" in body and "same adopter and family" in body
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("http://127.0.0.1:8000/admin/", "non-public address (127.0.0.1)"),
+    ("http://0x7f000001/", "non-public address (127.0.0.1)"),
+    ("http://[::ffff:127.0.0.1]/", "non-public address (::ffff:127.0.0.1)"),
+    ("http://localhost/card", "this computer (localhost)"),
+    ("https://me:pw@example.org/card", "user name or password"),
+])
+def test_a_source_that_can_never_be_evidence_is_a_form_error(signed_in, qwen, aisg, url, reason):
+    response = signed_in.post("/contribute/", form_data(sources=[{"url": url, "kind": "press"}]))
+    assert response.status_code == 400 and not Adoption.objects.exists()
+    body = response.content.decode()
+    assert 'id="id_evidence-0-url_error"' in body and reason in body
+    assert f'value="{url}"' in body  # kept to correct
+
+
+def test_a_tampered_source_count_is_one_short_error_with_the_input_kept(signed_in, qwen, aisg):
+    data = form_data(summary="Kept summary")
+    data["evidence-TOTAL_FORMS"] = "100000"
+    response = signed_in.post("/contribute/", data)
+    assert response.status_code == 400 and not Adoption.objects.exists()
+    body = response.content.decode()
+    assert len(body) < 150_000
+    assert body.count('name="evidence-') <= 20 * 8
+    assert "Please submit at most 20 forms." in body
+    assert "Kept summary" in body and 'value="https://huggingface.co/aisingapore/model"' in body
+
+
+def test_who_sees_a_draft_is_said_truthfully(signed_in, curator, qwen, aisg):
+    response = signed_in.post("/contribute/", form_data(), follow=True)
+    body = response.content.decode()
+    assert "nobody else" not in body
+    assert "only you and the registry&#x27;s curators can open it" in body
+    draft = Adoption.objects.get()
+    curators = Client()
+    curators.force_login(curator)
+    assert curators.get(f"/adoptions/{draft.pk}/").status_code == 200  # which is why the text names them
 
 
 def test_checkpoint_of_another_family_is_refused(signed_in, qwen, llama, aisg):
