@@ -8,7 +8,16 @@ throttles, like static files do; computing an answer stays throttled in the view
 Place it right after WhiteNoiseMiddleware.
 """
 
+from django.conf import settings
+from django.http import HttpResponse
+from django.utils.module_loading import import_string
+
 MAP_PATHS = {"api/v1/maps/adoption/": False, "api/v1/maps/timeseries/": True}
+# Middleware placed below this one that add security headers to every answer. The view's answer passes
+# through them on its way out; a cached answer returns from here, so their headers are added here too
+# (the same for every map answer: no CSP nonce is used). SecurityMiddleware, above, wraps both alike.
+HEADER_MIDDLEWARE = ("django.middleware.clickjacking.XFrameOptionsMiddleware",
+                     "django.middleware.csp.ContentSecurityPolicyMiddleware")
 
 
 class CachedMapMiddleware:
@@ -16,6 +25,7 @@ class CachedMapMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self._headers: list[tuple[str, str]] | None = None
 
     def __call__(self, request):
         if request.method == "GET":
@@ -26,5 +36,17 @@ class CachedMapMiddleware:
                 request.get_host()  # the host check the rest of the stack would make (DisallowedHost -> 400)
                 response = cached_response(request, timeseries=timeseries)
                 if response is not None:
+                    for name, value in self._security_headers(request):
+                        response.headers[name] = value
                     return response
         return self.get_response(request)
+
+    def _security_headers(self, request) -> list[tuple[str, str]]:
+        """The headers HEADER_MIDDLEWARE add, as they add them (worked out once: settings are fixed)."""
+        if self._headers is None:
+            probe = HttpResponse()
+            before = dict(probe.headers)
+            for path in reversed([path for path in settings.MIDDLEWARE if path in HEADER_MIDDLEWARE]):
+                probe = import_string(path)(self.get_response).process_response(request, probe)
+            self._headers = [(name, value) for name, value in probe.headers.items() if before.get(name) != value]
+        return self._headers

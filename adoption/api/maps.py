@@ -24,6 +24,7 @@ from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
@@ -35,6 +36,7 @@ from adoption.services.data_version import cache_read, data_version_entry
 RESPONSE_CACHE_SECONDS = 24 * 3600
 CONTENT_TYPES = {"json": "application/json", "geojson": "application/geo+json", "csv": "text/csv; charset=utf-8"}
 ACCEPT_FORMATS = {"application/geo+json": "geojson", "text/csv": "csv"}
+ALLOW = "GET, HEAD, OPTIONS"
 
 
 # --- GeoJSON and CSV forms ---
@@ -98,6 +100,10 @@ def timeseries_csv(payload: dict) -> str:
 
 
 class _MapEndpoint(APIView):
+    # The same answer for everyone: read no session (it would add "Vary: Cookie", which a cached answer,
+    # served before the session middleware, cannot carry, and which would keep shared caches from
+    # serving one copy to all). A token still identifies a client for the throttles.
+    authentication_classes = [TokenAuthentication]
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]  # for errors; answers are rendered below, per format
     timeseries = False
@@ -172,18 +178,22 @@ def _parsed(request, token: str, changed_at, *, timeseries: bool) -> tuple:
 
 
 def _response(body: bytes | None, params, digest: str, last_modified: str, *, timeseries: bool) -> HttpResponse:
-    """The 200 with `body`, or the 304 when body is None; the same headers either way."""
+    """The 200 with `body`, or the 304 when body is None; the same headers either way (those the view
+    and the middleware below adoption.middleware.CachedMapMiddleware would add included, so an answer
+    from the cache is the view's answer)."""
     if body is None:
-        response = HttpResponse(status=304)
+        response = HttpResponse(status=304, content_type=CONTENT_TYPES[params.format])
     else:
         response = HttpResponse(body, content_type=CONTENT_TYPES[params.format])
-        if params.format == "csv":
-            filename = "adoption-timeseries" if timeseries else "adoption-map"
-            response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        response["Content-Length"] = str(len(body))  # (CommonMiddleware's, on a view's answer)
+    if params.format == "csv":
+        filename = "adoption-timeseries" if timeseries else "adoption-map"
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     response["ETag"] = f'W/"{digest}"'
     response["Last-Modified"] = last_modified
     response["Cache-Control"] = "public, max-age=0, must-revalidate"
     response["Vary"] = "Accept"
+    response["Allow"] = ALLOW  # (DRF's, on a view's answer)
     return response
 
 

@@ -282,3 +282,42 @@ def test_an_instant_at_the_ends_of_the_calendar_is_answered(client, registry, as
         assert response.status_code == 200, response.content[:500]
     # The instant is read in UTC: the same instant with another offset is the same answer (and cache entry).
     assert client.get(MAP, {"as_of": "2025-06-30T12:00:00+05:45"}).json()["as_of"] == "2025-06-30T06:15:00+00:00"
+
+
+# --- a cached answer and a 304 carry the headers of the first answer (issue 11) ---
+
+BODY_HEADERS = {"content-length"}  # a 304 has no body
+
+
+@pytest.mark.parametrize(("url", "query"), [
+    (MAP, {}), (MAP, {"format": "csv"}), (MAP, {"format": "geojson", "group_by": "city"}),
+    (MAP, {"unit": "adopters", "split": "family"}), (SERIES, {}), (SERIES, {"format": "csv"}),
+])
+@pytest.mark.parametrize("who", ["anonymous", "session", "token"])
+def test_a_cached_answer_and_a_304_carry_the_first_answers_headers(registry, contributor, monkeypatch, url, query,
+                                                                   who):
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    from adoption.api import maps as api_maps
+
+    client = Client()
+    if who == "session":
+        client.force_login(contributor)
+    elif who == "token":
+        client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.create(user=contributor).key}"
+    first = client.get(url, query)
+    assert first.status_code == 200
+    # The first answer's security headers, as every page has them.
+    assert first["X-Frame-Options"] == "DENY" and "frame-ancestors 'none'" in first["Content-Security-Policy"]
+    assert first["X-Content-Type-Options"] == "nosniff" and first["Referrer-Policy"]
+    assert first["Vary"] == "Accept"  # the same answer for everyone: no Vary on the cookie
+    view = api_maps.AdoptionTimeseriesView if url == SERIES else api_maps.AdoptionMapView
+    monkeypatch.setattr(view, "compute", lambda self, params: pytest.fail("not served from the cache"))
+    cached = client.get(url, query)
+    assert cached.content == first.content
+    assert dict(cached.headers) == dict(first.headers)
+    revalidated = client.get(url, query, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert revalidated.status_code == 304
+    assert {k.lower(): v for k, v in revalidated.headers.items()} == {
+        k.lower(): v for k, v in first.headers.items() if k.lower() not in BODY_HEADERS}
