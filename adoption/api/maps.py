@@ -291,8 +291,9 @@ FILTER_PARAMETERS = [
                      description="The registry as it stood at this instant (a date: the end of that day, UTC)."),
     OpenApiParameter("split", str, enum=aggregates.SPLITS, default="origin_country"),
     OpenApiParameter("unit", str, enum=aggregates.UNITS, default="adoptions",
-                     description="adoptions: each published record once; adopters: distinct organizations per "
-                                 "split key."),
+                     description="adoptions: each published record once; adopters: distinct organizations, "
+                                 "once in every total and once under each split key they have (so counts and "
+                                 "shares may add up to more than the total)."),
 ]
 ERROR_400 = OpenApiResponse(
     # An object keyed by the parameter's name, each with its messages.
