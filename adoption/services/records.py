@@ -104,7 +104,7 @@ def unusable_evidence_url(url: str) -> str | None:
 
 
 def evidence_url_problem(url: str) -> str | None:
-    """Why `url` cannot be cited as a source, or None: the one rule for the pages, the API and imports."""
+    """Why `url` cannot be cited as a source, or None: the one rule for the pages and the API."""
     if problem := unusable_evidence_url(url):
         return problem
     try:
@@ -340,8 +340,9 @@ def change_values_clean(record: Adoption, proposed: dict) -> dict:
     copy = Adoption.objects.get(pk=record.pk)
     data = dict(proposed)
     if "checkpoint" in data and data["checkpoint"] not in (None, ""):
-        checkpoint = Checkpoint.objects.filter(pk=data["checkpoint"]).first() if str(
-            data["checkpoint"]).isdigit() else Checkpoint.objects.filter(repo_id=data["checkpoint"]).first()
+        reference = str(data["checkpoint"])
+        is_id = reference.isascii() and reference.isdecimal() and len(reference) < 19  # not '³', not 10**40
+        checkpoint = Checkpoint.objects.filter(**{"pk" if is_id else "repo_id": reference}).first()
         if checkpoint is None:
             errors["checkpoint"] = ["No such checkpoint."]
         data["checkpoint"] = checkpoint
