@@ -112,18 +112,20 @@ def organization_update(*, organization: Organization, user, data: dict, expecte
     return _update(Organization, organization, data, ORGANIZATION_FIELDS, user, expected_version, relocate)
 
 
-def organization_repropose(*, organization: Organization, user, name: str, **fields) -> Organization:
+def organization_repropose(*, organization: Organization, user, **fields) -> Organization:
     """A proposed organization that no one else's live record names, proposed again: it takes the new
-    proposal's details (the name as now spelt, and the kind, country and city given) and proposer."""
-    data = {"name": name.strip(), **{key: value for key, value in fields.items() if value}}
-    unknown = set(data) - {"name", "kind", "country", "city"}
+    proposal's details (the kind, country and city given) and proposer. Its name stays: the new one
+    matched it up to case, accents and spacing, or was one of its aliases."""
+    data = {key: value for key, value in fields.items() if value}
+    unknown = set(data) - {"kind", "country", "city"}
     if unknown:
         raise ValueError(f"Unknown organization fields: {', '.join(sorted(unknown))}")
     if organization.is_published:
         raise ValueError("Only a proposed (unpublished) organization is proposed again.")
 
     def take_over(org):
-        org.created_by = user if getattr(user, "is_authenticated", False) else org.created_by
+        if getattr(user, "is_authenticated", False):
+            org.created_by = user
         if "city" in data:
             org.latitude = org.longitude = None
             _locate(org)

@@ -17,7 +17,6 @@ from adoption import selectors
 from adoption.choices import Action, DatePrecision, EvidenceKind, Relation, Stage, Status, confidence_from_kinds
 from adoption.dates import format_partial_date, parse_partial_date
 from adoption.models import Adoption, Checkpoint, Evidence, Organization
-from adoption.models.organizations import name_key
 from adoption.roles import is_contributor, is_curator
 
 from . import catalogue, links
@@ -193,7 +192,7 @@ def _check_adopter(adopter: Organization | None, user, errors: dict, *, current_
 def _new_adopter(new_adopter: dict, user, errors: dict) -> Organization | None:
     """The organization a proposal names: the one already called so (by name or alias, in that country),
     published or proposed by anyone, else a new proposed one. A proposal no one else's live record still
-    names takes the new details (it was left by a rejection or a withdrawal)."""
+    names (it was left by a rejection or a withdrawal) takes the new details."""
     unknown = set(new_adopter) - set(NEW_ADOPTER_FIELDS)
     name = str(new_adopter.get("name") or "").strip()
     if unknown or not name:
@@ -212,10 +211,7 @@ def _new_adopter(new_adopter: dict, user, errors: dict) -> Organization | None:
         org = matches[0]
         if org.is_published or selectors.organization_has_live_records(org, besides=user):
             return org
-        same_name = name_key(org.name) == name_key(name)  # not one of its aliases: take the new spelling
-        return catalogue.organization_repropose(
-            organization=org, user=user, name=name if same_name else org.name, **fields
-        )
+        return catalogue.organization_repropose(organization=org, user=user, **fields)
     except ValidationError as exc:
         errors["new_adopter"] = _flat(exc)
         return None
