@@ -6,7 +6,7 @@ needed); the SQLite demo has no translate(), so it folds in Python over the cand
 
 import unicodedata
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Func, Q, TextField
 from django.db.models.functions import Cast
 
@@ -50,7 +50,7 @@ def search_names(queryset, text: str, fields: tuple[str, ...], list_fields: tupl
     needle = fold(text)
     if not needle:
         return queryset
-    search = search_in_sql if connection.vendor == "postgresql" else search_in_python
+    search = search_in_sql if connections[queryset.db].vendor == "postgresql" else search_in_python
     return search(queryset, needle, fields, list_fields)
 
 
