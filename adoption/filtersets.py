@@ -9,7 +9,8 @@ import calendar
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
+from django.db import connections
+from django.db.models import BooleanField, F, Func, Q, Value
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -28,6 +29,30 @@ class CodeChoiceField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
+class JSONListHas(Func):
+    """True where the JSON list in the column holds this string as one of its elements (SQLite: json_each)."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra):
+        column, column_params = compiler.compile(self.source_expressions[0])
+        value, value_params = compiler.compile(self.source_expressions[1])
+        # Both fragments come from the compiler (a column and a placeholder); the value travels as a parameter.
+        sql = (f"EXISTS (SELECT 1 FROM json_each({column}) AS element "  # noqa: S608
+               f"WHERE element.type = 'text' AND element.value = {value})")
+        return sql, (*column_params, *value_params)
+
+
+def list_has(queryset, field: str, value: str):
+    """Rows whose JSON list `field` holds `value` as an element, exactly (not a substring of one).
+
+    PostgreSQL answers `__contains` with jsonb containment (indexable); SQLite, the demo's database, has no
+    JSON containment, so it looks through the list's elements instead."""
+    if connections[queryset.db].vendor == "postgresql":
+        return queryset.filter(**{f"{field}__contains": [value]})
+    return queryset.filter(JSONListHas(F(field), Value(value)))
+
+
 class CheckpointChoiceField(forms.ModelChoiceField):
     """A checkpoint by id (`42`) or by Hugging Face repo id (`Qwen/Qwen3-32B`)."""
 
@@ -35,7 +60,9 @@ class CheckpointChoiceField(forms.ModelChoiceField):
         if value in self.empty_values:
             return None
         value = str(value).strip().replace("\x00", "")  # PostgreSQL refuses NUL in text: no such repo id
-        lookup = {"pk": int(value)} if value.isdigit() and len(value) < 19 else {"repo_id": value}
+        # isdigit() alone accepts '³', which int() refuses: ids are ASCII decimal digits only.
+        is_id = value.isascii() and value.isdecimal() and len(value) < 19
+        lookup = {"pk": int(value)} if is_id else {"repo_id": value}
         try:
             return self.queryset.get(**lookup)
         except (ValueError, TypeError, self.queryset.model.DoesNotExist) as exc:
@@ -183,10 +210,10 @@ class AdoptionFilterSet(django_filters.FilterSet):
         )
 
     def filter_sector(self, queryset, name, value):
-        return queryset.filter(sectors__contains=[value.strip()]) if value.strip() else queryset
+        return list_has(queryset, "sectors", value.strip()) if value.strip() else queryset
 
     def filter_language(self, queryset, name, value):
-        return queryset.filter(languages__contains=[value.strip().lower()]) if value.strip() else queryset
+        return list_has(queryset, "languages", value.strip().lower()) if value.strip() else queryset
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

@@ -78,3 +78,9 @@ def second_curator(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="root", is_superuser=True, is_staff=True)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "both_databases: also run against the SQLite demo configuration (the Makefile's second run)"
+    )

@@ -4,6 +4,11 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 
+def _whole_number(raw: str) -> bool:
+    """ASCII digits only: isdigit() also accepts '³', which int() refuses."""
+    return raw.isascii() and raw.isdecimal() and len(raw) < 19
+
+
 class StandardPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
@@ -11,7 +16,7 @@ class StandardPagination(PageNumberPagination):
 
     def get_page_number(self, request, paginator):
         raw = request.query_params.get(self.page_query_param)
-        if raw is not None and not raw.isdigit():
+        if raw is not None and not _whole_number(raw):
             raise NotFound("Invalid page: give a page number from 1.")
         return super().get_page_number(request, paginator)
 
@@ -20,7 +25,7 @@ class StandardPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or int(raw) < 1:
+        if not _whole_number(raw) or int(raw) < 1:
             raise ValidationError({self.page_size_query_param: ["Give a whole number from 1 to 1000."]})
         return min(int(raw), self.max_page_size)
 

@@ -136,7 +136,9 @@ class CheckpointRefField(_RefField):
         return super().to_internal_value(data)
 
     def lookup(self, value):
-        return {"pk": int(value)} if value.isdigit() and len(value) < 19 else {"repo_id": value}
+        # isdigit() alone accepts '³', which int() refuses: ids are ASCII decimal digits only.
+        is_id = value.isascii() and value.isdecimal() and len(value) < 19
+        return {"pk": int(value)} if is_id else {"repo_id": value}
 
 
 def not_future(value):

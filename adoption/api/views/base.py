@@ -79,7 +79,7 @@ def expected_version(request, serializer) -> int | None:
     if not header or header == "*":
         return body
     value = header.removeprefix("W/").strip('"')
-    if not value.isdigit() or len(value) > 9:
+    if not (value.isascii() and value.isdecimal()) or len(value) > 9:
         raise ValidationError({"If-Match": ['Give the version you read, e.g. "3".']})
     if body is not None and body != int(value):
         raise ValidationError({"version": ["The If-Match header and the version field disagree."]})
