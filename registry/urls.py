@@ -1,9 +1,10 @@
 """Root URLs: the adoption app's pages and API, accounts, admin."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from adoption.api.exceptions import NOT_FOUND_NAME, not_found
 from registry import accounts
 
 urlpatterns = [
@@ -18,5 +19,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(throttle_classes=[]), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", throttle_classes=[]),
          name="api-docs"),
+    # Whatever else is under /api/ (newlines included: [\s\S], not '.') is a JSON 404, not the pages' HTML one.
+    re_path(r"^api/[\s\S]*$", not_found, name=NOT_FOUND_NAME),
     path("", include("adoption.urls")),
 ]

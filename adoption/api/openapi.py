@@ -1,35 +1,83 @@
-"""OpenAPI post-processing: errors every operation can answer, documented once; strict request bodies.
+"""OpenAPI post-processing: the errors every operation can answer, documented once; strict request bodies.
 
-Any request may carry a bad token (401) and any request may be throttled (429, with Retry-After),
-so those two are added to every API operation that does not document them already. Request bodies
-refuse unknown fields (400), which the schema states with `additionalProperties: false`.
+Views document the errors particular to them (409 on a refused transition, 412 on a stale version, ...)
+with their own descriptions. This hook adds the ones that follow from the shape of an operation, so no
+status an operation can answer is missing from the schema:
+
+- any request: 401 (a bad token), 406 (an Accept header the API cannot answer), 429 (throttled, with
+  Retry-After);
+- query parameters or a body: 400 (messages keyed by the parameter or field);
+- a path parameter, or a paginated list (a page past the end): 404;
+- a write: 409 (it conflicts with the record's state, or with a write at the same moment); by a signed-in
+  client also 403 (a missing permission, or a session without its CSRF token);
+- a body: 413 (too large) and 415 (not JSON).
+
+Request bodies refuse unknown fields (400), which the schema states with `additionalProperties: false`; a
+filter given empty is a 400 too, which string query parameters state with `minLength: 1`.
 """
 
-COMMON_ERRORS = {
-    "401": "Not signed in, or an invalid token.",
-    "429": "Too many requests: wait the number of seconds in Retry-After.",
-}
 ERROR_SCHEMA = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}}
+DESCRIPTIONS = {
+    "400": "Invalid input: messages keyed by the field or parameter.",
+    "401": "Not signed in, or an invalid token.",
+    "403": "Signed in, but not allowed to do this (or a session request without its CSRF token).",
+    "404": "No such object (or not visible to you), or no such page.",
+    "406": "None of the media types in the Accept header can be given (ask for application/json).",
+    "409": "This conflicts with the current state of the record, or with a write made at the same moment.",
+    "413": "The request body is too large.",
+    "415": "The request body is not JSON.",
+    "429": "Too many requests: wait the number of seconds in Retry-After.",
+}
+WRITES = ("post", "put", "patch", "delete")
+METHODS = ("get", "head", "options", *WRITES)
+
+
+def expected_errors(path: str, method: str, operation: dict) -> set[str]:
+    """The error statuses an operation can answer, from its shape (see the module docstring)."""
+    parameters = operation.get("parameters", [])
+    query = [p for p in parameters if p.get("in") == "query"]
+    codes = {"401", "406", "429"}
+    if query or "requestBody" in operation:
+        codes.add("400")
+    if any(p.get("in") == "path" for p in parameters) or any(p.get("name") == "page" for p in query):
+        codes.add("404")
+    if method in WRITES:
+        codes.add("409")
+        if operation.get("security"):
+            codes.add("403")
+    if "requestBody" in operation:
+        codes |= {"413", "415"}
+    return codes
+
+
+def _error_content(code: str, schemas: dict) -> dict:
+    name = "ValidationError" if code == "400" and "ValidationError" in schemas else "Error"
+    schema = {"$ref": f"#/components/schemas/{name}"} if name in schemas else ERROR_SCHEMA
+    return {"application/json": {"schema": schema}}
 
 
 def add_common_errors(result, generator, request, public):
     """drf-spectacular POSTPROCESSING_HOOKS entry."""
+    schemas = result.get("components", {}).get("schemas", {})
     for path, operations in result.get("paths", {}).items():
-        if not path.startswith("/api/v1/"):
+        if not path.startswith("/api/"):
             continue
-        for operation in operations.values():
-            if not isinstance(operation, dict) or "responses" not in operation:
+        for method, operation in operations.items():
+            if method not in METHODS or not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
-            for code, description in COMMON_ERRORS.items():
-                if code not in responses:
-                    responses[code] = {
-                        "description": description,
-                        "content": {"application/json": {"schema": ERROR_SCHEMA}},
-                    }
+            for code in sorted(expected_errors(path, method, operation) - set(responses)):
+                responses[code] = {"description": DESCRIPTIONS[code], "content": _error_content(code, schemas)}
+            for code, response in responses.items():
+                if code >= "400" and "content" not in response:  # every error has a JSON body
+                    response["content"] = _error_content(code, schemas)
             responses["429"].setdefault("headers", {}).update(RETRY_AFTER)
-    for name, component in result.get("components", {}).get("schemas", {}).items():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "query" and schema.get("type") == "string" and "enum" not in schema:
+                    schema.setdefault("minLength", 1)
+    for name, component in schemas.items():
         if name.endswith("Request") and component.get("type") == "object":
             component["additionalProperties"] = False
     return result

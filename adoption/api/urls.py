@@ -1,8 +1,6 @@
-"""REST API v1 under /api/v1/ (contract: DESIGN §4)."""
+"""REST API v1 under /api/v1/ (contract: DESIGN §4); any other path under /api/ is a JSON 404 (registry/urls.py)."""
 
-from django.http import JsonResponse
-from django.urls import include, path, re_path
-from django.views.decorators.csrf import csrf_exempt
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -20,17 +18,9 @@ router.register("submissions", views.SubmissionViewSet, basename="submission")
 router.register("change-requests", views.ChangeRequestViewSet, basename="change-request")
 
 
-
-@csrf_exempt  # answers 404 whatever the method; nothing to protect
-def not_found(request, *args, **kwargs):
-    """Any other path under /api/v1/ answers a JSON 404, like the API's own, not the HTML error page."""
-    return JsonResponse({"detail": "Not found."}, status=404)
-
-
 urlpatterns = [
+    path("", views.ApiRootView.as_view(routers=[router]), name="root"),
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("maps/", include("adoption.api.maps_urls")),
     *router.urls,
-    # Only paths ending in a slash: a path without one is still redirected (APPEND_SLASH) to its slashed form.
-    re_path(r"^.*/$", not_found),
 ]

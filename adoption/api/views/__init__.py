@@ -21,3 +21,4 @@ from .records import (  # noqa: F401
     ChangeRequestViewSet,
     SubmissionViewSet,
 )
+from .root import ApiRootView  # noqa: F401

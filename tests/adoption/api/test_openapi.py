@@ -21,22 +21,43 @@ def operations(openapi):
 
 
 def test_every_operation_documents_its_errors(openapi):
+    """Whatever an operation can answer is in the schema: the statuses every request can meet, and those that
+    follow from its parameters, its body and who may call it."""
     for path, method, operation in operations(openapi):
         codes = set(operation["responses"])
         label = f"{method.upper()} {path}"
-        assert {"401", "429"} <= codes, label
+        assert {"401", "406", "429"} <= codes, label
         assert "Retry-After" in operation["responses"]["429"]["headers"], label
-        if path.startswith("/api/v1/maps/"):
-            continue  # the maps document their own parameters and errors
-        if "{" in path:
+        parameters = operation.get("parameters", [])
+        if any(p["in"] == "path" for p in parameters) or any(p["name"] == "page" for p in parameters):
             assert "404" in codes, label
-        if method != "get" or any(p["in"] == "query" for p in operation.get("parameters", [])):
+        if "requestBody" in operation or any(p["in"] == "query" for p in parameters):
             assert "400" in codes, label
-        open_to_all = ("/api/v1/auth/token/", "/api/v1/adoptions/{id}/change-requests/")
-        if method in ("post", "patch") and path not in open_to_all:
-            assert "403" in codes, label
+        if "requestBody" in operation:
+            assert {"413", "415"} <= codes, label
+        if method != "get":
+            assert "409" in codes, label
+            if path != "/api/v1/auth/token/":
+                assert "403" in codes, label
         if method == "patch" or path.startswith("/api/v1/submissions/{id}/") and method == "post":
-            assert {"409", "412"} <= codes, label
+            assert "412" in codes, label
+        for code, response in operation["responses"].items():
+            if code >= "400":
+                assert response["content"]["application/json"]["schema"], (label, code)
+
+
+def test_filters_given_empty_are_documented_as_refused(openapi):
+    parameters = {p["name"]: p for p in openapi["paths"]["/api/v1/checkpoints/"]["get"]["parameters"]}
+    assert parameters["derived_from"]["schema"]["minLength"] == 1
+    assert "minLength" not in parameters["open_weights"]["schema"]  # an enum says it all
+
+
+def test_the_api_root_is_documented_and_open(openapi):
+    operation = openapi["paths"]["/api/v1/"]["get"]
+    assert operation["operationId"] == "api_root"
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"]["additionalProperties"] == {
+        "type": "string", "format": "uri"}
+    assert operation.get("security", [{}]) == [{}] or "security" not in operation
 
 
 def test_workflow_errors_name_the_current_status_and_version(openapi):
@@ -68,7 +89,7 @@ def test_filters_and_page_size_are_documented(openapi):
 
 def test_contract_paths_are_all_there(openapi):
     contract = [
-        "/api/v1/regions/", "/api/v1/countries/", "/api/v1/countries/{iso2}/", "/api/v1/organizations/",
+        "/api/v1/", "/api/v1/regions/", "/api/v1/countries/", "/api/v1/countries/{iso2}/", "/api/v1/organizations/",
         "/api/v1/organizations/{slug}/", "/api/v1/families/", "/api/v1/families/{slug}/", "/api/v1/checkpoints/",
         "/api/v1/checkpoints/{id}/", "/api/v1/adoptions/", "/api/v1/adoptions/{id}/",
         "/api/v1/adoptions/{id}/retract/", "/api/v1/adoptions/{id}/history/", "/api/v1/submissions/",

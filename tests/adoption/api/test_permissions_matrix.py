@@ -10,7 +10,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from adoption.api.urls import not_found
+from adoption.api.exceptions import not_found
 from adoption.choices import Status
 from adoption.models import Adoption
 from tests.factories import (
@@ -72,6 +72,7 @@ CURATOR_DECIDES = row(401, 403, 404, 200, 200)
 
 # "METHOD route": (expected status per role, object the {id}/{slug} names, request body)
 MATRIX = {
+    "GET /api/v1/": (READ, None, None),
     "GET /api/v1/regions/": (READ, None, None),
     "GET /api/v1/countries/": (READ, None, None),
     "GET /api/v1/countries/{iso2}/": (READ, "country", None),
