@@ -1,9 +1,12 @@
 """Schemathesis against the live schema, in-process through the WSGI app: every operation, as anonymous
-and as a contributor, property-based and stateful. No 5xx, and every response conforms to the schema
-(status codes, headers, bodies).
+and as a contributor, property-based (examples, coverage and fuzzing phases, positive and negative data)
+and stateful. No 5xx, and every response conforms to the schema: a documented status code, content type,
+headers and body.
 
-The example budget is small and derandomized so the suite stays fast and repeatable; raise
-SCHEMATHESIS_EXAMPLES locally for a deeper run.
+The fuzzing runs under several fixed seeds, so a run is repeatable and still explores more than one path
+through the inputs; the first seed also runs the coverage phase (boundary and invalid values of every
+parameter, path parameters included). SCHEMATHESIS_EXAMPLES and SCHEMATHESIS_SEEDS (comma-separated)
+widen or narrow a run, e.g. `SCHEMATHESIS_EXAMPLES=200 SCHEMATHESIS_SEEDS=1,2,3,4` for a deep one.
 """
 
 import os
@@ -28,22 +31,33 @@ from tests.factories import (
     OrganizationFactory,
 )
 
-EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "30"))
+SEEDS = [int(seed) for seed in os.environ.get("SCHEMATHESIS_SEEDS", "29112026,20261203,7").split(",")]
 HYPOTHESIS = {
     "deadline": None,
-    "derandomize": True,
     "database": None,
     "suppress_health_check": list(HealthCheck),
 }
+# Every response check on, and failing the test; bodies name other objects by slug or id, so a schema-valid
+# body may name one that does not exist and a 400 is the right answer (positive_data_acceptance off).
+CHECKS = {
+    **{name: {"enabled": True} for name in (
+        "not_a_server_error", "status_code_conformance", "content_type_conformance", "response_headers_conformance",
+        "response_schema_conformance", "negative_data_rejection", "missing_required_header",
+    )},
+    "positive_data_acceptance": {"enabled": False},
+}
 
 
-# Bodies name other objects by slug or id: a schema-valid body may still name one that does not exist,
-# so a 400 for valid-looking data is the right answer, not a failure (positive_data_acceptance off).
-CONFIG = schemathesis.Config.from_dict({"checks": {"positive_data_acceptance": {"enabled": False}}})
+def load_schema(seed: int, *, coverage: bool):
+    """The schema with its own seed; loaded at collection (the schema view reads no data)."""
+    phases = {"examples": {"enabled": coverage}, "coverage": {"enabled": coverage}, "fuzzing": {"enabled": True}}
+    config = schemathesis.Config.from_dict({"seed": seed, "checks": CHECKS, "phases": phases})
+    return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application(), config=config)
 
 
-# Loaded at collection (the schema view reads no data); one test per operation follows from it.
-schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application(), config=CONFIG)
+SCHEMAS = {seed: load_schema(seed, coverage=index == 0) for index, seed in enumerate(SEEDS)}
+schema = SCHEMAS[SEEDS[0]]
 
 
 @pytest.fixture
@@ -66,18 +80,21 @@ def live_app(no_throttles, contributor, curator):
     request_finished.connect(close_old_connections)
 
 
-@pytest.mark.django_db
-@schema.parametrize()
-@hypothesis_settings(max_examples=EXAMPLES, phases=[Phase.explicit, Phase.generate], **HYPOTHESIS)
-def test_every_operation_conforms_as_anonymous(case, live_app):
-    case.call_and_validate()
+def conformance_test(seeded_schema, *, signed_in: bool):
+    """One test per operation: every generated request answers as the schema says."""
+
+    @pytest.mark.django_db
+    @seeded_schema.parametrize()
+    @hypothesis_settings(max_examples=EXAMPLES, phases=[Phase.explicit, Phase.generate], **HYPOTHESIS)
+    def test(case, live_app):
+        case.call_and_validate(headers=live_app if signed_in else None)
+
+    return test
 
 
-@pytest.mark.django_db
-@schema.parametrize()
-@hypothesis_settings(max_examples=EXAMPLES, phases=[Phase.explicit, Phase.generate], **HYPOTHESIS)
-def test_every_operation_conforms_as_contributor(case, live_app):
-    case.call_and_validate(headers=live_app)
+for _seed, _schema in SCHEMAS.items():
+    globals()[f"test_every_operation_conforms_as_anonymous_seed_{_seed}"] = conformance_test(_schema, signed_in=False)
+    globals()[f"test_every_operation_conforms_as_contributor_seed_{_seed}"] = conformance_test(_schema, signed_in=True)
 
 
 @pytest.mark.django_db
@@ -95,4 +112,5 @@ def test_stateful_workflows_conform(role, live_app):
             case.validate_response(response, additional_checks=additional_checks, excluded_checks=[ignored_auth],
                                    transport_kwargs=kwargs or None, recorder=self.recorder)
 
-    Workflow.run(settings=hypothesis_settings(max_examples=EXAMPLES * 2, stateful_step_count=8, **HYPOTHESIS))
+    Workflow.run(settings=hypothesis_settings(max_examples=EXAMPLES, stateful_step_count=8, derandomize=True,
+                                              **HYPOTHESIS))
