@@ -1,5 +1,6 @@
-"""`make demo` runs on SQLite: the map upkeep's SQLite statements, end to end, in a subprocess on a
-scratch database (the rest of the suite runs on PostgreSQL, where those statements never run)."""
+"""`make demo` runs on SQLite: the map upkeep's SQLite statements and the list filters, end to end, in a
+subprocess on a scratch database loaded with the reference data (the rest of the suite runs on PostgreSQL,
+apart from the tests marked both_databases that the Makefile runs again on SQLite)."""
 
 import json
 import os
@@ -34,6 +35,24 @@ out["folded"] = maps.summary_fold()
 out["after_fold"] = totals()
 out["drift"].append(maps.summary_check()["drifted"])
 out["published"] = Adoption.objects.filter(status="published").count()
+# The list filters on JSON lists, as a visitor of the demo uses them (the reference data has no sectors or
+# languages: give three records some, after the map checks, which these do not concern).
+from django.test import Client
+client = Client(SERVER_NAME="localhost")
+given = [(["health", "education"], ["sw", "en"]), (["public_health"], ["eng"]), (["health"], ["en"])]
+for (sectors, languages), pk in zip(given, Adoption.objects.filter(status="published").values_list("pk", flat=True)):
+    Adoption.objects.filter(pk=pk).update(sectors=sectors, languages=languages)
+published = list(Adoption.objects.filter(status="published"))
+out["filters"] = []
+for name, value in (("sector", "health"), ("sector", "education"), ("sector", "public_health"), ("language", "en"),
+                    ("language", "eng"), ("language", "sw"), ("sector", "heal")):
+    api = client.get("/api/v1/adoptions/", {name: value, "page_size": 1000})
+    page = client.get("/adoptions/", {name: value})
+    expected = sum(value in getattr(a, name + "s") for a in published)
+    out["filters"].append([name, value, api.status_code, api.json().get("count"), expected, page.status_code])
+out["odd"] = [client.get(path).status_code for path in (
+    "/api/v1/checkpoints/?derived_from=%C2%B3", "/api/v1/adoptions/?page_size=%C2%B3", "/api/v1/adoptions/1%0A/",
+    "/api/v1/")]
 print("RESULT " + json.dumps(out))
 """
 
@@ -57,3 +76,7 @@ def test_the_demo_database_keeps_its_maps_in_step(tmp_path):
     assert result["retracted"][0] == published
     assert result["after_fold"] == result["retracted"] and result["folded"] > 0
     assert result["drift"] == [0, 0, 0, 0]
+    for name, value, api, count, expected, page in result["filters"]:
+        assert (api, count, page) == (200, expected, 200), (name, value)
+    assert [row[3] for row in result["filters"]] == [2, 1, 1, 2, 1, 1, 0]  # whole elements, never substrings
+    assert result["odd"] == [400, 400, 404, 200]

@@ -15,7 +15,7 @@ from tests.factories import (
     RegionFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 URL = "/api/v1/adoptions/"
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from adoption.models import Adoption
 from tests.factories import AdoptionFactory, CheckpointFactory, ModelFamilyFactory, OrganizationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 SUBMISSIONS = "/api/v1/submissions/"
 
 

@@ -14,7 +14,7 @@ from adoption.services import maps, moderation
 from tests.adoption.services.test_maps import make_geography
 from tests.factories import AdoptionFactory, EvidenceFactory, ModelFamilyFactory, OrganizationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 MAP = "/api/v1/maps/adoption/"
 SERIES = "/api/v1/maps/timeseries/"
 

@@ -8,7 +8,7 @@ from tests.factories import AdoptionFactory, CheckpointFactory, EvidenceFactory,
 
 from .conftest import publish
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 
 def test_home_shows_figures_map_and_latest(client, published, llama, usa):

@@ -12,7 +12,7 @@ from tests.factories import AdoptionFactory, CountryFactory, ModelFamilyFactory,
 
 from .conftest import publish
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 
 @pytest.fixture

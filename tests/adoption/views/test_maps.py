@@ -9,7 +9,7 @@ from tests.factories import OrganizationFactory
 
 from .conftest import publish
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 
 @pytest.fixture
