@@ -8,7 +8,7 @@ from adoption.models import Adoption, ChangeRequest, Organization
 from registry.settings import DEFAULT_THROTTLE_RATES, _parse_rates
 from tests.factories import AdoptionFactory, CheckpointFactory, EvidenceFactory, ModelFamilyFactory, OrganizationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 SUBMISSIONS = "/api/v1/submissions/"
 
 

@@ -13,7 +13,7 @@ from tests.factories import EvidenceFactory
 
 from .conftest import publish
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

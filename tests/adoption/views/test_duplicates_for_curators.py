@@ -9,7 +9,7 @@ from adoption.services import records
 from adoption.services.roles import role_grant
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 
 def propose(user, family, country, *, url, product_name=""):
