@@ -61,8 +61,11 @@ class _RefField(serializers.Field):
     """A reference to a row by a key (or by an object echoed from a response that carries the key)."""
 
     key = "slug"
-    default_error_messages = {"does_not_exist": "No such {what}: {value}.", "invalid": "Give a {what} {lookup}."}
+    default_error_messages = {
+        "does_not_exist": "No such {what}: {value}.", "invalid": "Give the {what} by its {lookup}.",
+    }
     what = "object"
+    types: tuple = (str,)  # JSON types are checked, not coerced: 0 is not a slug
 
     def queryset(self):
         raise NotImplementedError
@@ -73,7 +76,7 @@ class _RefField(serializers.Field):
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
             data = data.get(self.key)
-        if isinstance(data, bool) or not isinstance(data, str | int) or len(str(data)) > 200:
+        if isinstance(data, bool) or not isinstance(data, self.types) or len(str(data)) > 200:
             self.fail("invalid", what=self.what, lookup=self.key)
         value = str(data).strip()
         try:
@@ -126,6 +129,7 @@ class FamilyRefField(_RefField):
 })
 class CheckpointRefField(_RefField):
     key, what = "id", "checkpoint"
+    types = (str, int)
 
     def queryset(self):
         return Checkpoint.objects.all()

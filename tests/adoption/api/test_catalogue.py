@@ -165,6 +165,18 @@ class TestFamiliesAndCheckpoints:
         taken = as_curator.post("/api/v1/families/", {"slug": "qwen", "name": "Qwen again"})
         assert taken.status_code == 400 and "slug" in taken.json()
 
+    def test_slugs_are_strings_not_numbers(self, as_curator):
+        """Found by schemathesis as a curator: `"developer": 0` was read as the slug "0"."""
+        OrganizationFactory(slug="0")
+        family = ModelFamilyFactory(slug="qwen")
+        response = as_curator.patch("/api/v1/families/qwen/", {"developer": 0})
+        assert response.status_code == 400 and response.json() == {"developer": ["Give the organization by its slug."]}
+        assert as_curator.post("/api/v1/checkpoints/", {"family": 1, "repo_id": "Qwen/X"}).status_code == 400
+        base = CheckpointFactory(family=family, repo_id="Qwen/Base")
+        by_id = as_curator.post("/api/v1/checkpoints/",
+                                {"family": "qwen", "repo_id": "Qwen/X", "derived_from": base.pk})
+        assert by_id.status_code == 201, by_id.json()  # a checkpoint is named by its id, a number, or its repo id
+
     def test_checkpoints_by_family_and_derivation(self, as_curator, anon):
         qwen = ModelFamilyFactory(slug="qwen")
         deepseek = ModelFamilyFactory(slug="deepseek")
