@@ -54,7 +54,7 @@ lint: venv
 
 bench: venv
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CACHE_URL=$${CACHE_URL:-$(TEST_CACHE_URL)} \
-	$(PY) manage.py bench_maps --drop-after $(BENCH_ARGS)
+	$(PY) -m tests.benchmarks.bench_maps --drop-after $(BENCH_ARGS)
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock: venv

@@ -6,6 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from tests.benchmarks.bench_maps import Command
+
 
 @pytest.mark.django_db(transaction=True)
 def test_bench_maps_smoke_run():
@@ -13,7 +15,7 @@ def test_bench_maps_smoke_run():
         pytest.skip("the benchmark needs PostgreSQL")
     test_database = connection.settings_dict["NAME"]
     out = io.StringIO()
-    call_command("bench_maps", sizes="300,600", repeat=1, budget=1, skip_throughput=True,
+    call_command(Command(), sizes="300,600", repeat=1, budget=1, skip_throughput=True,
                  database=f"bench_smoke_{test_database}"[:60], drop_after=True, stdout=out)
     report = out.getvalue()
     assert connection.settings_dict["NAME"] == test_database  # the run hands the test database back

@@ -1,4 +1,4 @@
-"""Benchmark the map endpoints at 10k, 100k and 1M published adoptions (issue 5; README table).
+"""Benchmark the map endpoints at 10k, 100k and 1M published adoptions (docs/performance.md).
 
 Fills its own PostgreSQL database (default `bench_maps`, dropped and recreated; never the configured
 one) with synthetic but realistic data in SQL (generate_series: Zipf-distributed countries and
@@ -9,12 +9,14 @@ map against the same bytes as a static file, both served by one gunicorn on loop
 middleware stack; WhiteNoise serves the file) and loaded with wrk (skipped when wrk is missing).
 Sizes grow in place (10k, then topped up to 100k, ...), so the whole run fills the largest size once.
 
-    manage.py bench_maps                      # 10k,100k,1M
-    manage.py bench_maps --sizes 2k --repeat 3 --skip-throughput    # a smoke run
+Tooling, not part of the app: run from the project root (`make bench` does so).
+
+    python -m tests.benchmarks.bench_maps                      # 10k,100k,1M
+    python -m tests.benchmarks.bench_maps --sizes 2k --repeat 3 --skip-throughput    # a smoke run
 """
 
-# SQL here is assembled from fixed fragments and integers only.
-# ruff: noqa: S608
+# SQL here is assembled from fixed fragments and integers only; Django is set up before its imports.
+# ruff: noqa: S608, E402
 import os
 import re
 import shutil
@@ -27,6 +29,12 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+import django
+
+if __name__ == "__main__":  # run as a script: the imports below need Django set up
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "registry.settings")
+    django.setup()
 
 from django.conf import settings
 from django.core.management import call_command
@@ -575,3 +583,7 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    Command().run_from_argv([sys.argv[0], "bench_maps", *sys.argv[1:]])
