@@ -30,6 +30,161 @@ ADOPTER_INDEXES = {
 
 HISTORY_INDEX = "adoption_hist_asof"
 
+# The SQL this migration ran when it was written, frozen here so that later changes to the map code
+# cannot change what it does. Every statement runs with an empty parameter list: the SQLite backend
+# then turns '%%' into '%'.
+# Refills the summary from the published records (one INSERT per grain), per database vendor.
+SUMMARY_REFILL = {
+    "postgresql": (
+        "DELETE FROM adoption_mapsummary",
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 1 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, 0 AS month, '' "
+            "AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON o.id = "
+            "a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 2 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, a.relation AS relation, '' AS stage, 0 AS "
+            "month, '' AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON "
+            "o.id = a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 3 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, '' AS relation, a.stage AS stage, 0 AS month, "
+            "'' AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON o.id = "
+            "a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 4 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "o.kind AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, 0 AS month, "
+            "'' AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON o.id = "
+            "a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 5 AS grain, COALESCE(o.country_id, '') AS country, o.city AS "
+            "city, '' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, 0 AS "
+            "month, '' AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON "
+            "o.id = a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 6 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, "
+            "COALESCE(EXTRACT(YEAR FROM a.started_on)::int * 100 + EXTRACT(MONTH FROM "
+            "a.started_on)::int, 0) AS month, '' AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN "
+            "adoption_organization o ON o.id = a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, "
+            "4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 7 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, 0 AS month, "
+            "LEFT(e.item #>> '{}', 100) AS tag, COUNT(DISTINCT a.id) AS n FROM adoption_adoption a JOIN "
+            "adoption_organization o ON o.id = a.adopter_id CROSS JOIN LATERAL jsonb_array_elements(CASE "
+            "WHEN jsonb_typeof(a.sectors) = 'array' THEN a.sectors ELSE '[]'::jsonb END) AS e(item) "
+            "WHERE a.status = 'published' AND jsonb_typeof(e.item) = 'string' GROUP BY 2, 3, 4, 5, 6, 7, "
+            "8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 8 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, 0 AS month, "
+            "LEFT(e.item #>> '{}', 100) AS tag, COUNT(DISTINCT a.id) AS n FROM adoption_adoption a JOIN "
+            "adoption_organization o ON o.id = a.adopter_id CROSS JOIN LATERAL jsonb_array_elements(CASE "
+            "WHEN jsonb_typeof(a.languages) = 'array' THEN a.languages ELSE '[]'::jsonb END) AS e(item) "
+            "WHERE a.status = 'published' AND jsonb_typeof(e.item) = 'string' GROUP BY 2, 3, 4, 5, 6, 7, "
+            "8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 10 AS grain, COALESCE(o.country_id, '') AS country, '' AS "
+            "city, '' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, "
+            "(COALESCE(EXTRACT(YEAR FROM a.started_on)::int * 100 + EXTRACT(MONTH FROM "
+            "a.started_on)::int, 0)) / 100 * 100 AS month, '' AS tag, COUNT(*) AS n FROM "
+            "adoption_adoption a JOIN adoption_organization o ON o.id = a.adopter_id  WHERE a.status = "
+            "'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+    ),
+    "sqlite": (
+        "DELETE FROM adoption_mapsummary",
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 1 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, 0 AS month, '' "
+            "AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON o.id = "
+            "a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 2 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, a.relation AS relation, '' AS stage, 0 AS "
+            "month, '' AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON "
+            "o.id = a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 3 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, '' AS relation, a.stage AS stage, 0 AS month, "
+            "'' AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON o.id = "
+            "a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 4 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "o.kind AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, 0 AS month, "
+            "'' AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON o.id = "
+            "a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 5 AS grain, COALESCE(o.country_id, '') AS country, o.city AS "
+            "city, '' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, 0 AS "
+            "month, '' AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON "
+            "o.id = a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 6 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, "
+            "COALESCE(CAST(strftime('%%Y%%m', a.started_on) AS INTEGER), 0) AS month, '' AS tag, "
+            "COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON o.id = a.adopter_id  "
+            "WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 7 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, 0 AS month, "
+            "substr(e.value, 1, 100) AS tag, COUNT(DISTINCT a.id) AS n FROM adoption_adoption a JOIN "
+            "adoption_organization o ON o.id = a.adopter_id JOIN json_each(CASE WHEN "
+            "json_type(a.sectors) = 'array' THEN a.sectors ELSE '[]' END) AS e WHERE a.status = "
+            "'published' AND e.type = 'text' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 8 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, 0 AS month, "
+            "substr(e.value, 1, 100) AS tag, COUNT(DISTINCT a.id) AS n FROM adoption_adoption a JOIN "
+            "adoption_organization o ON o.id = a.adopter_id JOIN json_each(CASE WHEN "
+            "json_type(a.languages) = 'array' THEN a.languages ELSE '[]' END) AS e WHERE a.status = "
+            "'published' AND e.type = 'text' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 10 AS grain, COALESCE(o.country_id, '') AS country, '' AS "
+            "city, '' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, "
+            "(COALESCE(CAST(strftime('%%Y%%m', a.started_on) AS INTEGER), 0)) / 100 * 100 AS month, '' "
+            "AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON o.id = "
+            "a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+    ),
+}
+
 
 def create_history_index(apps, schema_editor):
     # PostgreSQL only (INCLUDE); the SQLite demo reads as_of without it.
@@ -51,11 +206,10 @@ def create_version_and_fill(apps, schema_editor):
     apps.get_model("adoption", "RegistryDataVersion").objects.get_or_create(
         id=1, defaults={"version": 1, "token": "initial", "changed_at": timezone.now()}
     )
-    from adoption.services.maps import rebuild_sql_statements
-
+    vendor = "postgresql" if schema_editor.connection.vendor == "postgresql" else "sqlite"
     with schema_editor.connection.cursor() as cursor:
-        for sql, params in rebuild_sql_statements(schema_editor.connection.vendor):
-            cursor.execute(sql, params)
+        for sql in SUMMARY_REFILL[vendor]:
+            cursor.execute(sql, [])
 
 
 class Migration(migrations.Migration):

@@ -10,20 +10,182 @@ from django.db import migrations, models
 
 HISTORY_INDEX = "adoption_hist_asof"
 
+# The SQL this migration ran when it was written, frozen here so that later changes to the map code
+# cannot change what it does. Every statement runs with an empty parameter list: the SQLite backend
+# then turns '%%' into '%'.
+# One span per history row that shows a record published, until the record's next history row.
+SPANS_FROM_HISTORY = (
+    "INSERT INTO adoption_publicationspan (adoption_id, published_from, published_until, adopter_id, "
+    "country, city, adopter_kind, family_id, relation, stage, started_on, sectors, languages) SELECT "
+    "h.id, h.history_date, h.next_date, h.adopter_id, COALESCE(o.country_id, ''), o.city, o.kind, "
+    "h.family_id, h.relation, h.stage, h.started_on, h.sectors, h.languages FROM (SELECT h.*, "
+    "LEAD(h.history_date) OVER (PARTITION BY h.id ORDER BY h.history_date, h.history_id) AS next_date "
+    "FROM adoption_historicaladoption h) h JOIN adoption_organization o ON o.id = h.adopter_id WHERE "
+    "h.status = 'published' AND h.history_type <> '-'"
+)
+# Refills the summary from the published records (one INSERT per grain), per database vendor.
+SUMMARY_REFILL = {
+    "postgresql": (
+        "DELETE FROM adoption_mapsummary",
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 1 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, 0 AS month, '' "
+            "AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON o.id = "
+            "a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 2 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, a.relation AS relation, '' AS stage, 0 AS "
+            "month, '' AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON "
+            "o.id = a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 3 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, '' AS relation, a.stage AS stage, 0 AS month, "
+            "'' AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON o.id = "
+            "a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 4 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "o.kind AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, 0 AS month, "
+            "'' AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON o.id = "
+            "a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 5 AS grain, COALESCE(o.country_id, '') AS country, o.city AS "
+            "city, '' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, 0 AS "
+            "month, '' AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON "
+            "o.id = a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 6 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, "
+            "COALESCE(EXTRACT(YEAR FROM a.started_on)::int * 100 + EXTRACT(MONTH FROM "
+            "a.started_on)::int, 0) AS month, '' AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN "
+            "adoption_organization o ON o.id = a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, "
+            "4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 7 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, 0 AS month, "
+            "LEFT(e.item #>> '{}', 100) AS tag, COUNT(DISTINCT a.id) AS n FROM adoption_adoption a JOIN "
+            "adoption_organization o ON o.id = a.adopter_id CROSS JOIN LATERAL jsonb_array_elements(CASE "
+            "WHEN jsonb_typeof(a.sectors) = 'array' THEN a.sectors ELSE '[]'::jsonb END) AS e(item) "
+            "WHERE a.status = 'published' AND jsonb_typeof(e.item) = 'string' GROUP BY 2, 3, 4, 5, 6, 7, "
+            "8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 8 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, 0 AS month, "
+            "LEFT(e.item #>> '{}', 100) AS tag, COUNT(DISTINCT a.id) AS n FROM adoption_adoption a JOIN "
+            "adoption_organization o ON o.id = a.adopter_id CROSS JOIN LATERAL jsonb_array_elements(CASE "
+            "WHEN jsonb_typeof(a.languages) = 'array' THEN a.languages ELSE '[]'::jsonb END) AS e(item) "
+            "WHERE a.status = 'published' AND jsonb_typeof(e.item) = 'string' GROUP BY 2, 3, 4, 5, 6, 7, "
+            "8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 10 AS grain, COALESCE(o.country_id, '') AS country, '' AS "
+            "city, '' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, "
+            "(COALESCE(EXTRACT(YEAR FROM a.started_on)::int * 100 + EXTRACT(MONTH FROM "
+            "a.started_on)::int, 0)) / 100 * 100 AS month, '' AS tag, COUNT(*) AS n FROM "
+            "adoption_adoption a JOIN adoption_organization o ON o.id = a.adopter_id  WHERE a.status = "
+            "'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+    ),
+    "sqlite": (
+        "DELETE FROM adoption_mapsummary",
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 1 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, 0 AS month, '' "
+            "AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON o.id = "
+            "a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 2 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, a.relation AS relation, '' AS stage, 0 AS "
+            "month, '' AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON "
+            "o.id = a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 3 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, '' AS relation, a.stage AS stage, 0 AS month, "
+            "'' AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON o.id = "
+            "a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 4 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "o.kind AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, 0 AS month, "
+            "'' AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON o.id = "
+            "a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 5 AS grain, COALESCE(o.country_id, '') AS country, o.city AS "
+            "city, '' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, 0 AS "
+            "month, '' AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON "
+            "o.id = a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 6 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, "
+            "COALESCE(CAST(strftime('%%Y%%m', a.started_on) AS INTEGER), 0) AS month, '' AS tag, "
+            "COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON o.id = a.adopter_id  "
+            "WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 7 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, 0 AS month, "
+            "substr(e.value, 1, 100) AS tag, COUNT(DISTINCT a.id) AS n FROM adoption_adoption a JOIN "
+            "adoption_organization o ON o.id = a.adopter_id JOIN json_each(CASE WHEN "
+            "json_type(a.sectors) = 'array' THEN a.sectors ELSE '[]' END) AS e WHERE a.status = "
+            "'published' AND e.type = 'text' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 8 AS grain, COALESCE(o.country_id, '') AS country, '' AS city, "
+            "'' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, 0 AS month, "
+            "substr(e.value, 1, 100) AS tag, COUNT(DISTINCT a.id) AS n FROM adoption_adoption a JOIN "
+            "adoption_organization o ON o.id = a.adopter_id JOIN json_each(CASE WHEN "
+            "json_type(a.languages) = 'array' THEN a.languages ELSE '[]' END) AS e WHERE a.status = "
+            "'published' AND e.type = 'text' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+        (
+            "INSERT INTO adoption_mapsummary (grain, country, city, adopter_kind, family_id, relation, "
+            "stage, month, tag, n) SELECT 10 AS grain, COALESCE(o.country_id, '') AS country, '' AS "
+            "city, '' AS adopter_kind, a.family_id AS family_id, '' AS relation, '' AS stage, "
+            "(COALESCE(CAST(strftime('%%Y%%m', a.started_on) AS INTEGER), 0)) / 100 * 100 AS month, '' "
+            "AS tag, COUNT(*) AS n FROM adoption_adoption a JOIN adoption_organization o ON o.id = "
+            "a.adopter_id  WHERE a.status = 'published' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+    ),
+}
+
 
 def fill_from_history(apps, schema_editor):
-    from adoption.services.maps import spans_from_history_sql
-
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(spans_from_history_sql(), [])
+        cursor.execute(SPANS_FROM_HISTORY, [])
 
 
 def refill_summary(apps, schema_editor):
-    from adoption.services.maps import rebuild_sql_statements
-
+    vendor = "postgresql" if schema_editor.connection.vendor == "postgresql" else "sqlite"
     with schema_editor.connection.cursor() as cursor:
-        for sql, params in rebuild_sql_statements(schema_editor.connection.vendor):
-            cursor.execute(sql, params)
+        for sql in SUMMARY_REFILL[vendor]:
+            cursor.execute(sql, [])
 
 
 def drop_history_index(apps, schema_editor):
