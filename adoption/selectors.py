@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Q
 
 from adoption.choices import Action, Status
+from adoption.dates import format_partial_date
 from adoption.models import Adoption, Checkpoint, Evidence, Organization
 from adoption.models.organizations import name_key
 from adoption.roles import is_curator
@@ -187,8 +188,6 @@ def change_request_diff(change_request) -> list[dict]:
     """Field by field: {"field", "label", "current", "proposed", "changed"} for each proposed field.
 
     `current` is the record as it stands now, so a curator sees what approval would overwrite."""
-    from adoption.services.records import change_values_json
-
     adoption = change_request.adoption
     current = change_values_json(adoption)
     rows = []
@@ -199,6 +198,18 @@ def change_request_diff(change_request) -> list[dict]:
             "proposed": _shown(field, proposed), "changed": current.get(field) != proposed,
         })
     return rows
+
+
+def change_values_json(record: Adoption) -> dict:
+    """The changeable fields of a record as a change request writes them."""
+    return {
+        "relation": record.relation, "stage": record.stage, "product_name": record.product_name,
+        "product_url": record.product_url,
+        "started_on": format_partial_date(record.started_on, record.started_precision) or None,
+        "ended_on": record.ended_on.isoformat() if record.ended_on else None,
+        "sectors": list(record.sectors), "languages": list(record.languages), "summary": record.summary,
+        "checkpoint": record.checkpoint_id,
+    }
 
 
 def _shown(field: str, value) -> str:
@@ -220,9 +231,14 @@ PUBLIC_VERSIONS = (Status.PUBLISHED, Status.RETRACTED)
 _NOT_A_CHANGE = frozenset({"version", "updated_at", "confidence", "status"})
 
 
-def _content_columns() -> list[str]:
-    from adoption.services.records import CONTENT_FIELDS
+# The fields that make a record's content: what its writers fill in and four eyes look at.
+CONTENT_FIELDS = (
+    "adopter", "family", "checkpoint", "relation", "stage", "product_name", "product_url", "started_on",
+    "started_precision", "ended_on", "sectors", "languages", "summary",
+)
 
+
+def _content_columns() -> list[str]:
     return [Adoption._meta.get_field(name).attname for name in (*CONTENT_FIELDS, "checkpoint_note")]
 
 

@@ -27,7 +27,7 @@ from django.urls import Resolver404, resolve
 
 from adoption.choices import EvidenceKind, Relation, Stage, Status
 from adoption.models import Adoption, Country, ModelFamily, Organization
-from adoption.services import moderation, records
+from adoption.services import change_requests, moderation, records
 from tests.factories import OrganizationFactory
 
 VISITS_PER_KIND = 3
@@ -194,7 +194,7 @@ def private_records(reference_registry, contributor, curator, second_curator):
     retracted = Adoption.objects.published().filter(family=llama).first()
     moderation.adoption_retract(adoption=retracted, user=second_curator, comment="The source was withdrawn.")
     corrected = Adoption.objects.published().exclude(pk=retracted.pk).first()
-    moderation.change_request_create(adoption=corrected, user=contributor, proposed={"stage": Stage.PRODUCTION},
+    change_requests.change_request_create(adoption=corrected, user=contributor, proposed={"stage": Stage.PRODUCTION},
                                      comment="It is in production now.")
     OrganizationFactory(name=f"{adopter.name} (old name)", slug="crawl-merged", merged_into=adopter,
                         country=adopter.country)

@@ -58,7 +58,7 @@ class VersionedForm(forms.ModelForm):
         cleaned = super().clean()
         expected = cleaned.get("expected_version")
         if self.instance.pk and expected is not None:
-            from adoption.services.catalogue import check_version
+            from adoption.services.workflow import check_version
 
             current = type(self.instance)._default_manager.get(pk=self.instance.pk)
             try:

@@ -9,13 +9,13 @@ from django.utils.html import format_html
 from adoption.choices import ChangeRequestStatus
 from adoption.models import ChangeRequest, ModerationEvent
 from adoption.roles import is_curator
-from adoption.services import moderation
+from adoption.services import change_requests
 from adoption.services.errors import WorkflowError
 
 from .base import CommentForm, HistoryAdmin, apply_to_each, decision_page, require_curator
 from .records import diff_table
 
-DECISIONS = {"approve": moderation.change_request_approve, "reject": moderation.change_request_reject}
+DECISIONS = {"approve": change_requests.change_request_approve, "reject": change_requests.change_request_reject}
 
 
 def _bulk(decision: str):

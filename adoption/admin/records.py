@@ -18,7 +18,7 @@ from adoption.choices import Action, Status
 from adoption.models import Adoption, ChangeRequest, Evidence, ModerationEvent
 from adoption.models.querysets import REVIEW_QUEUE
 from adoption.roles import is_curator
-from adoption.services import moderation
+from adoption.services import moderation, workflow
 from adoption.services.errors import WorkflowError
 
 from .base import CommentForm, HistoryAdmin, apply_to_each, decision_page, link_health, require_curator
@@ -185,7 +185,7 @@ def _explain_missing_decisions(request, adoption) -> None:
 
 
 def _bulk_action(action: str):
-    row = moderation.ALLOWED_TRANSITIONS[action]
+    row = workflow.ALLOWED_TRANSITIONS[action]
     service = moderation.ACTION_SERVICES[action]
     label = action.replace("_", " ").capitalize()
 
@@ -288,7 +288,7 @@ class AdoptionAdmin(HistoryAdmin):
             buttons = [
                 {"label": action.replace("_", " ").capitalize(),
                  "url": reverse("admin:adoption_adoption_decide", args=[obj.pk, action]) + f"?version={obj.version}"}
-                for action in moderation.allowed_actions(obj, request.user) if action in CURATOR_ACTIONS
+                for action in workflow.allowed_actions(obj, request.user) if action in CURATOR_ACTIONS
             ]
             if request.method == "GET":
                 _explain_missing_decisions(request, obj)
@@ -300,7 +300,7 @@ class AdoptionAdmin(HistoryAdmin):
         if action not in CURATOR_ACTIONS:
             raise PermissionDenied("Unknown decision.")
         adoption = get_object_or_404(Adoption, pk=object_id)
-        row = moderation.ALLOWED_TRANSITIONS[action]
+        row = workflow.ALLOWED_TRANSITIONS[action]
         back = redirect("admin:adoption_adoption_change", adoption.pk)
         form = CommentForm(request.POST or None, needs_comment=row.needs_comment,
                            initial={"expected_version": request.GET.get("version") or adoption.version})

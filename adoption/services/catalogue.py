@@ -11,7 +11,7 @@ from adoption.geonames import city_coordinates
 from adoption.models import Checkpoint, ModelFamily, Organization
 
 from . import maps
-from .errors import StaleVersion
+from .workflow import check_version
 
 MAP_FIELDS = frozenset({"country", "city", "kind"})
 
@@ -48,15 +48,6 @@ def _save(instance, user) -> None:
     instance.full_clean()
     _set_history_user(instance, user)
     instance.save()
-
-
-def check_version(instance, expected_version: int | None) -> None:
-    """Refuse a write based on an older version, naming who made the newer one."""
-    if expected_version is None or expected_version == instance.version:
-        return
-    last = instance.history.order_by("-history_date").select_related("history_user").first()
-    who = last.history_user.get_username() if last and last.history_user else None
-    raise StaleVersion(expected=expected_version, current=instance.version, changed_by=who)
 
 
 def _update(model, instance, data: dict, allowed: tuple[str, ...], user, expected_version: int | None,

@@ -15,11 +15,12 @@ from datetime import timedelta
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from adoption.choices import LinkStatus
 from adoption.models import Evidence
+
+from . import queue
 
 logger = logging.getLogger(__name__)
 
@@ -188,8 +189,6 @@ def evidence_due_for_check(limit: int = 200) -> list[int]:
 def queue_link_checks(evidence_ids) -> None:
     """Check these sources once the surrounding transaction commits, when a worker does it: run
     eagerly (the demo, tests) a check would hold the contributor's request on the network."""
-    from adoption import tasks
-
     ids = list(evidence_ids)
     if ids and not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
-        transaction.on_commit(lambda: [tasks.check_evidence_link.delay(pk) for pk in ids], robust=True)
+        queue.send_on_commit(queue.CHECK_EVIDENCE_LINK, *[(pk,) for pk in ids])

@@ -38,6 +38,8 @@ from adoption.choices import Status
 from adoption.models import AdopterPresence, Adoption, MapDelta, MapSummary, ModelFamily, Organization
 from adoption.models.summary import SUMMARY_INDEXES
 
+from . import queue
+
 # data_version, data_version_bump and data_version_entry are re-exported: the maps' ETag source.
 from .data_version import BUMP_SQL, data_version, data_version_bump, data_version_entry, version_bumped  # noqa: F401
 
@@ -139,13 +141,7 @@ def _fold_if_due(last: int | None, first: int | None = None) -> None:
     """Queue a fold once this transaction commits when its deltas (ids first..last) reached a multiple of
     FOLD_EVERY. (Ids a rolled-back transaction used are skipped: the periodic fold catches up.)"""
     if last and (last // FOLD_EVERY) != ((first or last) - 1) // FOLD_EVERY:
-        transaction.on_commit(_fold_soon, robust=True)
-
-
-def _fold_soon() -> None:
-    from adoption import tasks
-
-    tasks.fold_map_deltas.delay()
+        queue.send_on_commit(queue.FOLD_MAP_DELTAS, ())
 
 
 def summary_record_published(adoption: Adoption) -> None:

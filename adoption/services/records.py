@@ -15,18 +15,17 @@ from django.db import transaction
 
 from adoption import selectors
 from adoption.choices import Action, DatePrecision, EvidenceKind, Relation, Stage, Status, confidence_from_kinds
-from adoption.dates import format_partial_date, parse_partial_date
+from adoption.dates import parse_partial_date
 from adoption.models import Adoption, Checkpoint, Evidence, Organization
 from adoption.roles import is_contributor, is_curator
+from adoption.selectors import CONTENT_FIELDS, change_values_json
 
 from . import catalogue, links
 from .errors import ActionForbidden, TransitionNotAllowed
-from .moderation import EDITABLE_STATUSES, adoption_submit, check_version, event_log, locked
+from .moderation import adoption_submit
+from .validation import check_adopter, full_clean
+from .workflow import EDITABLE_STATUSES, check_version, event_log, locked
 
-CONTENT_FIELDS = (
-    "adopter", "family", "checkpoint", "relation", "stage", "product_name", "product_url", "started_on",
-    "started_precision", "ended_on", "sectors", "languages", "summary",
-)
 EVIDENCE_FIELDS = ("url", "kind", "title", "publisher", "published_on", "quote")
 NEW_ADOPTER_FIELDS = ("name", "kind", "country", "city")
 # Fields a change request may propose, and how their values travel as JSON.
@@ -167,28 +166,6 @@ def _flat(exc: ValidationError) -> list[str]:
     return exc.messages
 
 
-def _full_clean(record: Adoption, errors: dict) -> None:
-    """Model validation (choices, constraints, checkpoint family) merged with errors found so far."""
-    try:
-        record.full_clean(exclude=[name for name in errors if name != "non_field_errors"])
-    except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            errors.setdefault("non_field_errors" if field == "__all__" else field, []).extend(messages)
-    if errors:
-        raise ValidationError(errors)
-
-
-def _check_adopter(adopter: Organization | None, user, errors: dict, *, current_id: int | None = None) -> None:
-    """An adopter is an organization the user may name (published, proposed by them or already named by
-    their records), or the record's own adopter. Others' proposals are not revealed: no such organization."""
-    if adopter is None:
-        errors.setdefault("adopter", ["Choose an existing organization or propose a new one."])
-    elif adopter.is_published or adopter.pk == current_id:
-        return
-    elif not selectors.selectable_organizations(user).filter(pk=adopter.pk).exists():
-        errors.setdefault("adopter", ["No such organization: choose one in the registry, or propose a new one."])
-
-
 def _new_adopter(new_adopter: dict, user, errors: dict) -> Organization | None:
     """The organization a proposal names: the one already called so (by name or alias, in that country),
     published or proposed by anyone, else a new proposed one. A proposal no one else's live record still
@@ -266,11 +243,11 @@ def adoption_create(*, user, data: dict, evidence: list[dict], new_adopter: dict
             else:
                 record.adopter = _new_adopter(new_adopter, user, errors)
         proposed_id = record.adopter_id if new_adopter else None  # named by the proposal: shared, allowed
-        _check_adopter(record.adopter if record.adopter_id else None, user, errors, current_id=proposed_id)
+        check_adopter(record.adopter if record.adopter_id else None, user, errors, current_id=proposed_id)
         if not record.relation and "relation" not in errors:
             errors["relation"] = [f"Choose how the adopter builds on the family: {', '.join(Relation.values)}."]
         rows = _evidence_rows(evidence or [], errors)
-        _full_clean(record, errors)
+        full_clean(record, errors)
         record._history_user = user
         record.save()
         _replace_evidence(record, rows, user)
@@ -298,9 +275,9 @@ def adoption_update(*, adoption: Adoption, user, data: dict, evidence: list[dict
         current_adopter = record.adopter_id
         _apply_content(record, data, errors)
         if "adopter" in data:
-            _check_adopter(data["adopter"], user, errors, current_id=current_adopter)
+            check_adopter(data["adopter"], user, errors, current_id=current_adopter)
         rows = _evidence_rows(evidence, errors) if evidence is not None else None
-        _full_clean(record, errors)
+        full_clean(record, errors)
         record.version += 1
         record._history_user = user
         record.save()
@@ -309,15 +286,6 @@ def adoption_update(*, adoption: Adoption, user, data: dict, evidence: list[dict
             _refresh_confidence(record)
         event_log(adoption=record, user=user, action=Action.EDIT, from_status=record.status, to_status=record.status)
     return record
-
-
-def validate_for_submission(record: Adoption, user) -> None:
-    """What a submission needs beyond a valid draft: at least one source and an allowed adopter."""
-    errors: dict = {}
-    if not record.evidence.exists():
-        errors["evidence"] = ["Cite at least one source (an http:// or https:// address) before submitting."]
-    _check_adopter(record.adopter, user, errors, current_id=record.adopter_id)
-    _full_clean(record, errors)
 
 
 # Change requests carry JSON values; these turn them into field values and back.
@@ -354,24 +322,12 @@ def change_values_clean(record: Adoption, proposed: dict) -> dict:
         errors["started_on"] = ["Give the start date as YYYY, YYYY-MM or YYYY-MM-DD."]
         data.pop("started_on")
     _apply_content(copy, {k: v for k, v in data.items() if k not in errors}, errors)
-    _full_clean(copy, errors)
+    full_clean(copy, errors)
     cleaned = {field: value for field, value in change_values_json(copy).items()
                if field in proposed and value != change_values_json(record)[field]}
     if not cleaned:
         raise ValidationError({"proposed": ["The proposed values are the same as the record's."]})
     return cleaned
-
-
-def change_values_json(record: Adoption) -> dict:
-    """The changeable fields of a record as a change request writes them."""
-    return {
-        "relation": record.relation, "stage": record.stage, "product_name": record.product_name,
-        "product_url": record.product_url,
-        "started_on": format_partial_date(record.started_on, record.started_precision) or None,
-        "ended_on": record.ended_on.isoformat() if record.ended_on else None,
-        "sectors": list(record.sectors), "languages": list(record.languages), "summary": record.summary,
-        "checkpoint": record.checkpoint_id,
-    }
 
 
 def change_values_apply(record: Adoption, proposed: dict) -> None:
@@ -383,4 +339,4 @@ def change_values_apply(record: Adoption, proposed: dict) -> None:
         data["ended_on"] = datetime.date.fromisoformat(data["ended_on"]) if data["ended_on"] else None
     errors: dict = {}
     _apply_content(record, data, errors)
-    _full_clean(record, errors)
+    full_clean(record, errors)

@@ -10,7 +10,7 @@ from adoption.choices import ChangeRequestStatus, Status
 from adoption.filtersets import AdoptionFilterSet
 from adoption.models import Adoption, Country, ModelFamily, ModerationEvent, Organization
 from adoption.roles import is_curator
-from adoption.services.moderation import EDITABLE_STATUSES, allowed_actions
+from adoption.services.workflow import EDITABLE_STATUSES, allowed_actions
 
 from . import maps
 

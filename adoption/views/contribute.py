@@ -25,7 +25,7 @@ from adoption.forms import (
 )
 from adoption.models import Adoption, ChangeRequest, ModerationEvent, Organization
 from adoption.roles import is_curator
-from adoption.services import moderation, records
+from adoption.services import change_requests, moderation, records, workflow
 from adoption.services.errors import StaleVersion, TransitionNotAllowed
 
 from .ratelimit import rate_limited
@@ -166,7 +166,7 @@ def _own_record(request, pk) -> Adoption:
 def edit_submission(request, pk):
     """Edit a draft or a record sent back, then save or (re)submit it."""
     adoption = _own_record(request, pk)
-    if adoption.status not in moderation.EDITABLE_STATUSES:
+    if adoption.status not in workflow.EDITABLE_STATUSES:
         messages.error(request, f"This record is {adoption.get_status_display().lower()}: it cannot be edited now.")
         return redirect(adoption)
     if request.method == "POST":
@@ -194,7 +194,7 @@ def submission_action(request, pk, action):
     """The contributor's own workflow buttons: submit (with an optional note) and withdraw."""
     adoption = _own_record(request, pk)
     if action == SUBMIT:
-        if adoption.status not in moderation.EDITABLE_STATUSES:
+        if adoption.status not in workflow.EDITABLE_STATUSES:
             messages.error(request, f"This record is {adoption.get_status_display().lower()}: it cannot be submitted.")
             return redirect(adoption)
         return _submit_or_warn(request, adoption)
@@ -224,8 +224,8 @@ def my_submissions(request):
         .order_by("-created_at")
     )
     return render(request, "adoption/my_submissions.html", {
-        "adoptions": adoptions, "change_requests": change_requests, "editable": moderation.EDITABLE_STATUSES,
-        "withdrawable": moderation.ALLOWED_TRANSITIONS[Action.WITHDRAW].sources,
+        "adoptions": adoptions, "change_requests": change_requests, "editable": workflow.EDITABLE_STATUSES,
+        "withdrawable": workflow.ALLOWED_TRANSITIONS[Action.WITHDRAW].sources,
     })
 
 
@@ -247,7 +247,7 @@ def propose_change(request, pk):
                 status = 400
             else:
                 try:
-                    moderation.change_request_create(
+                    change_requests.change_request_create(
                         adoption=adoption, user=request.user, proposed=proposed, comment=form.cleaned_data["comment"]
                     )
                 except ValidationError as exc:

@@ -20,7 +20,7 @@ from adoption.filtersets import SubmissionFilterSet
 from adoption.forms import DecisionForm, apply_service_errors
 from adoption.models import Adoption, ChangeRequest, ModerationEvent
 from adoption.roles import is_curator
-from adoption.services import moderation
+from adoption.services import change_requests, moderation, workflow
 from adoption.services.errors import StaleVersion, TransitionNotAllowed
 
 # Buttons of the review page, in the order shown, with their labels and style.
@@ -75,7 +75,7 @@ def queue(request):
 
 
 def _decision_buttons(adoption, user) -> list[dict]:
-    allowed = set(moderation.allowed_actions(adoption, user))
+    allowed = set(workflow.allowed_actions(adoption, user))
     return [
         {"action": action, "label": label, "style": style}
         for action, label, style in DECISIONS if action in allowed
@@ -153,7 +153,8 @@ def change_request_review(request, pk):
         action = request.POST.get("action", "")
         if action not in ("approve", "reject"):
             raise Http404("No such decision.")
-        service = moderation.change_request_approve if action == "approve" else moderation.change_request_reject
+        service = (change_requests.change_request_approve if action == "approve"
+                   else change_requests.change_request_reject)
         if form.is_valid():
             try:
                 service(change_request=change_request, user=request.user, comment=form.cleaned_data["comment"])

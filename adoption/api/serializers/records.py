@@ -65,7 +65,7 @@ class SubmissionSerializer(AdoptionSerializer):
         choices=["submit", "withdraw", "claim", "take-over", "release", "approve", "reject", "request-changes",
                  "retract"])))
     def get_allowed_actions(self, adoption) -> list[str]:
-        from adoption.services.moderation import allowed_actions
+        from adoption.services.workflow import allowed_actions
 
         request = self.context.get("request")
         return [action.replace("_", "-") for action in allowed_actions(adoption, getattr(request, "user", None))]

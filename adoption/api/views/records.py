@@ -11,7 +11,7 @@ from adoption import filtersets, selectors
 from adoption.choices import Status
 from adoption.models import Adoption, ChangeRequest, Organization
 from adoption.roles import is_curator
-from adoption.services import moderation, records
+from adoption.services import change_requests, moderation, records
 from adoption.services.errors import StaleVersion
 
 from .. import serializers as s
@@ -117,7 +117,7 @@ class AdoptionViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelM
         adoption = self.get_object()
         serializer = s.ChangeRequestInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        change_request = moderation.change_request_create(
+        change_request = change_requests.change_request_create(
             adoption=adoption, user=request.user, proposed=serializer.proposed(),
             comment=serializer.validated_data["comment"],
         )
@@ -267,9 +267,9 @@ class ChangeRequestViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveM
     @extend_schema(**CR_ACTION, description="Apply the proposed values (curators; not your own).")
     @action(detail=True, methods=["post"], filterset_class=None)
     def approve(self, request, pk=None):
-        return self._decide(moderation.change_request_approve)
+        return self._decide(change_requests.change_request_approve)
 
     @extend_schema(**CR_ACTION, description="Turn the proposal down, saying why (curators; not your own).")
     @action(detail=True, methods=["post"], filterset_class=None)
     def reject(self, request, pk=None):
-        return self._decide(moderation.change_request_reject)
+        return self._decide(change_requests.change_request_reject)

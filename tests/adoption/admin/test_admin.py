@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from adoption.choices import Action, ChangeRequestStatus, Status
 from adoption.models import Adoption, Checkpoint, Country, Evidence, ModelFamily, ModerationEvent, Organization, Region
-from adoption.services import moderation
+from adoption.services import change_requests, moderation, workflow
 from adoption.services.roles import role_grant
 from tests.factories import (
     AdoptionFactory,
@@ -137,7 +137,7 @@ def test_record_page_shows_evidence_health_events_history_and_duplicates(client_
     existing = queued(Status.PUBLISHED, contributor, adopter=adopter, family=family, product_name="Sarvam-M")
     adoption = queued(Status.SUBMITTED, contributor, adopter=adopter, family=family, product_name="Sarvam-M v2")
     adoption.evidence.update(link_status="broken")
-    moderation.event_log(adoption=adoption, user=contributor, action=Action.SUBMIT, to_status=Status.SUBMITTED,
+    workflow.event_log(adoption=adoption, user=contributor, action=Action.SUBMIT, to_status=Status.SUBMITTED,
                          comment="Not the same as the first one.")
     client = client_for(staff_curator)
     page = client.get(reverse("admin:adoption_adoption_change", args=[adoption.pk])).content.decode()
@@ -221,7 +221,7 @@ def test_bulk_reject_needs_the_comment(client_for, staff_curator, contributor):
 @pytest.mark.django_db
 def test_change_request_diff_and_approval_in_the_admin(client_for, staff_curator, contributor, other_contributor):
     adoption = queued(Status.PUBLISHED, contributor, summary="Old summary")
-    request = moderation.change_request_create(adoption=adoption, user=other_contributor,
+    request = change_requests.change_request_create(adoption=adoption, user=other_contributor,
                                                proposed={"summary": "New summary"}, comment="Typo.")
     client = client_for(staff_curator)
     page = client.get(reverse("admin:adoption_changerequest_change", args=[request.pk])).content.decode()
@@ -268,7 +268,7 @@ def test_contributors_cannot_open_the_admin_or_decide(client_for, contributor):
 def test_every_model_has_a_working_list_and_record_page(client_for, staff_curator, contributor, model):
     adoption = queued(Status.PUBLISHED, contributor)
     moderation.adoption_retract(adoption=adoption, user=staff_curator, comment="Gone.")
-    request = moderation.change_request_create(
+    request = change_requests.change_request_create(
         adoption=queued(Status.PUBLISHED, contributor), user=contributor, proposed={"summary": "x"}
     )
     from tests.factories import CheckpointFactory
@@ -347,7 +347,7 @@ def test_a_curator_who_edited_the_record_is_refused_in_the_admin(client_for, sta
 @pytest.mark.django_db
 def test_own_change_request_is_refused_in_the_admin(client_for, staff_curator, contributor):
     adoption = queued(Status.PUBLISHED, contributor)
-    mine = moderation.change_request_create(adoption=adoption, user=staff_curator, proposed={"stage": "pilot"})
+    mine = change_requests.change_request_create(adoption=adoption, user=staff_curator, proposed={"stage": "pilot"})
     response = client_for(staff_curator).post(
         reverse("admin:adoption_changerequest_decide", args=[mine.pk, "approve"]), {"comment": ""}
     )

@@ -2,7 +2,7 @@
 
 import pytest
 
-from adoption.services import moderation, records
+from adoption.services import change_requests, moderation, records
 from tests.factories import CountryFactory, ModelFamilyFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def record(contributor, curator, other_contributor):
     moderation.adoption_submit(adoption=adoption, user=contributor)
     moderation.adoption_claim(adoption=adoption, user=curator)
     adoption = moderation.adoption_approve(adoption=adoption, user=curator)
-    moderation.change_request_create(adoption=adoption, user=other_contributor, proposed={"stage": "production"},
+    change_requests.change_request_create(adoption=adoption, user=other_contributor, proposed={"stage": "production"},
                                      comment="PENDING proposal reason")
     moderation.adoption_retract(adoption=adoption, user=curator, comment="Source withdrawn")
     return adoption

@@ -125,7 +125,7 @@ def test_every_endpoint_has_a_decision():
 @pytest.fixture
 def world(contributor):
     """The catalogue, and a maker of the contributor's record (or change request) that a route names."""
-    from adoption.services.moderation import change_request_create
+    from adoption.services.change_requests import change_request_create
 
     adopter = OrganizationFactory(name="AI Singapore", slug="aisg", country=CountryFactory())
     family = ModelFamilyFactory(slug="qwen", name="Qwen")

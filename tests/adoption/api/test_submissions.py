@@ -256,7 +256,7 @@ class TestChangeRequests:
 
 
 def test_change_request_list_query_count_is_constant(as_curator, contributor, catalogue, django_assert_num_queries):
-    from adoption.services.moderation import change_request_create
+    from adoption.services.change_requests import change_request_create
 
     def add(n):
         for _ in range(n):

@@ -5,7 +5,7 @@ import pytest
 
 from adoption.choices import Action, Status
 from adoption.models import Adoption, ModerationEvent
-from adoption.services import moderation
+from adoption.services import change_requests
 from tests.factories import AdoptionFactory, EvidenceFactory, ModelFamilyFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +85,7 @@ def test_a_curator_who_edited_the_draft_through_the_api_may_not_decide(
 
 def test_a_curator_never_approves_their_own_change_request(as_curator, as_curator2, curator):
     record = AdoptionFactory(status=Status.PUBLISHED)
-    proposed = moderation.change_request_create(adoption=record, user=curator, proposed={"stage": "pilot"})
+    proposed = change_requests.change_request_create(adoption=record, user=curator, proposed={"stage": "pilot"})
     url = f"/api/v1/change-requests/{proposed.pk}/approve/"
     refused = as_curator.post(url, {})
     assert refused.status_code == 403 and "your own change request" in refused.json()["detail"]

@@ -14,7 +14,7 @@ from adoption import aggregates
 from adoption.aggregates import GROUP_BYS, SPLITS, UNITS, MapParams, adoption_map, adoption_timeseries
 from adoption.choices import OrganizationKind, Relation, Stage, Status
 from adoption.models import AdopterPresence, Adoption, MapDelta, MapSummary, ModelFamily, Organization, PublicationSpan
-from adoption.services import maps, moderation
+from adoption.services import change_requests, maps, moderation
 from tests.factories import AdoptionFactory, CountryFactory, EvidenceFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
@@ -498,10 +498,10 @@ def test_change_request_moves_the_record_between_cells(contributor, curator):
     make_geography()
     adoption = submitted(contributor, stage=Stage.PILOT)
     moderation.adoption_approve(adoption=adoption, user=curator)
-    request = moderation.change_request_create(
+    request = change_requests.change_request_create(
         adoption=Adoption.objects.get(pk=adoption.pk), user=contributor, proposed={"stage": "production"}
     )
-    moderation.change_request_approve(change_request=request, user=curator)
+    change_requests.change_request_approve(change_request=request, user=curator)
     stage_map = adoption_map(MapParams.from_query({"split": "stage"}))
     assert stage_map["split_totals"] == {"production": 1}
     assert maps.summary_check()["drifted"] == 0
@@ -637,10 +637,10 @@ def test_spans_rebuilt_from_history_answer_as_of_as_the_maintained_ones(contribu
     moderation.adoption_approve(adoption=first, user=curator)
     instants.append(timezone.now())
     moderation.adoption_approve(adoption=second, user=curator)
-    request = moderation.change_request_create(
+    request = change_requests.change_request_create(
         adoption=Adoption.objects.get(pk=first.pk), user=contributor, proposed={"stage": "production"}
     )
-    moderation.change_request_approve(change_request=request, user=curator)
+    change_requests.change_request_approve(change_request=request, user=curator)
     instants.append(timezone.now())
     moderation.adoption_retract(adoption=Adoption.objects.get(pk=second.pk), user=curator, comment="Gone.")
     instants.append(timezone.now())

@@ -9,9 +9,10 @@ from django.db import connection, transaction
 
 from adoption.choices import Action, Status
 from adoption.models import Adoption, ModerationEvent
-from adoption.services import moderation
+from adoption.services import moderation, workflow
 from adoption.services.errors import ActionForbidden, ClaimHeld, StaleVersion, TransitionNotAllowed
-from adoption.services.moderation import ACTION_SERVICES, ALLOWED_TRANSITIONS
+from adoption.services.moderation import ACTION_SERVICES
+from adoption.services.workflow import ALLOWED_TRANSITIONS
 from tests.factories import AdoptionFactory, EvidenceFactory, OrganizationFactory, UserFactory
 
 ACTIONS = list(ACTION_SERVICES)
@@ -31,7 +32,7 @@ def comment_for(action: str) -> str:
 
 def actor_for(action: str, owner, curator):
     """Someone the table allows to take `action` on owner's record."""
-    return owner if ALLOWED_TRANSITIONS[action].role == moderation.OWNER else curator
+    return owner if ALLOWED_TRANSITIONS[action].role == workflow.OWNER else curator
 
 
 def snapshot(adoption: Adoption) -> tuple:
@@ -312,8 +313,8 @@ def test_a_claim_holds_against_other_curators(action, contributor, curator, seco
     assert refused.value.holder == "cura" and refused.value.status == Status.IN_REVIEW
     assert "cura claimed this record" in str(refused.value) and "Take it over first" in str(refused.value)
     assert snapshot(adoption) == before
-    assert list(moderation.allowed_actions(adoption, second_curator)) == [Action.TAKE_OVER]
-    assert Action.TAKE_OVER not in moderation.allowed_actions(adoption, curator)
+    assert list(workflow.allowed_actions(adoption, second_curator)) == [Action.TAKE_OVER]
+    assert Action.TAKE_OVER not in workflow.allowed_actions(adoption, curator)
 
 
 @pytest.mark.django_db
@@ -340,7 +341,7 @@ def test_take_over_keeps_four_eyes(curator, second_curator):
     adoption = claimed(second_curator, curator)  # cura2's own submission, claimed by cura
     with pytest.raises(ActionForbidden, match="own submission"):
         moderation.adoption_take_over(adoption=adoption, user=second_curator)
-    assert moderation.allowed_actions(adoption, second_curator) == [Action.WITHDRAW]
+    assert workflow.allowed_actions(adoption, second_curator) == [Action.WITHDRAW]
 
 
 @pytest.mark.django_db
@@ -379,7 +380,7 @@ def test_a_curator_who_edited_a_draft_does_not_decide_on_it(edit, contributor, c
     for action in (Action.CLAIM, Action.REJECT, Action.REQUEST_CHANGES):
         with pytest.raises(ActionForbidden, match="you changed its content since it was last published"):
             ACTION_SERVICES[action](adoption=adoption, user=curator, comment=comment_for(action))
-    assert moderation.allowed_actions(Adoption.objects.get(pk=adoption.pk), curator) == []
+    assert workflow.allowed_actions(Adoption.objects.get(pk=adoption.pk), curator) == []
     moderation.adoption_claim(adoption=adoption, user=second_curator)  # another pair of eyes may
     with pytest.raises(ActionForbidden):
         moderation.adoption_take_over(adoption=adoption, user=curator)

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from adoption import selectors
 from adoption.choices import Action, ChangeRequestStatus, Confidence, EvidenceKind, Relation, Stage, Status
 from adoption.models import Adoption, ChangeRequest, ModerationEvent, Organization
-from adoption.services import catalogue, moderation, records
+from adoption.services import catalogue, change_requests, moderation, records
 from adoption.services.errors import ActionForbidden, StaleVersion, TransitionNotAllowed
 from tests.factories import (
     AdoptionFactory,
@@ -448,7 +448,7 @@ def published(contributor, adopter, family):
 
 @pytest.mark.django_db
 def test_change_request_is_validated_and_does_not_touch_the_record(published, other_contributor):
-    request = moderation.change_request_create(
+    request = change_requests.change_request_create(
         adoption=published, user=other_contributor,
         proposed={"stage": Stage.DISCONTINUED, "ended_on": "2025-06-30", "languages": ["en", "ms"]},
         comment="Shut down in June.",
@@ -471,7 +471,7 @@ def test_change_request_is_validated_and_does_not_touch_the_record(published, ot
 ])
 def test_bad_change_requests_are_refused(published, other_contributor, proposed, field):
     with pytest.raises(ValidationError) as refused:
-        moderation.change_request_create(adoption=published, user=other_contributor, proposed=proposed)
+        change_requests.change_request_create(adoption=published, user=other_contributor, proposed=proposed)
     assert field in refused.value.message_dict or "non_field_errors" in refused.value.message_dict
     assert not ChangeRequest.objects.exists()
 
@@ -480,7 +480,7 @@ def test_bad_change_requests_are_refused(published, other_contributor, proposed,
 def test_change_request_only_on_published_records(contributor):
     draft = AdoptionFactory(status=Status.DRAFT, created_by=contributor)
     with pytest.raises(TransitionNotAllowed):
-        moderation.change_request_create(adoption=draft, user=contributor, proposed={"summary": "x"})
+        change_requests.change_request_create(adoption=draft, user=contributor, proposed={"summary": "x"})
 
 
 @pytest.mark.django_db
@@ -488,13 +488,13 @@ def test_approving_a_change_request_applies_it_atomically(
     published, other_contributor, curator, django_capture_on_commit_callbacks
 ):
     checkpoint = CheckpointFactory(family=published.family, repo_id="Qwen/Qwen3-32B")
-    request = moderation.change_request_create(
+    request = change_requests.change_request_create(
         adoption=published, user=other_contributor,
         proposed={"started_on": "2024", "checkpoint": checkpoint.pk, "summary": "Now on Qwen3."},
     )
     history_before = published.history.count()
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.change_request_approve(change_request=request, user=curator, comment="Confirmed.")
+        change_requests.change_request_approve(change_request=request, user=curator, comment="Confirmed.")
     published.refresh_from_db()
     request.refresh_from_db()
     assert (published.started_on, published.started_precision) == (datetime.date(2024, 1, 1), "year")
@@ -509,11 +509,15 @@ def test_approving_a_change_request_applies_it_atomically(
 
 @pytest.mark.django_db
 def test_a_change_request_on_a_changed_record_is_refused(published, other_contributor, curator, second_curator):
-    first = moderation.change_request_create(adoption=published, user=other_contributor, proposed={"summary": "A"})
-    second = moderation.change_request_create(adoption=published, user=other_contributor, proposed={"summary": "B"})
-    moderation.change_request_approve(change_request=first, user=curator)
+    first = change_requests.change_request_create(
+        adoption=published, user=other_contributor, proposed={"summary": "A"}
+    )
+    second = change_requests.change_request_create(
+        adoption=published, user=other_contributor, proposed={"summary": "B"}
+    )
+    change_requests.change_request_approve(change_request=first, user=curator)
     with pytest.raises(StaleVersion, match="by cura"):
-        moderation.change_request_approve(change_request=second, user=second_curator)
+        change_requests.change_request_approve(change_request=second, user=second_curator)
     published.refresh_from_db()
     assert published.summary == "A"
     second.refresh_from_db()
@@ -522,18 +526,20 @@ def test_a_change_request_on_a_changed_record_is_refused(published, other_contri
 
 @pytest.mark.django_db
 def test_change_request_decisions_need_another_curator_and_a_reason(published, curator, other_contributor):
-    own = moderation.change_request_create(adoption=published, user=curator, proposed={"summary": "Mine"})
+    own = change_requests.change_request_create(adoption=published, user=curator, proposed={"summary": "Mine"})
     with pytest.raises(ActionForbidden):
-        moderation.change_request_approve(change_request=own, user=curator)
-    theirs = moderation.change_request_create(adoption=published, user=other_contributor, proposed={"summary": "X"})
+        change_requests.change_request_approve(change_request=own, user=curator)
+    theirs = change_requests.change_request_create(
+        adoption=published, user=other_contributor, proposed={"summary": "X"}
+    )
     with pytest.raises(ActionForbidden):
-        moderation.change_request_approve(change_request=theirs, user=other_contributor)
+        change_requests.change_request_approve(change_request=theirs, user=other_contributor)
     with pytest.raises(ValidationError):
-        moderation.change_request_reject(change_request=theirs, user=curator, comment=" ")
-    moderation.change_request_reject(change_request=theirs, user=curator, comment="No source for this.")
+        change_requests.change_request_reject(change_request=theirs, user=curator, comment=" ")
+    change_requests.change_request_reject(change_request=theirs, user=curator, comment="No source for this.")
     theirs.refresh_from_db()
     assert theirs.status == ChangeRequestStatus.REJECTED and theirs.decision_comment == "No source for this."
     with pytest.raises(TransitionNotAllowed):
-        moderation.change_request_approve(change_request=theirs, user=curator)
+        change_requests.change_request_approve(change_request=theirs, user=curator)
     published.refresh_from_db()
     assert published.summary == ""

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from adoption.choices import Action, ChangeRequestStatus, Status
-from adoption.services import moderation, records
+from adoption.services import change_requests, moderation, records
 
 pytestmark = pytest.mark.django_db
 
@@ -136,7 +136,7 @@ def test_duplicates_flagged_to_the_curator(as_curator, contributor, other_contri
 
 @pytest.fixture
 def change_request(published, other_contributor):
-    return moderation.change_request_create(
+    return change_requests.change_request_create(
         adoption=published, user=other_contributor, proposed={"stage": "pilot", "product_name": "SEA-LION v4"},
         comment="The announcement says pilot.",
     )
@@ -253,7 +253,7 @@ def test_a_curator_who_edited_the_draft_on_the_page_may_not_decide(
 
 
 def test_own_change_request_is_not_decided_on_the_page(as_curator, curator, second_curator, published):
-    mine = moderation.change_request_create(adoption=published, user=curator, proposed={"stage": "pilot"})
+    mine = change_requests.change_request_create(adoption=published, user=curator, proposed={"stage": "pilot"})
     page = as_curator.get(f"/moderation/change-requests/{mine.pk}/").content.decode()
     assert "You proposed this correction: another curator must decide." in page and 'value="approve"' not in page
     forged = as_curator.post(f"/moderation/change-requests/{mine.pk}/", {"action": "approve"})
