@@ -24,8 +24,10 @@ class ClaimHeld(TransitionNotAllowed):
         verb = action.replace("_", " ")
         if yours:
             message = "You already hold this record in review."
+        elif action == "claim":
+            message = f"{holder} already claimed this record. Take it over instead (the take-over is logged)."
         else:
-            message = (f"{holder} claimed this record and is reviewing it: only they can {verb} it now. "
+            message = (f"{holder} claimed this record and is reviewing it: only they can {verb} now. "
                        "Take it over first (the take-over is logged).")
         WorkflowError.__init__(self, message)
 

@@ -34,11 +34,11 @@ def _transition(action: str, *, adoption: Adoption, user, comment: str, expected
         record = locked(adoption)
         check_version(record, expected_version)
         check_permission(record, user, action)
-        if record.status not in row.sources:
-            raise TransitionNotAllowed(action, record.status)
         held = claim_error(record, user, action, row)
         if held:
             raise held
+        if record.status not in row.sources:
+            raise TransitionNotAllowed(action, record.status)
         if row.needs_comment and not comment:
             raise ValidationError({"comment": f"Say why: a comment is required to {action.replace('_', ' ')}."})
         before = record.status

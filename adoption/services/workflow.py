@@ -98,9 +98,13 @@ def _permission_error(adoption: Adoption, user, action: str, row: Transition) ->
 
 def claim_error(adoption: Adoption, user, action: str, row: Transition) -> ClaimHeld | None:
     """Claims hold: in review, only the holder decides (or releases); anyone else takes it over first."""
-    if not row.held or adoption.status != Status.IN_REVIEW or adoption.reviewer_id is None:
+    if adoption.status != Status.IN_REVIEW or adoption.reviewer_id is None:
         return None  # nobody holds it (a record put in review by an import, say): any curator may act
     mine = adoption.reviewer_id == getattr(user, "pk", None)
+    if action == Action.CLAIM and not mine:  # claiming a held record is a take-over: say so, and by whom
+        return ClaimHeld(action, adoption.status, holder=adoption.reviewer.get_username())
+    if not row.held:
+        return None
     if row.held == HOLDER and not mine:
         return ClaimHeld(action, adoption.status, holder=adoption.reviewer.get_username())
     if row.held == NOT_HOLDER and mine:
