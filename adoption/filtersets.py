@@ -17,6 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from adoption.choices import ChangeRequestStatus, OrganizationKind, RegionLevel, Relation, Stage, Status
 from adoption.dates import parse_partial_date
 from adoption.models import Adoption, ChangeRequest, Checkpoint, Country, ModelFamily, Organization, Region
+from adoption.models.organizations import name_key
 from adoption.search import search_names
 
 
@@ -284,8 +285,11 @@ class OrganizationFilterSet(django_filters.FilterSet):
         fields = []
 
     def filter_text(self, queryset, name, value):
-        # Case and accents ignored: 'universite de sao paulo' finds 'Université de São Paulo'.
-        return search_names(queryset, value, ("name", "slug"), ("aliases",))
+        # Case and accents ignored: 'universite de sao paulo' finds 'Université de São Paulo'. Spacing and
+        # punctuation too, as when a proposal names an organization: 'kigali speech coop', 'ABEJA Inc'.
+        found = search_names(queryset, value, ("name", "slug"), ("aliases",))
+        key = name_key(value)
+        return (found | queryset.filter(name_keys__contains=key)).distinct() if key else found
 
 
 class ModelFamilyFilterSet(django_filters.FilterSet):

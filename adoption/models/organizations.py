@@ -14,6 +14,20 @@ from adoption.choices import OrganizationKind
 
 from .querysets import OrganizationQuerySet
 
+# Characters that change how a name displays without being part of it: C0/C1 controls, bidirectional
+# embeddings, overrides and isolates, zero-width space and word joiner, the byte-order mark. (The zero-width
+# joiner and non-joiner stay: some scripts need them.)
+_INVISIBLE = dict.fromkeys(
+    [*range(0x00, 0x20), *range(0x7F, 0xA0), 0x061C, 0x200B, 0x200E, 0x200F, *range(0x202A, 0x202F),
+     0x2060, *range(0x2066, 0x206A), 0xFEFF]
+)
+
+
+def visible_name(text: str) -> str:
+    """A name as people see it: 'Evil\u202eoc.labs\u200b' -> 'Eviloc.labs', so no name can spoof another's
+    display; runs of spaces collapse to one."""
+    return " ".join((text or "").translate(_INVISIBLE).split())
+
 
 def name_key(text: str) -> str:
     """'Kigali  Speech Co-op', 'kigali speech coop' and 'Kigali Spéech Co-op' -> 'kigalispeechcoop': case,

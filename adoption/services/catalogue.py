@@ -9,6 +9,7 @@ from django.utils.text import slugify
 
 from adoption.geonames import city_coordinates
 from adoption.models import Checkpoint, ModelFamily, Organization
+from adoption.models.organizations import visible_name
 
 from . import maps
 from .workflow import check_version
@@ -44,6 +45,9 @@ def _set_history_user(instance, user) -> None:
 
 def _save(instance, user) -> None:
     if isinstance(instance, Organization):
+        instance.name = visible_name(instance.name)
+        if isinstance(instance.aliases, list):  # (anything else is full_clean's to refuse)
+            instance.aliases = [visible_name(alias) if isinstance(alias, str) else alias for alias in instance.aliases]
         instance.name_keys = instance.match_keys()
     instance.full_clean()
     _set_history_user(instance, user)

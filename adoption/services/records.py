@@ -69,6 +69,8 @@ def _apply_content(record: Adoption, data: dict, errors: dict) -> None:
                     errors[name] = [f"Use ISO 639 codes (e.g. 'en', 'ms', 'fil'); not: {', '.join(bad)}."]
         elif name in ("product_name", "product_url", "summary"):
             value = (value or "").strip()
+            if name == "product_url" and value and (problem := unusable_url(value, as_what="a product link")):
+                errors[name] = [problem]  # a repo id has no scheme; a URL follows the sources' rules
         setattr(record, name, value)
     if "started_on" in data:
         started, precision = data["started_on"], data.get("started_precision") or ""
@@ -92,13 +94,18 @@ def _has_scheme(url: str) -> bool:
         return True
 
 
-def unusable_evidence_url(url: str) -> str | None:
-    """'<url> cannot be a source: <why>.' for an address that can never be public evidence (the link
-    checker's rules, applied to the text alone: names that resolve to such addresses stay its job)."""
+def unusable_url(url: str, *, as_what: str = "a source") -> str | None:
+    """'<url> cannot be a source: <why>.' for an address that can never be public (the link checker's
+    rules, applied to the text alone: names that resolve to such addresses stay its job)."""
     if _has_scheme(url) and (reason := links.unreachable_url_reason(url)):
         shown = url if len(url) <= 120 else url[:117] + "..."
-        return f"{shown} cannot be a source: {reason}."
+        return f"{shown} cannot be {as_what}: {reason}."
     return None
+
+
+def unusable_evidence_url(url: str) -> str | None:
+    """Why `url` can never be public evidence, or None (the form checks each source with it)."""
+    return unusable_url(url)
 
 
 def evidence_url_problem(url: str) -> str | None:

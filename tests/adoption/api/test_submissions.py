@@ -414,3 +414,27 @@ def test_a_source_that_can_never_be_evidence_is_a_400_naming_it(as_contributor, 
     patched = as_contributor.patch(f"{SUBMISSIONS}{draft['id']}/", {"evidence": [{"url": url}]})
     assert patched.status_code == 400 and url in str(patched.json())
     assert not Adoption.objects.filter(evidence__url=url).exists()
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "http://127.1/x", "https://user:pw@example.org/"])
+def test_a_product_link_follows_the_sources_rules(as_contributor, other_contributor, catalogue, url):
+    created = as_contributor.post(SUBMISSIONS, body(product_url=url))
+    assert created.status_code == 400
+    assert created.json()["product_url"][0].startswith(f"{url} cannot be a product link: ")
+    # A repo id is no URL, and a public address is fine.
+    for fine in ("aisingapore/Qwen-SEA-LION-v4-32B-IT", "https://huggingface.co/aisingapore"):
+        assert as_contributor.post(SUBMISSIONS, body(product_url=fine)).status_code == 201
+    published = AdoptionFactory(adopter=catalogue["adopter"], family=catalogue["family"], created_by=other_contributor)
+    EvidenceFactory(adoption=published)
+    proposed = as_contributor.post(f"/api/v1/adoptions/{published.pk}/change-requests/", {"product_url": url})
+    assert proposed.status_code == 400 and "product_url" in proposed.json()
+    assert not ChangeRequest.objects.exists()
+
+
+def test_a_proposed_name_keeps_no_invisible_characters(as_contributor, as_other, catalogue, rwanda):
+    # A right-to-left override or a zero-width space would make one name display as another.
+    created = as_contributor.post(SUBMISSIONS, proposal("Evil\u202eoc.labs\u200b  Kigali\x07"))
+    assert created.status_code == 201, created.json()
+    org = Organization.objects.get(slug=created.json()["adopter"]["slug"])
+    assert org.name == "Eviloc.labs Kigali"
+    assert as_other.post(SUBMISSIONS, proposal("eviloc.labs kigali")).json()["adopter"]["slug"] == org.slug

@@ -34,8 +34,9 @@ def test_another_curator_is_refused_with_409_naming_the_holder(as_contributor, a
         assert refused.status_code == 409, action
         assert refused.json()["claimed_by"] == "cura" and refused.json()["status"] == "in_review"
         detail = refused.json()["detail"]
-        assert detail.startswith(f"cura claimed this record and is reviewing it: only they can {action.replace('-', ' ')}"
-                                 " now.") and "Take it over first" in detail
+        verb = action.replace("-", " ")
+        assert detail.startswith(f"cura claimed this record and is reviewing it: only they can {verb} now.")
+        assert "Take it over first" in detail
     # Claiming what another curator holds is a take-over, and the answer says so and by whom.
     claimed = as_curator2.post(f"{url}claim/", {})
     assert claimed.status_code == 409 and claimed.json()["claimed_by"] == "cura"

@@ -88,7 +88,8 @@ def test_organizations_lists_published_ones_with_counts(client, published, aisg,
     assert '"num">0</td>' in alibaba[:alibaba.index("</tr>")] and '"num">1</td>' in alibaba[:alibaba.index("</tr>")]
 
 
-@pytest.mark.parametrize("query", ["sao paulo", "SÃO PAULO", "universite", "usp", "Paulo"])
+@pytest.mark.parametrize("query", ["sao paulo", "SÃO PAULO", "universite", "usp", "Paulo", "saopaulo",
+                                   "Universidade-de-Sao-Paulo"])
 def test_organizations_search_ignores_case_and_accents(client, published, usp, query):
     response = client.get("/organizations/", {"q": query})
     body = response.content.decode()
