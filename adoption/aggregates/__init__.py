@@ -4,11 +4,10 @@
     adoption_map(params) -> dict                         # the JSON contract of /api/v1/maps/adoption/
     adoption_timeseries(params) -> dict                  # ... and of /api/v1/maps/timeseries/
 
-Where the answer can come from the summary (adoption.services.maps.GRAINS: unit=adoptions, no
-as_of, every needed dimension in one grain) it is one small GROUP BY over summary cells; otherwise it
-is one GROUP BY over the published records (or, for as_of, over the newest history row of each record
-at that instant). Never a loop over records in Python. At most three queries per call: the family
-filter's lookup, the data version (API only) and the aggregate itself.
+Each answer is one aggregate query (`sql`): over the summary cells or adopter presence rows when a
+grain holds every dimension asked for, else over the publication spans (the open ones, or for as_of
+those covering its instant). Never a loop over records in Python; the only other query is the family
+filter's lookup.
 
 Modules: `params` (parsing and validation, no database), `sql` (the query), this one (the answers).
 """

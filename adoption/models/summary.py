@@ -1,11 +1,9 @@
-"""Map aggregates: published adoptions pre-counted along the dimensions the maps ask for.
+"""The tables behind the maps, written only by adoption.services.maps.
 
-One row counts the published records that share a cell of one *grain* (a set of dimensions). Each
-published record adds one to exactly one cell per grain (one per distinct sector or language in the
-exploded grains), in the same transaction that publishes it, so the next map request sees it. A map
-request reads the smallest grain that holds every dimension it needs; unused dimensions hold the
-empty value ('' or 0). The adopter's country, city and kind are copied in, the family is kept by id
-(its origin country and slug are joined at read time).
+`MapSummary` counts published records per cell of a *grain* (a set of dimensions; unused ones hold ''
+or 0), `AdopterPresence` counts them per adopter and split value, `PublicationSpan` keeps each period
+a record was published, `MapDelta` the records that started or stopped counting since the last fold,
+and `RegistryDataVersion` the version behind the map endpoints' ETag and Last-Modified.
 """
 
 from django.db import models
@@ -56,9 +54,8 @@ class MapSummary(models.Model):
             ),
         ]
         # `n` is in the indexes of COVERING grains only, so adding to another cell is a HOT update (no index
-        # touched) when its page has room: migration 0007 leaves 30% of each page free for that
-        # (fillfactor 70). It halves the cost the upkeep adds to an approval; readers of the other grains
-        # fetch `n` from the heap.
+        # touched) when its page has room: migration 0007 leaves room on each page for that
+        # (fillfactor 70), which keeps the fold cheap; readers of the other grains fetch `n` from the heap.
         indexes = [
             models.Index(fields=list(cols), include=["n"] if grain in COVERING else None, condition=Q(grain=grain),
                          name=f"mapsummary_g{grain}")
@@ -95,7 +92,7 @@ class AdopterPresence(models.Model):
                                     name="adopterpresence_unique_cell",
                                     violation_error_message=_("This presence cell already exists.")),
         ]
-        # As for the summary: `n` in no index, so the upkeep's updates are HOT (fillfactor 70, migration 0008).
+        # As for the summary: `n` in no index, so the fold's updates are HOT (fillfactor 70, migration 0008).
         indexes = [models.Index(fields=["adopter_id"], name="adopterpresence_adopter")]
 
     def __str__(self) -> str:
@@ -160,9 +157,9 @@ class PublicationSpan(SpanValues):
 class MapDelta(SpanValues):
     """A record that started (+1) or stopped (-1) counting, not yet folded into the summary and presence.
 
-    An approval or retraction writes one of these (beside its span) instead of updating some sixteen
-    summary and presence rows, so the aggregates add little to its time; the maps add the unfolded deltas
-    to what they read (read-your-writes holds), and a periodic task folds them in
+    An approval or retraction writes one of these (beside its span) instead of updating the summary and
+    presence rows; the maps add the unfolded deltas to what they read (read-your-writes holds), and a
+    periodic task folds them in
     (adoption.services.maps.summary_fold). The values are the span's: what the maps read of the record.
     """
 
