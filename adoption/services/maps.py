@@ -1,27 +1,12 @@
 """Map aggregates: kept in step with publication, readable the moment an approval commits.
 
-Four structures, all written only here:
-- `MapSummary`: published records pre-counted per grain (GRAINS), what the common maps read;
-- `AdopterPresence`: published records per adopter and split value (PRESENCE_GRAINS), so that
-  `unit=adopters` maps add up rows instead of counting distinct adopters over every record;
-- `PublicationSpan`: one row per period a record was published, with the values the maps read
-  (the adopter's country, city and kind as they stood). The open spans are the published registry
-  now, without joins (what the maps no grain can answer read); `as_of` reads the spans covering its
-  instant;
-- `MapDelta`: the records that started (+1) or stopped (-1) counting since the last fold, with the
-  same values. Summary and presence readers add them (`cells_sql`, `presence_rows_sql`), so the
-  next request after a commit shows it (read-your-writes); `summary_fold` moves them into the summary
-  and presence, periodically and every FOLD_EVERY deltas, without changing any answer.
-
-The moderation services call `summary_record_published` when a record becomes published (approve),
-`summary_record_unpublished` when it stops counting (retract) and wrap an approved change in
-`summary_record_changing(record)`, always inside their transaction. Publishing or retracting is one
-statement on PostgreSQL: the span opened or closed, its delta, and the bump of the registry's data
-version (the source of the map endpoints' ETag and Last-Modified). So an approval pays for two small
-inserts instead of some sixteen summary and presence upserts. A curator changing an organization's
-country, city or kind wraps it in `summary_adopter_changing(organization)`, a family's origin in
-`summary_family_changing(family)`; the periodic consistency check (`summary_check`) repairs any
-drift that slipped through, and reports it.
+The only writer of the summary, presence, span and delta tables (adoption.models.summary). The
+moderation services call `summary_record_published`, `summary_record_unpublished` and
+`summary_record_changing` inside their transaction: the record's publication span is opened or
+closed, a +1/-1 `MapDelta` logged and the data version bumped. Readers add the unfolded deltas to the
+summary and presence rows (`cells_sql`, `presence_rows_sql`), so the next request sees a write, and
+`summary_fold` moves the deltas in. An organization's place or a family's origin moves through
+`summary_adopter_changing` / `summary_family_changing`; `summary_check` finds and repairs drift.
 """
 
 # SQL here is assembled from fixed fragments only; every value travels as a query parameter.
@@ -56,8 +41,8 @@ GRAINS: dict[int, tuple[str, ...]] = {
     6: ("country", "family", "month"),
     7: ("country", "family", "sector"),
     8: ("country", "family", "language"),
-    # (No grain holds two of relation, stage and kind: those maps read the publication spans, at about half
-    # the baseline, and each grain more costs every fold another cell per record.)
+    # (No grain holds two of relation, stage and kind: those maps read the publication spans, and each
+    # grain more costs every fold another cell per record.)
     # Whole years in the `month` column as yyyy00: a date range reads its whole years here and only its
     # ragged months from grain 6 (since=2023 reads 3 cells per country and family instead of 36).
     10: ("country", "family", "year"),
