@@ -1,4 +1,4 @@
-"""Serve cached map answers before URL resolution, DRF and the rest of the middleware (issue 5).
+"""Serve cached map answers before URL resolution, DRF and the rest of the middleware.
 
 A GET of /api/v1/maps/adoption/ or /api/v1/maps/timeseries/ whose answer for the current data version
 is already rendered (or whose If-None-Match still matches) is answered here from the cache, with the

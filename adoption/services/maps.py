@@ -455,9 +455,9 @@ def presence_rebuild_sql_statements() -> list[tuple[str, list]]:
 
 
 def spans_from_history_sql() -> str:
-    """INSERT of every span from the records' history (migration 0006 and bench_maps fill an empty table
-    with it): a history row that shows a record published opens a span, its next history row closes it,
-    which is what `as_of` answered from the history itself. The adopter's country, city and kind are the
+    """INSERT of every span from the records' history, for an empty table (tests/benchmarks/bench_maps
+    fills one with it; migration 0006 keeps its own copy): a history row that shows a record published
+    opens a span, its next history row closes it. The adopter's country, city and kind are the
     organization's current ones (its own history is not consulted)."""
     return (
         "INSERT INTO adoption_publicationspan (adoption_id, published_from, published_until, "
