@@ -100,7 +100,7 @@ def organization_update(*, organization: Organization, user, data: dict, expecte
             org.latitude = org.longitude = None
             _locate(org)
 
-    # The map summary copies the adopter's country, city and kind: move its published records along.
+    # The maps keep the adopter's country, city and kind with each published record: move them along.
     if MAP_FIELDS & set(data):
         with maps.summary_adopter_changing(organization):
             return _update(Organization, organization, data, ORGANIZATION_FIELDS, user, expected_version, relocate)

@@ -2,8 +2,8 @@
 
 Every action locks the row, checks the version, the actor's permission and the table, writes the
 change (history records the actor), appends a ModerationEvent, and only then queues side effects
-with `transaction.on_commit`, so a rolled-back transaction mails nobody. Nothing else writes
-`Adoption.status`.
+with `transaction.on_commit`, so a rolled-back transaction mails nobody. Nothing else changes
+`Adoption.status` (records are created as drafts, or published by the reference import).
 """
 
 from django.core.exceptions import ValidationError

@@ -2,7 +2,7 @@
 
 Tasks call services, so services never import adoption.tasks; the app registers the tasks when it
 starts (AdoptionConfig.ready) and this module finds them by name when work is due. A task found this
-way is the task itself, so eager mode (the demo, tests) runs it in-process as `.delay` always did.
+way is the task itself, so eager mode (the demo, tests) runs it in-process.
 """
 
 from celery import current_app

@@ -1,8 +1,8 @@
-"""A small fixed-window rate limit on the shared cache, for the sign-up and submission forms.
+"""A small fixed-window rate limit on the shared cache, for sign-up, submissions and adopter search.
 
-Rates come from settings.PAGE_RATE_LIMITS (the PAGE_RATE_LIMITS environment variable over the
-defaults there; these are the fallback when settings lack it); the API has
-its own throttles (REST_FRAMEWORK). Counting in the cache means every web process shares the limit.
+Rates come from settings.PAGE_RATE_LIMITS (the PAGE_RATE_LIMITS environment variable over its
+defaults), with DEFAULT_RATES here for a scope settings lack; the API has its own throttles
+(REST_FRAMEWORK). Counting in the cache means every web process shares the limit.
 """
 
 import time
