@@ -163,7 +163,7 @@ def _check_filter(name: str, items: list[str]) -> list[str]:
     return items
 
 
-# The UTC offsets in use run from -12:00 to +14:00; PostgreSQL refuses some beyond (a 500 before).
+# The UTC offsets in use run from -12:00 to +14:00; PostgreSQL refuses some beyond, so those are a 400 here.
 MAX_OFFSET = datetime.timedelta(hours=14)
 INSTANT_HELP = "Enter an ISO 8601 date or date-time, e.g. 2025-06-30 or 2025-06-30T12:00:00Z."
 
