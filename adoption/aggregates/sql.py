@@ -1,8 +1,8 @@
-"""The one aggregate query behind each map or timeseries: over summary cells (with the unfolded deltas
-added) when a grain holds every dimension asked for, else over the publication spans
-(adoption.models.PublicationSpan): the open ones (the registry now) or, for as_of, those covering its
-instant. Spans carry the adopter's country, city and kind, so neither reads the records or joins the
-organizations."""
+"""The one aggregate query behind each map or timeseries: over summary cells or adopter presence rows
+(with the unfolded deltas added) when a grain holds every dimension asked for, else over the
+publication spans (adoption.models.PublicationSpan): the open ones (the registry now) or, for as_of,
+those covering its instant. All of them carry the adopter's country, city and kind, so no query reads
+the records or joins the organizations."""
 
 # SQL here is assembled from fixed fragments only; every value travels as a query parameter.
 # ruff: noqa: S608
