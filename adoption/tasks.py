@@ -34,7 +34,7 @@ def check_map_summary() -> dict:
 
 @shared_task(acks_late=True)
 def fold_map_deltas() -> int:
-    """Periodic (and every FOLD_EVERY approvals): fold the logged map deltas into the summary."""
+    """Periodic (and every FOLD_EVERY deltas): fold the logged map deltas into the summary and presence rows."""
     from adoption.services import maps
 
     return maps.summary_fold(wait=False)  # when another fold or a rebuild runs, the next one will do

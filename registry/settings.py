@@ -167,9 +167,10 @@ LINK_CHECK_ALLOWED_NETWORKS: list[str] = []  # tests only: networks the link che
 CELERY_BEAT_SCHEDULE["sweep-moderation-emails"] = {
     "task": "adoption.tasks.sweep_moderation_emails", "schedule": 600.0,
 }
-# Maps: fold the approvals' deltas into the summary (readers add the unfolded ones: keep them few).
+# Maps: fold the deltas of approvals and retractions into the summary and presence rows (readers add
+# the unfolded ones: keep them few).
 CELERY_BEAT_SCHEDULE["fold-map-deltas"] = {"task": "adoption.tasks.fold_map_deltas", "schedule": 30.0}
-# Maps: recount the map summary from the records, repair and log any drift.
+# Maps: recount the summary, presence rows and open spans from the records, repair and log any drift.
 CELERY_BEAT_SCHEDULE["check-map-summary"] = {
     "task": "adoption.tasks.check_map_summary", "schedule": 3600.0,
 }
