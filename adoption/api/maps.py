@@ -5,8 +5,7 @@ Last-Modified. A matching If-None-Match answers 304 before anything is computed,
 database query (the data version lives in the cache). A full answer is rendered once per data version
 and kept in the cache as bytes (and in a small per-process copy), so a repeated map costs a cache read.
 `cached_response` answers both cases without the view: adoption.middleware.CachedMapMiddleware calls it
-before URL resolution, DRF and the rest of the middleware, so a cached map costs about what a static
-file does.
+before URL resolution, DRF and the rest of the middleware.
 """
 
 import contextlib
