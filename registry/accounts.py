@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from rest_framework.authtoken.models import Token
 
 from adoption.roles import CONTRIBUTOR, is_curator
+from adoption.services.roles import role_grant
 from adoption.views.ratelimit import rate_limited
 
 
@@ -58,7 +58,7 @@ def signup(request):
         elif form.is_valid():
             with transaction.atomic():
                 user = form.save()
-                user.groups.add(Group.objects.get_or_create(name=CONTRIBUTOR)[0])
+                role_grant(user=user, role=CONTRIBUTOR)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome, {user.get_username()}. You can now propose adoptions.")
             return redirect(_safe_next(request) or "adoption:contribute")

@@ -24,6 +24,15 @@ def test_sign_up_joins_contributors_and_signs_in(client):
     assert client.get("/contribute/").status_code == 200  # signed in
 
 
+def test_sign_up_grants_the_role_through_the_roles_service(client, monkeypatch):
+    from adoption.services import roles
+    calls = []
+    real = roles.role_grant
+    monkeypatch.setattr("registry.accounts.role_grant", lambda **kw: calls.append(kw) or real(**kw))
+    client.post("/accounts/signup/", SIGNUP)
+    assert [(c["user"].username, c["role"]) for c in calls] == [("newbie", CONTRIBUTOR)]
+
+
 def test_sign_up_errors_keep_input(client):
     get_user_model().objects.create_user("taken", "taken@example.org", "x")
     response = client.post("/accounts/signup/", {**SIGNUP, "email": "TAKEN@example.org", "password2": "other"})

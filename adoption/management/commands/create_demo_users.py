@@ -3,15 +3,15 @@
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
 from adoption.roles import CONTRIBUTOR, CURATOR
+from adoption.services.roles import role_grant
 
 DEMO_USERS = (
-    ("curator", (CONTRIBUTOR, CURATOR), True),
-    ("curator2", (CONTRIBUTOR, CURATOR), True),
-    ("contributor", (CONTRIBUTOR,), False),
+    ("curator", CURATOR),
+    ("curator2", CURATOR),
+    ("contributor", CONTRIBUTOR),
 )
 
 
@@ -21,11 +21,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         User = get_user_model()
         self.stdout.write("Demo accounts (passwords are new on every run):")
-        for username, roles, staff in DEMO_USERS:
+        for username, role in DEMO_USERS:
             user, _ = User.objects.get_or_create(username=username, defaults={"email": f"{username}@example.org"})
             password = secrets.token_urlsafe(12)
             user.set_password(password)
-            user.is_staff = staff
+            user.is_staff = False  # a reset demo contributor loses admin access; role_grant gives it back to curators
             user.save()
-            user.groups.add(*(Group.objects.get_or_create(name=role)[0] for role in roles))
+            role_grant(user=user, role=role)
+            roles = user.groups.order_by("name").values_list("name", flat=True)
             self.stdout.write(self.style.SUCCESS(f"  {username:<12} password {password}   roles: {', '.join(roles)}"))
