@@ -15,6 +15,7 @@ from django.utils import timezone
 from adoption.choices import EvidenceKind, OrganizationKind, Relation, Stage
 from adoption.dates import format_partial_date, parse_partial_date
 from adoption.models import Checkpoint, Country, ModelFamily, Organization
+from adoption.models.records import validate_checkpoint_family
 from adoption.selectors import selectable_organizations
 
 ADOPTER_EXISTING, ADOPTER_NEW = "existing", "new"
@@ -178,9 +179,11 @@ class AdoptionForm(forms.Form):
                         f"No organization called “{text.strip()}” in the registry. Check the spelling, or choose "
                         "“A new organization” to propose it.",
                     )
-        checkpoint, family = data.get("checkpoint"), data.get("family")
-        if checkpoint and family and checkpoint.family_id != family.pk:
-            self.add_error("checkpoint", f"{checkpoint.repo_id} is not a checkpoint of {family.name}.")
+        try:
+            validate_checkpoint_family(data.get("checkpoint"), data.get("family"),
+                                       "%(repo_id)s is not a checkpoint of %(family_name)s.")
+        except ValidationError as exc:
+            self.add_error(None, exc)
         return data
 
     def service_data(self) -> dict:

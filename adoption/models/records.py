@@ -37,6 +37,28 @@ def precision_matches(started_on, precision) -> bool:
     }.get(precision, False)
 
 
+CHECKPOINT_FAMILY_MESSAGE = _("The checkpoint %(checkpoint)s belongs to another family than %(family)s.")
+
+
+def checkpoint_fits_family(checkpoint, family) -> bool:
+    """The checkpoint-belongs-to-family rule, in one place (the database holds it too: adoption_checkpoint_family).
+
+    True when either is unknown: a record may name a family without a checkpoint."""
+    return checkpoint is None or family is None or checkpoint.family_id == family.pk
+
+
+def validate_checkpoint_family(checkpoint, family, message=CHECKPOINT_FAMILY_MESSAGE) -> None:
+    """Raise a checkpoint field error when the rule fails; each page words `message` for its readers, with
+    %(checkpoint)s, %(repo_id)s, %(family)s, %(family_name)s and %(family_slug)s."""
+    if checkpoint_fits_family(checkpoint, family):
+        return
+    from django.core.exceptions import ValidationError
+
+    params = {"checkpoint": checkpoint, "repo_id": checkpoint.repo_id, "family": family,
+              "family_name": family.name, "family_slug": family.slug}
+    raise ValidationError({"checkpoint": ValidationError(message, code="checkpoint_family", params=params)})
+
+
 class Adoption(models.Model):
     """Adopter X builds on family Y (and, when known, checkpoint Z) by a relation, at a stage, since a date.
 
@@ -152,12 +174,8 @@ class Adoption(models.Model):
             raise ValidationError(
                 {"started_precision": PRECISION_MESSAGE}, code="adoption_start_precision_matches"
             )
-        if self.checkpoint_id and self.family_id and self.checkpoint.family_id != self.family_id:
-            raise ValidationError(
-                {"checkpoint": _("The checkpoint %(checkpoint)s belongs to another family than %(family)s.")
-                 % {"checkpoint": self.checkpoint, "family": self.family}},
-                code="checkpoint_family",
-            )
+        if self.checkpoint_id and self.family_id:
+            validate_checkpoint_family(self.checkpoint, self.family)
 
     @property
     def started_display(self) -> str:

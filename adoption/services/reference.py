@@ -29,6 +29,7 @@ from adoption.choices import (
 )
 from adoption.dates import parse_partial_date
 from adoption.models import Adoption, Checkpoint, Country, Evidence, ModelFamily, ModerationEvent, Organization, Region
+from adoption.models.records import checkpoint_fits_family
 
 from . import catalogue, maps
 
@@ -236,7 +237,7 @@ def _checkpoint(report: ImportReport, family: ModelFamily, described: str) -> tu
     if checkpoint is None:
         checkpoint = catalogue.checkpoint_create(family=family, repo_id=head)
         report.created["checkpoints"] += 1
-    elif checkpoint.family_id != family.pk:
+    elif not checkpoint_fits_family(checkpoint, family):
         return None, text, True
     return checkpoint, (text if text != head else ""), False
 

@@ -1,11 +1,13 @@
 """Adoption records: the public record, the submission as its contributor and curators see it, and
 the input of a new or edited submission."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from adoption.choices import EvidenceKind, OrganizationKind, Relation, Stage
 from adoption.models import Adoption, Evidence
+from adoption.models.records import validate_checkpoint_family
 
 from .catalogue import CheckpointBriefSerializer, FamilyBriefSerializer, OrganizationBriefSerializer
 from .fields import (
@@ -142,11 +144,11 @@ class SubmissionUpdateSerializer(StrictInputMixin, VersionInputMixin, serializer
 
     def validate(self, attrs):
         family = attrs.get("family") or getattr(self.instance, "family", None)
-        checkpoint = attrs.get("checkpoint")
-        if checkpoint is not None and family is not None and checkpoint.family_id != family.pk:
-            raise serializers.ValidationError(
-                {"checkpoint": [f"{checkpoint.repo_id} belongs to another family than {family.slug}."]}
-            )
+        try:
+            validate_checkpoint_family(attrs.get("checkpoint"), family,
+                                       "%(repo_id)s belongs to another family than %(family_slug)s.")
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
         return attrs
 
     def service_arguments(self) -> dict:

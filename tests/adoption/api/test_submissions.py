@@ -135,6 +135,13 @@ def test_bad_submissions_are_400s_naming_the_field(as_contributor, catalogue, ch
     assert not Adoption.objects.exists()
 
 
+def test_checkpoint_of_another_family_names_both(as_contributor, catalogue):
+    CheckpointFactory(repo_id="Other/Model")
+    response = as_contributor.post(SUBMISSIONS, body(checkpoint="Other/Model"))
+    assert response.status_code == 400
+    assert response.json()["checkpoint"] == ["Other/Model belongs to another family than qwen."]
+
+
 def test_another_contributors_submission_is_404_not_403(as_other, as_curator, as_contributor, catalogue):
     pk = as_contributor.post(SUBMISSIONS, body()).json()["id"]
     url = f"{SUBMISSIONS}{pk}/"
