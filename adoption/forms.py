@@ -16,15 +16,10 @@ from adoption.choices import EvidenceKind, OrganizationKind, Relation, Stage
 from adoption.dates import format_partial_date, parse_partial_date
 from adoption.models import Checkpoint, Country, ModelFamily, Organization
 from adoption.models.records import validate_checkpoint_family
-from adoption.selectors import selectable_organizations
+from adoption.selectors import change_values_json, selectable_organizations
+from adoption.services.records import split_list
 
 ADOPTER_EXISTING, ADOPTER_NEW = "existing", "new"
-
-
-def split_list(value: str) -> list[str]:
-    """'health, education' -> ['health', 'education'] (commas or new lines; blanks and repeats dropped)."""
-    items = [item.strip() for item in (value or "").replace("\n", ",").split(",")]
-    return list(dict.fromkeys(item for item in items if item))
 
 
 def find_organization(text: str, user) -> Organization | None:
@@ -359,7 +354,7 @@ class ChangeRequestForm(forms.Form):
 
     def proposed(self) -> dict:
         """The changed fields as JSON values (the change request's `proposed`)."""
-        data, current = self.cleaned_data, self.initial
+        data = self.cleaned_data
         ended = data["ended_on"].isoformat() if isinstance(data["ended_on"], datetime.date) else None
         values = {
             "relation": data["relation"], "stage": data["stage"],
@@ -369,14 +364,7 @@ class ChangeRequestForm(forms.Form):
             "sectors": split_list(data["sectors"]), "languages": [c.lower() for c in split_list(data["languages"])],
             "summary": data["summary"].strip(),
         }
-        before = {
-            "relation": current["relation"], "stage": current["stage"],
-            "checkpoint": self.adoption.checkpoint_id, "product_name": current["product_name"],
-            "product_url": current["product_url"], "started_on": current["started"] or None,
-            "ended_on": self.adoption.ended_on.isoformat() if self.adoption.ended_on else None,
-            "sectors": list(self.adoption.sectors), "languages": list(self.adoption.languages),
-            "summary": current["summary"],
-        }
+        before = change_values_json(self.adoption)
         return {field: value for field, value in values.items() if value != before[field]}
 
 

@@ -37,15 +37,19 @@ LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 _http_url = URLValidator(schemes=["http", "https"], message="Enter a full web address starting with http:// or https://.")
 
 
+def split_list(value) -> list[str]:
+    """'health, education' or a list -> ['health', 'education'] (commas or new lines; blanks and repeats dropped)."""
+    items = re.split(r"[,\n]", value or "") if isinstance(value, str) else value
+    return list(dict.fromkeys(item.strip() for item in items if item.strip()))
+
+
 def _clean_list(value, field: str, errors: dict) -> list[str]:
     if value in (None, ""):
         return []
-    if isinstance(value, str):
-        value = re.split(r"[,\n]", value)
-    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+    if not isinstance(value, str | list | tuple) or not all(isinstance(item, str) for item in value):
         errors[field] = ["Give a list of short texts."]
         return []
-    items = list(dict.fromkeys(item.strip() for item in value if item.strip()))
+    items = split_list(value)
     if any(len(item) > 80 for item in items):
         errors[field] = ["Each entry must be at most 80 characters."]
     return items
