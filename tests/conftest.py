@@ -1,8 +1,13 @@
 """Shared fixtures: users in each role, the reference geography, and an eager Celery by default."""
 
+from io import StringIO
+
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
 
 from adoption.roles import CONTRIBUTOR, CURATOR
 
@@ -84,3 +89,18 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "both_databases: also run against the SQLite demo configuration (the Makefile's second run)"
     )
+
+
+@pytest.fixture(scope="module")
+def reference_data(django_db_setup, django_db_blocker) -> str:
+    """The reference data (`load_reference_data`, its output returned), loaded once for the module that asks
+    (it is the slow part) and committed; afterwards every table of the app is emptied again, history and
+    map summary included, so later tests start from the state the migrations left."""
+    with django_db_blocker.unblock():
+        out = StringIO()
+        call_command("load_reference_data", stdout=out)
+        yield out.getvalue()
+        models = apps.get_app_config("adoption").get_models(include_auto_created=True)
+        tables = [m._meta.db_table for m in models if m._meta.db_table != "adoption_registrydataversion"]
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")

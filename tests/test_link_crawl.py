@@ -13,15 +13,11 @@ checked against the static finders instead.
 import json
 from collections import Counter, deque
 from html.parser import HTMLParser
-from io import StringIO
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 from django.urls import Resolver404, resolve
 
@@ -151,15 +147,9 @@ def crawl(client: Client) -> tuple[list[tuple[str, str, int]], Counter, Counter]
 
 
 @pytest.fixture(scope="module")
-def reference_registry(django_db_setup, django_db_blocker):
-    """The reference data, loaded once for the module (committed), then emptied again as test_reference does."""
-    with django_db_blocker.unblock():
-        call_command("load_reference_data", stdout=StringIO())
-        yield
-        models = apps.get_app_config("adoption").get_models(include_auto_created=True)
-        tables = [m._meta.db_table for m in models if m._meta.db_table != "adoption_registrydataversion"]
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
+def reference_registry(reference_data):
+    """The reference data, loaded once for the module (tests/conftest.py)."""
+    return reference_data
 
 
 def _source(n: int) -> list[dict]:

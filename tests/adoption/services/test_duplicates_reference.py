@@ -1,12 +1,9 @@
 """Every reference record, proposed again as a contributor would (its adopter, family, start, product and
 sources), is found among the likely duplicates: on PostgreSQL (pg_trgm) and with the SQLite fallback."""
 
-from io import StringIO
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.apps import apps
-from django.core.management import call_command
 from django.db import connection
 
 from adoption import selectors
@@ -17,15 +14,9 @@ from tests.factories import OrganizationFactory
 
 
 @pytest.fixture(scope="module")
-def reference(django_db_setup, django_db_blocker):
-    """The reference data, loaded once for the module and emptied again afterwards (as test_reference does)."""
-    with django_db_blocker.unblock():
-        call_command("load_reference_data", stdout=StringIO())
-        yield
-        models = apps.get_app_config("adoption").get_models(include_auto_created=True)
-        tables = [m._meta.db_table for m in models if m._meta.db_table != "adoption_registrydataversion"]
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
+def reference(reference_data):
+    """The reference data, loaded once for the module (tests/conftest.py)."""
+    return reference_data
 
 
 pytestmark = pytest.mark.django_db

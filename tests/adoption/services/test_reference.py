@@ -3,27 +3,16 @@
 from io import StringIO
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
-from django.db import connection
 
 from adoption.choices import ImportFlag, OrganizationKind, Relation, Status
 from adoption.models import Adoption, Checkpoint, Country, Evidence, ModelFamily, ModerationEvent, Organization, Region
 
 
 @pytest.fixture(scope="module")
-def loaded(django_db_setup, django_db_blocker):
-    """Load once for the module (it is the slow part), and clean up afterwards."""
-    with django_db_blocker.unblock():
-        out = StringIO()
-        call_command("load_reference_data", stdout=out)
-        yield out.getvalue()
-        # The load was committed (module scope): empty every table of the app again, history and map
-        # summary included, so later tests start from the state the migrations left.
-        models = apps.get_app_config("adoption").get_models(include_auto_created=True)
-        tables = [m._meta.db_table for m in models if m._meta.db_table != "adoption_registrydataversion"]
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
+def loaded(reference_data):
+    """The reference data and the load's output (tests/conftest.py)."""
+    return reference_data
 
 
 pytestmark = pytest.mark.django_db
