@@ -1,57 +1,254 @@
-"""One FilterSet per list, shared by the pages and the API (NetBox habit).
+"""One parameter grammar for every list, map, page, export and feed (DESIGN §4), defined once here.
 
-The fields are plain Django form fields, so a page can render `filterset.form`; the API answers 400
-naming the parameter when a value is not a known choice or not a date.
+Each filter is a FilterSet filter whose form field parses and validates the parameter: several values
+comma-separated (or the parameter repeated) mean any of them; slugs and codes ignore case; `region` is an
+M49 code of any level with leading zeros optional; an unknown parameter or value is an error naming the
+allowed ones. The lists and pages filter querysets with these FilterSets; the maps read the same forms'
+cleaned values (`MapFilterSet`, `TimeseriesFilterSet`), so a query means the same thing everywhere.
 """
 
-import calendar
+import datetime
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
 import django_filters
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import connections
 from django.db.models import BooleanField, F, Func, Q, Value
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from adoption import geo
 from adoption.choices import ChangeRequestStatus, OrganizationKind, RegionLevel, Relation, Stage, Status
-from adoption.dates import parse_partial_date
+from adoption.dates import parse_partial_date, period_end
 from adoption.models import Adoption, ChangeRequest, Checkpoint, Country, ModelFamily, Organization, Region
 from adoption.models.organizations import name_key
 from adoption.search import search_names
+from adoption.services.maps import TAG_MAX
+
+# Parameters a list takes besides its filters: pagination, and DRF's choice of format.
+LIST_PARAMETERS = ("page", "page_size", "format")
+
+GROUP_BY_CHOICES = (
+    ("country", "Country"), ("subregion", "Sub-region (UN M49)"), ("region", "Region (UN M49)"), ("city", "City"),
+)
+SPLIT_CHOICES = (
+    ("origin_country", "Origin country of the base model"), ("family", "Model family"), ("relation", "Relation"),
+    ("stage", "Stage"), ("adopter_kind", "Kind of adopter"), ("none", "No split"),
+)
+UNIT_CHOICES = (("adoptions", "Adoptions"), ("adopters", "Adopters (distinct organizations)"))
+MAP_FORMAT_CHOICES = (("json", "JSON"), ("geojson", "GeoJSON"), ("csv", "CSV"))
+TIMESERIES_FORMAT_CHOICES = (("json", "JSON"), ("csv", "CSV"))
+INTERVAL_CHOICES = (("year", "Year"), ("quarter", "Quarter"), ("month", "Month"))
 
 
-class CodeChoiceField(forms.ModelChoiceField):
-    """A country or region picked by its code, whatever the case ('sg' finds SG)."""
+# --- form fields: how one parameter is read ---
 
-    def to_python(self, value):
+
+class ParameterForm(forms.Form):
+    """The form of every FilterSet here: a parameter it does not know is an error under that parameter's
+    name (the API answers it keyed so), shown among the form's own errors on a page."""
+
+    extra_parameters: tuple[str, ...] = LIST_PARAMETERS
+
+    def allowed_parameters(self) -> tuple[str, ...]:
+        return (*self.fields, *self.extra_parameters)
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound:
+            return
+        allowed = self.allowed_parameters()
+        for key in self.data:
+            if key in allowed or key.startswith("_"):  # _=123: a cache-buster some clients add
+                continue
+            self._errors[key] = self.error_class([f"Unknown parameter. Allowed: {', '.join(allowed)}."])
+            self.cleaned_data.pop(key, None)
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since.first > until.last:
+            self.add_error("until", "The end of the period is before its start (since).")
+        return cleaned
+
+    def non_field_errors(self):
+        """The form's own errors plus those of parameters that are not fields (a page has nowhere else to show them)."""
+        errors = super().non_field_errors()
+        strays = [(key, messages) for key, messages in self.errors.items()
+                  if key != NON_FIELD_ERRORS and key not in self.fields]
+        if not strays:
+            return errors
+        return self.error_class(
+            [*errors, *(f"{key}: {message}" for key, messages in strays for message in messages)],
+            error_class="nonfield", renderer=self.renderer,
+        )
+
+    def query(self) -> dict[str, str]:
+        """The non-empty parameters of the cleaned form as a query string writes them (links, echoes, cache keys)."""
+        query = {}
+        for name in self.fields:
+            value = self.cleaned_data.get(name)
+            if value in (None, "", ()):
+                continue
+            if isinstance(value, tuple):
+                value = ",".join(value)
+            elif isinstance(value, DateBound):
+                value = value.text
+            elif isinstance(value, datetime.datetime):
+                value = str(self.data.get(name, "")).strip()
+            elif hasattr(value, "pk"):
+                value = getattr(value, "slug", None) or value.pk
+            query[name] = str(value)
+        return query
+
+
+class ValuesInput(forms.TextInput):
+    """A text box for comma-separated values; the parameter repeated (?family=a&family=b) reads as 'a,b'."""
+
+    def value_from_datadict(self, data, files, name):
+        if hasattr(data, "getlist"):
+            values = data.getlist(name)
+            return ",".join(values) if values else None
+        return data.get(name)
+
+
+class ValuesSelect(forms.Select):
+    """A select for the same parameter on a page: one value picked, several understood."""
+
+    value_from_datadict = ValuesInput.value_from_datadict
+
+    def format_value(self, value):
         if isinstance(value, str):
-            value = value.strip().upper()
-        return super().to_python(value)
+            value = value.split(",")
+        return super().format_value(value)
 
 
-class JSONListHas(Func):
-    """True where the JSON list in the column holds this string as one of its elements (SQLite: json_each)."""
+class ValuesField(forms.Field):
+    """Any of several values: cleaned to a sorted tuple of distinct, normalised values.
 
-    output_field = BooleanField()
+    `normalise` puts each value in its stored form (case, zero padding); `known(values)` returns those of
+    the values that exist (or `values` lists them all); `unknown(value)` says what is wrong with one that does
+    not."""
 
-    def as_sql(self, compiler, connection, **extra):
-        column, column_params = compiler.compile(self.source_expressions[0])
-        value, value_params = compiler.compile(self.source_expressions[1])
-        # Both fragments come from the compiler (a column and a placeholder); the value travels as a parameter.
-        sql = (f"EXISTS (SELECT 1 FROM json_each({column}) AS element "  # noqa: S608
-               f"WHERE element.type = 'text' AND element.value = {value})")
-        return sql, (*column_params, *value_params)
+    widget = ValuesInput
+
+    def __init__(self, *, normalise=str, values=None, known=None, unknown=None, choices=(), max_length=TAG_MAX,
+                 **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.values = values
+        if values is not None and known is None:
+            known = set(values).intersection
+        self.normalise, self.known, self.unknown, self.max_length = normalise, known, unknown, max_length
+        if isinstance(self.widget, forms.Select):
+            self.widget.choices = choices
+
+    def to_python(self, value) -> tuple[str, ...]:
+        if value in self.empty_values:
+            return ()
+        items = value if isinstance(value, list | tuple) else str(value).split(",")
+        items = [str(item).strip() for item in items]
+        if any("\x00" in item for item in items):  # PostgreSQL refuses NUL in text: no such value exists
+            raise ValidationError(ProhibitNullCharactersValidator.message, code="null_characters_not_allowed")
+        if any(len(item) > self.max_length for item in items):
+            raise ValidationError(f"Values are at most {self.max_length} characters.", code="max_length")
+        return tuple(sorted({self.normalise(item) for item in items if item}))
+
+    def validate(self, value):
+        super().validate(value)
+        if value and self.known is not None:
+            missing = sorted(set(value) - set(self.known(value)))
+            if missing:
+                # The text travels as a parameter: a '%' in the value must not read as a format directive.
+                raise ValidationError("%(text)s", code="invalid_choice", params={"text": self.unknown(missing[0])})
 
 
-def list_has(queryset, field: str, value: str):
-    """Rows whose JSON list `field` holds `value` as an element, exactly (not a substring of one).
+class OptionField(forms.ChoiceField):
+    """One of a few words (group_by, split, unit, format, interval); empty means the default."""
 
-    PostgreSQL answers `__contains` with jsonb containment (indexable); SQLite, the demo's database, has no
-    JSON containment, so it looks through the list's elements instead."""
-    if connections[queryset.db].vendor == "postgresql":
-        return queryset.filter(**{f"{field}__contains": [value]})
-    return queryset.filter(JSONListHas(F(field), Value(value)))
+    def __init__(self, *, choices, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(choices=choices, **kwargs)
+        self.error_messages["invalid_choice"] = f"Choose one of: {', '.join(value for value, _ in choices)}."
+
+    def to_python(self, value) -> str:
+        return super().to_python(value).strip().lower()
+
+
+@dataclass(frozen=True)
+class DateBound:
+    """A partial date as given ('2025-03') with the first and last day of the period it names."""
+
+    text: str
+    first: datetime.date
+    last: datetime.date
+
+
+class PartialDateField(forms.CharField):
+    """YYYY, YYYY-MM or YYYY-MM-DD (`since` uses the first day of the period, `until` the last)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 10)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, value) -> DateBound | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        first, precision = parse_partial_date(text)
+        return DateBound(text, first, period_end(first, precision))
+
+
+# The UTC offsets in use run from -12:00 to +14:00; PostgreSQL refuses some beyond, so those are errors here.
+MAX_OFFSET = datetime.timedelta(hours=14)
+INSTANT_HELP = "Enter an ISO 8601 date or date-time, e.g. 2025-06-30 or 2025-06-30T12:00:00Z."
+
+
+def _offset_text(offset: datetime.timedelta) -> str:
+    sign, seconds = ("-", -offset.total_seconds()) if offset < datetime.timedelta(0) else ("+", offset.total_seconds())
+    return f"{sign}{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"
+
+
+class InstantField(forms.CharField):
+    """An instant in UTC from an ISO 8601 date-time; a bare date means the end of that day (UTC)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, value) -> datetime.datetime | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        text = text.replace(" ", "+")  # a '+' of a UTC offset arrives as a space when not URL-encoded
+        try:
+            # Checked first: parse_datetime reads a bare date as its midnight.
+            instant = datetime.datetime.combine(datetime.date.fromisoformat(text), datetime.time.max)
+        except ValueError:
+            try:
+                instant = parse_datetime(text)
+            except ValueError:
+                instant = None
+        if instant is None:
+            raise ValidationError(INSTANT_HELP, code="invalid")
+        if timezone.is_naive(instant):
+            return timezone.make_aware(instant, datetime.UTC)
+        offset = instant.utcoffset()
+        if abs(offset) > MAX_OFFSET:
+            raise ValidationError(f"A UTC offset is between -14:00 and +14:00, not {_offset_text(offset)}.")
+        try:
+            return instant.astimezone(datetime.UTC)
+        except OverflowError:  # 0001-01-01T00:00+01:00 is before the first instant a date-time can hold
+            raise ValidationError("This instant is out of the range of dates (years 1 to 9999).") from None
 
 
 class CheckpointChoiceField(forms.ModelChoiceField):
@@ -72,26 +269,134 @@ class CheckpointChoiceField(forms.ModelChoiceField):
             ) from exc
 
 
-class PartialDateField(forms.CharField):
-    """YYYY, YYYY-MM or YYYY-MM-DD; cleans to (first day, last day) of the period it names."""
+class SlugChoiceField(forms.ModelChoiceField):
+    """An object by its slug, whatever the case ('QWEN' finds qwen)."""
 
-    def clean(self, value):
-        value = super().clean(value)
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().lower()
+        return super().to_python(value)
+
+
+class CodeChoiceField(forms.ModelChoiceField):
+    """A country or region picked by its code, whatever the case ('sg' finds SG); M49 codes zero-padded."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().upper()
+            value = value.zfill(3) if value.isascii() and value.isdecimal() else value
+        return super().to_python(value)
+
+
+# --- querying JSON lists on both databases ---
+
+
+class JSONListHasAny(Func):
+    """True where the JSON list in the column holds one of these strings as an element (SQLite: json_each)."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra):
+        column, column_params = compiler.compile(self.source_expressions[0])
+        values = [compiler.compile(value) for value in self.source_expressions[1:]]
+        placeholders = ", ".join(sql for sql, _ in values)
+        # Every fragment comes from the compiler (a column and placeholders); the values travel as parameters.
+        sql = (f"EXISTS (SELECT 1 FROM json_each({column}) AS element "  # noqa: S608
+               f"WHERE element.type = 'text' AND element.value IN ({placeholders}))")
+        return sql, (*column_params, *(param for _, params in values for param in params))
+
+
+def list_has(queryset, field: str, values):
+    """Rows whose JSON list `field` holds one of `values` as an element, exactly (not a substring of one).
+
+    PostgreSQL answers `__contains` with jsonb containment (indexable); SQLite, the demo's database, has no
+    JSON containment, so it looks through the list's elements instead."""
+    values = [values] if isinstance(values, str) else list(values)
+    if connections[queryset.db].vendor == "postgresql":
+        return queryset.filter(reduce(or_, (Q(**{f"{field}__contains": [value]}) for value in values)))
+    return queryset.filter(JSONListHasAny(F(field), *(Value(value) for value in values)))
+
+
+# --- the filters ---
+
+
+class ValuesFilter(django_filters.Filter):
+    """Records matching any of the values: `field_name__in`, or the filter's method."""
+
+    field_class = ValuesField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Documented per filter: its label, the grammar, and the values when they are a fixed list.
+        schema = {"type": "string", "description": f"{self.label}. Several values comma-separated: any of them."}
+        if values := self.extra.get("values"):
+            schema["enum"] = list(values)
+        set_override(self, "field", schema)
+
+    def filter(self, qs, value):
         if not value:
-            return None
-        start, precision = parse_partial_date(value)
-        if precision == "year":
-            end = start.replace(month=12, day=31)
-        elif precision == "month":
-            end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
-        else:
-            end = start
-        return start, end
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": value})
+
+
+def _choice_filter(field_name: str, choices, label: str, any_label: str) -> ValuesFilter:
+    values = [value for value, _ in choices]
+    return ValuesFilter(
+        field_name=field_name, label=label, normalise=str.lower, widget=ValuesSelect,
+        choices=[("", any_label), *choices], values=values,
+        unknown=lambda value: f"Unknown value {value!r}. Choose from: {', '.join(values)}.",
+    )
+
+
+def _family_choices():
+    return [("", "All families"), *ModelFamily.objects.order_by("name").values_list("slug", "name")]
+
+
+def _origin_choices():
+    rows = ModelFamily.objects.exclude(origin_country=None).values_list("origin_country", "origin_country__name")
+    return [("", "Any origin"), *rows.distinct().order_by("origin_country__name")]
+
+
+def _country_choices():
+    from django_countries import countries
+
+    return [("", "Any country"), *sorted(
+        ((iso2, countries.name(iso2) or iso2) for iso2 in geo.m49_countries()), key=lambda item: item[1]
+    )]
+
+
+def _region_choices():
+    names = geo.m49_region_names()
+    return [("", "Whole world"), *sorted(
+        ((code, name) for code, name in names.items() if code != geo.WORLD), key=lambda item: item[1]
+    )]
+
+
+def _m49(code: str) -> str:
+    return code.zfill(3) if code.isascii() and code.isdecimal() else code
+
+
+def _country_filter(field_name: str, label: str, choices) -> ValuesFilter:
+    return ValuesFilter(
+        field_name=field_name, label=label, normalise=str.upper, widget=ValuesSelect, choices=choices,
+        known=lambda given: set(given) & set(geo.m49_countries()),
+        unknown=lambda value: f"{value!r} is not an ISO 3166-1 alpha-2 country code.",
+    )
+
+
+def _known_families(slugs) -> set[str]:
+    return set(ModelFamily.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+
+
+def _known_adopters(slugs) -> set[str]:
+    # Only published organizations: another contributor's proposal answers as an unknown slug would.
+    return set(Organization.objects.published().filter(slug__in=slugs).values_list("slug", flat=True))
 
 
 @extend_schema_field({"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$", "example": "2025-03"})
 class PartialDateFilter(django_filters.Filter):
-    """`since` takes the first day of the period it names, `until` the last: until=2025 keeps all of 2025."""
+    """`since` keeps records started from the first day of the period it names, `until` to the last:
+    until=2025 keeps all of 2025."""
 
     field_class = PartialDateField
 
@@ -102,10 +407,19 @@ class PartialDateFilter(django_filters.Filter):
     def filter(self, qs, value):
         if not value:
             return qs
-        start, end = value
         if self.bound == "start":
-            return qs.filter(**{f"{self.field_name}__gte": start})
-        return qs.filter(**{f"{self.field_name}__lte": end})
+            return qs.filter(**{f"{self.field_name}__gte": value.first})
+        return qs.filter(**{f"{self.field_name}__lte": value.last})
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class InstantFilter(django_filters.Filter):
+    """Records changed at or after an instant (a date: the end of that day, UTC)."""
+
+    field_class = InstantField
+
+    def filter(self, qs, value):
+        return qs.filter(**{f"{self.field_name}__gte": value}) if value else qs
 
 
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
@@ -138,6 +452,13 @@ class CheckpointFilter(django_filters.ModelChoiceFilter):
     field_class = CheckpointChoiceField
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class SlugFilter(django_filters.ModelChoiceFilter):
+    """An object by its slug, whatever the case."""
+
+    field_class = SlugChoiceField
+
+
 @extend_schema_field({"type": "string", "enum": ["true", "false"]})
 class YesNoFilter(django_filters.ChoiceFilter):
     """true or false, and nothing else (a forgiving boolean would read 'null' as no filter)."""
@@ -154,6 +475,56 @@ def _code_filter(field_name: str, queryset, label: str, **kwargs):
     )
 
 
+class ParameterFilterSet(django_filters.FilterSet):
+    """A FilterSet whose form refuses parameters it does not know."""
+
+    class Meta:
+        form = ParameterForm
+
+
+class MapFilters(ParameterFilterSet):
+    """The filters every view of published adoptions takes: lists, pages, maps, time series, exports, feeds."""
+
+    family = ValuesFilter(
+        field_name="family__slug", label="Model family (slug)", normalise=str.lower, widget=ValuesSelect,
+        choices=_family_choices, known=_known_families,
+        unknown=lambda value: f"Unknown family {value!r}. The families and their slugs: /api/v1/families/.",
+    )
+    origin_country = _country_filter("family__origin_country", "Origin country of the family (ISO alpha-2)",
+                                     _origin_choices)
+    relation = _choice_filter("relation", Relation.choices, "Relation", "Any relation")
+    stage = _choice_filter("stage", Stage.choices, "Stage", "Any stage")
+    adopter_kind = _choice_filter("adopter__kind", OrganizationKind.choices, "Kind of adopter", "Any kind")
+    region = ValuesFilter(
+        method="filter_region", label="Region (UN M49 code, any level)", normalise=_m49, widget=ValuesSelect,
+        choices=_region_choices, known=lambda given: set(given) & set(geo.m49_region_names()),
+        unknown=lambda value: f"{value!r} is not a UN M49 area code (e.g. 001, 142, 035).",
+    )
+    country = _country_filter("adopter__country", "Adopter country (ISO alpha-2)", _country_choices)
+    sector = ValuesFilter(method="filter_sector", label="Sector")
+    language = ValuesFilter(method="filter_language", label="Language (ISO 639)", normalise=str.lower)
+    since = PartialDateFilter(field_name="started_on", bound="start", label="Started on or after (YYYY[-MM[-DD]])")
+    until = PartialDateFilter(field_name="started_on", bound="end", label="Started on or before (YYYY[-MM[-DD]])")
+
+    class Meta:
+        model = Adoption
+        fields = []
+        form = ParameterForm
+
+    def filter_region(self, queryset, name, codes):
+        if geo.WORLD in codes:
+            return queryset.filter(adopter__country__isnull=False)
+        # The M49 hierarchy of the shipped CSV, as the maps read it: one definition of what a region holds.
+        members = sorted({iso2 for code in codes for iso2 in geo.region_members(code)})
+        return queryset.filter(adopter__country__in=members)
+
+    def filter_sector(self, queryset, name, values):
+        return list_has(queryset, "sectors", values)
+
+    def filter_language(self, queryset, name, values):
+        return list_has(queryset, "languages", values)
+
+
 ADOPTION_ORDERING = (
     ("started_on", "started_on"),
     ("published_at", "published_at"),
@@ -164,57 +535,21 @@ ADOPTION_ORDERING = (
 )
 
 
-class AdoptionFilterSet(django_filters.FilterSet):
-    """Filters of the adoptions list (published records on the page and in the API)."""
+class AdoptionFilterSet(MapFilters):
+    """The adoptions list (the page, the API, its exports): the map filters plus the list's own."""
 
-    country = _code_filter("adopter__country", Country.objects.all(), "Adopter country (ISO alpha-2)")
-    region = _code_filter(
-        "adopter__country", Region.objects.all(), "Region (M49 code, any level)", method="filter_region"
-    )
-    adopter = django_filters.ModelChoiceFilter(
-        field_name="adopter", queryset=Organization.objects.all(), to_field_name="slug", label="Adopter (slug)",
-        widget=forms.TextInput,
-    )
-    adopter_kind = django_filters.ChoiceFilter(
-        field_name="adopter__kind", choices=OrganizationKind.choices, label="Adopter kind"
-    )
-    family = django_filters.ModelChoiceFilter(
-        field_name="family", queryset=ModelFamily.objects.all(), to_field_name="slug", label="Model family (slug)"
+    adopter = ValuesFilter(
+        field_name="adopter__slug", label="Adopter (slug)", normalise=str.lower, known=_known_adopters,
+        unknown=lambda value: f"Unknown adopter {value!r}. The organizations and their slugs: "
+                              "/api/v1/organizations/.",
     )
     checkpoint = CheckpointFilter(
         field_name="checkpoint", queryset=Checkpoint.objects.all(), label="Checkpoint (id or repo id)",
         widget=forms.TextInput,
     )
-    origin_country = _code_filter(
-        "family__origin_country", Country.objects.all(), "Origin country of the family (ISO alpha-2)"
-    )
-    relation = django_filters.ChoiceFilter(choices=Relation.choices, label="Relation")
-    stage = django_filters.ChoiceFilter(choices=Stage.choices, label="Stage")
-    sector = django_filters.CharFilter(method="filter_sector", max_length=80, label="Sector")
-    language = django_filters.CharFilter(method="filter_language", max_length=20, label="Language (ISO 639)")
-    since = PartialDateFilter(field_name="started_on", bound="start", label="Started on or after (YYYY[-MM[-DD]])")
-    until = PartialDateFilter(field_name="started_on", bound="end", label="Started on or before (YYYY[-MM[-DD]])")
+    updated_since = InstantFilter(field_name="updated_at", label="Changed at or after (ISO 8601 date or date-time)")
     q = django_filters.CharFilter(method="filter_text", max_length=200, label="Search adopter, product, summary")
     ordering = NullsLastOrderingFilter(fields=ADOPTION_ORDERING, label="Order by")
-
-    class Meta:
-        model = Adoption
-        fields = []
-
-    def filter_region(self, queryset, name, region):
-        if region.level == RegionLevel.WORLD:
-            return queryset.filter(adopter__country__isnull=False)
-        return queryset.filter(
-            Q(adopter__country__region=region)
-            | Q(adopter__country__subregion=region)
-            | Q(adopter__country__intermediate_region=region)
-        )
-
-    def filter_sector(self, queryset, name, value):
-        return list_has(queryset, "sectors", value.strip()) if value.strip() else queryset
-
-    def filter_language(self, queryset, name, value):
-        return list_has(queryset, "languages", value.strip().lower()) if value.strip() else queryset
 
     def filter_text(self, queryset, name, value):
         value = value.strip()
@@ -228,61 +563,111 @@ class AdoptionFilterSet(django_filters.FilterSet):
         )
 
 
-
 class SubmissionFilterSet(AdoptionFilterSet):
     """The submissions list: the adoption filters plus the workflow status (curators' queue)."""
 
-    status = django_filters.ChoiceFilter(choices=Status.choices, label="Status")
+    adopter = ValuesFilter(field_name="adopter__slug", label="Adopter (slug)", normalise=str.lower)
+    status = _choice_filter("status", Status.choices, "Status", "Any status")
     ordering = NullsLastOrderingFilter(
         fields=(*ADOPTION_ORDERING, ("submitted_at", "submitted_at"), ("updated_at", "updated_at")),
         label="Order by",
     )
 
 
-class ChangeRequestFilterSet(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=ChangeRequestStatus.choices, label="Status")
+# --- the maps: the same filters, plus what to count and how to answer ---
+
+
+class MapOptionsForm(ParameterForm):
+    """What a map counts and how it answers, beside the filters (a map is not paginated)."""
+
+    extra_parameters = ()
+
+    group_by = OptionField(label="Group by", choices=GROUP_BY_CHOICES)
+    split = OptionField(label="Split by", choices=SPLIT_CHOICES)
+    unit = OptionField(label="Count", choices=UNIT_CHOICES)
+    format = OptionField(label="Format", choices=MAP_FORMAT_CHOICES, widget=forms.HiddenInput)
+    as_of = InstantField(
+        label="As the registry stood on",
+        help_text="A date (end of that day, UTC) or an ISO date-time; empty for now.",
+        widget=forms.TextInput(attrs={"placeholder": "2025-06-30"}),
+    )
+
+
+class TimeseriesOptionsForm(MapOptionsForm):
+    group_by = None
+    interval = OptionField(label="Interval", choices=INTERVAL_CHOICES)
+    format = OptionField(label="Format", choices=TIMESERIES_FORMAT_CHOICES, widget=forms.HiddenInput)
+
+
+class MapFilterSet(MapFilters):
+    """The parameters of /api/v1/maps/adoption/ and the /map/ page (its form: `form`)."""
+
+    class Meta(MapFilters.Meta):
+        form = MapOptionsForm
+
+
+class TimeseriesFilterSet(MapFilters):
+    """The parameters of /api/v1/maps/timeseries/."""
+
+    class Meta(MapFilters.Meta):
+        form = TimeseriesOptionsForm
+
+
+# --- the catalogue lists ---
+
+
+class ChangeRequestFilterSet(ParameterFilterSet):
+    status = _choice_filter("status", ChangeRequestStatus.choices, "Status", "Any status")
     adoption = django_filters.NumberFilter(field_name="adoption_id", label="Adoption id", min_value=1)
 
     class Meta:
         model = ChangeRequest
         fields = []
+        form = ParameterForm
 
 
-class RegionFilterSet(django_filters.FilterSet):
-    level = django_filters.ChoiceFilter(choices=RegionLevel.choices, label="Level")
+class RegionFilterSet(ParameterFilterSet):
+    level = _choice_filter("level", RegionLevel.choices, "Level", "Any level")
     parent = _code_filter("parent", Region.objects.all(), "Parent region (M49 code)")
 
     class Meta:
         model = Region
         fields = []
+        form = ParameterForm
 
 
-class CountryFilterSet(django_filters.FilterSet):
-    region = _code_filter("region", Region.objects.all(), "Region (M49 code, any level)", method="filter_region")
+class CountryFilterSet(ParameterFilterSet):
+    region = ValuesFilter(
+        method="filter_region", label="Region (UN M49 code, any level)", normalise=_m49,
+        known=lambda given: set(given) & set(geo.m49_region_names()),
+        unknown=lambda value: f"{value!r} is not a UN M49 area code (e.g. 001, 142, 035).",
+    )
     q = django_filters.CharFilter(method="filter_text", max_length=100, label="Name or code")
 
     class Meta:
         model = Country
         fields = []
+        form = ParameterForm
 
-    def filter_region(self, queryset, name, region):
-        if region.level == RegionLevel.WORLD:
+    def filter_region(self, queryset, name, codes):
+        if geo.WORLD in codes:
             return queryset
-        return queryset.filter(Q(region=region) | Q(subregion=region) | Q(intermediate_region=region))
+        return queryset.filter(iso2__in={iso2 for code in codes for iso2 in geo.region_members(code)})
 
     def filter_text(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(Q(name__icontains=value) | Q(iso2__iexact=value) | Q(iso3__iexact=value))
 
 
-class OrganizationFilterSet(django_filters.FilterSet):
-    country = _code_filter("country", Country.objects.all(), "Country (ISO alpha-2)")
-    kind = django_filters.ChoiceFilter(choices=OrganizationKind.choices, label="Kind")
+class OrganizationFilterSet(ParameterFilterSet):
+    country = _country_filter("country", "Country (ISO alpha-2)", _country_choices)
+    kind = _choice_filter("kind", OrganizationKind.choices, "Kind", "Any kind")
     q = django_filters.CharFilter(method="filter_text", max_length=200, label="Name or alias")
 
     class Meta:
         model = Organization
         fields = []
+        form = ParameterForm
 
     def filter_text(self, queryset, name, value):
         # Case and accents ignored: 'universite de sao paulo' finds 'Université de São Paulo'. Spacing and
@@ -292,9 +677,9 @@ class OrganizationFilterSet(django_filters.FilterSet):
         return (found | queryset.filter(name_keys__contains=key)).distinct() if key else found
 
 
-class ModelFamilyFilterSet(django_filters.FilterSet):
-    origin_country = _code_filter("origin_country", Country.objects.all(), "Origin country (ISO alpha-2)")
-    developer = django_filters.ModelChoiceFilter(
+class ModelFamilyFilterSet(ParameterFilterSet):
+    origin_country = _country_filter("origin_country", "Origin country (ISO alpha-2)", _country_choices)
+    developer = SlugFilter(
         queryset=Organization.objects.all(), to_field_name="slug", label="Developer (slug)", widget=forms.TextInput
     )
     q = django_filters.CharFilter(method="filter_text", max_length=200, label="Name, slug or developer")
@@ -302,14 +687,16 @@ class ModelFamilyFilterSet(django_filters.FilterSet):
     class Meta:
         model = ModelFamily
         fields = []
+        form = ParameterForm
 
     def filter_text(self, queryset, name, value):
         return search_names(queryset, value, ("name", "slug", "developer__name"))
 
 
-class CheckpointFilterSet(django_filters.FilterSet):
-    family = django_filters.ModelChoiceFilter(
-        queryset=ModelFamily.objects.all(), to_field_name="slug", label="Model family (slug)"
+class CheckpointFilterSet(ParameterFilterSet):
+    family = ValuesFilter(
+        field_name="family__slug", label="Model family (slug)", normalise=str.lower, known=_known_families,
+        unknown=lambda value: f"Unknown family {value!r}. The families and their slugs: /api/v1/families/.",
     )
     derived_from = CheckpointFilter(
         queryset=Checkpoint.objects.all(), label="Derived from (id or repo id)", widget=forms.TextInput
@@ -320,6 +707,7 @@ class CheckpointFilterSet(django_filters.FilterSet):
     class Meta:
         model = Checkpoint
         fields = []
+        form = ParameterForm
 
     def filter_text(self, queryset, name, value):
         value = value.strip()
@@ -334,8 +722,11 @@ __all__ = [
     "ChangeRequestFilterSet",
     "CheckpointFilterSet",
     "CountryFilterSet",
+    "MapFilterSet",
+    "MapFilters",
     "ModelFamilyFilterSet",
     "OrganizationFilterSet",
     "RegionFilterSet",
     "SubmissionFilterSet",
+    "TimeseriesFilterSet",
 ]

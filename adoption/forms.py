@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from adoption.choices import EvidenceKind, OrganizationKind, Relation, Stage
 from adoption.dates import format_partial_date, parse_partial_date
+from adoption.filtersets import MapFilterSet, MapOptionsForm
 from adoption.models import Checkpoint, Country, ModelFamily, Organization
 from adoption.models.records import validate_checkpoint_family
 from adoption.selectors import change_values_json, selectable_organizations
@@ -388,96 +389,35 @@ def apply_service_errors(form, error: ValidationError, formset=None) -> None:
                 form.add_error(None, text)
 
 
-PARTIAL_HELP = "YYYY, YYYY-MM or YYYY-MM-DD"
+class MapPageOptionsForm(MapOptionsForm):
+    """The /map/ page's form: the map API's parameters (one grammar, adoption.filtersets), plus what to colour by."""
 
-
-class MapForm(forms.Form):
-    """The map page's filter form: the API's parameters (same names and values), plus what to colour by.
-
-    Field validation here gives messages at the fields; adoption.aggregates.MapParams validates again
-    (it is what the API uses), so the page and the API accept exactly the same queries.
-    """
-
-    group_by = forms.ChoiceField(label="Group by", required=False, choices=[
-        ("country", "Country"), ("subregion", "Sub-region (UN M49)"), ("region", "Region (UN M49)"), ("city", "City"),
-    ])
-    split = forms.ChoiceField(label="Split by", required=False, choices=[
-        ("origin_country", "Origin country of the base model"), ("family", "Model family"), ("relation", "Relation"),
-        ("stage", "Stage"), ("adopter_kind", "Kind of adopter"), ("none", "No split"),
-    ])
-    unit = forms.ChoiceField(label="Count", required=False, choices=[
-        ("adoptions", "Adoptions"), ("adopters", "Adopters (distinct organizations)"),
-    ])
     # A plain text field shown as a select: a key left over from another split falls back to the total.
     colour = forms.CharField(label="Colour the map by", required=False, max_length=100, widget=forms.Select)
-    family = forms.ModelChoiceField(
-        label="Family", required=False, queryset=ModelFamily.objects.order_by("name"), to_field_name="slug",
-        empty_label="All families",
-    )
-    origin_country = forms.ChoiceField(label="Origin of the base model", required=False)
-    relation = forms.ChoiceField(label="Relation", required=False, choices=[("", "Any relation"), *Relation.choices])
-    stage = forms.ChoiceField(label="Stage", required=False, choices=[("", "Any stage"), *Stage.choices])
-    adopter_kind = forms.ChoiceField(
-        label="Kind of adopter", required=False, choices=[("", "Any kind"), *OrganizationKind.choices]
-    )
-    region = forms.ChoiceField(label="Region", required=False)
-    country = forms.ChoiceField(label="Adopter country", required=False)
-    sector = forms.CharField(label="Sector", required=False, max_length=100)
-    language = forms.CharField(label="Language (ISO 639)", required=False, max_length=20)
-    since = forms.CharField(label="Started since", required=False, max_length=10, help_text=PARTIAL_HELP)
-    until = forms.CharField(label="Started until", required=False, max_length=10, help_text=PARTIAL_HELP)
-    as_of = forms.CharField(
-        label="As the registry stood on", required=False, max_length=40,
-        help_text="A date (end of that day, UTC) or an ISO date-time; empty for now.",
-        widget=forms.TextInput(attrs={"placeholder": "2025-06-30"}),
-    )
-
-    API_FIELDS = ("group_by", "split", "unit", "family", "origin_country", "relation", "stage", "adopter_kind",
-                  "region", "country", "sector", "language", "since", "until", "as_of")
 
     def __init__(self, *args, **kwargs):
-        from django_countries import countries
-
-        from adoption import geo
-
         super().__init__(*args, **kwargs)
-        origins = split_labels("origin_country")
-        origins.pop("unknown")
-        self.fields["origin_country"].choices = [("", "Any origin"), *origins.items()]
-        names = geo.m49_region_names()
-        self.fields["region"].choices = [("", "Whole world"), *sorted(
-            ((code, name) for code, name in names.items() if code != geo.WORLD), key=lambda item: item[1]
-        )]
-        self.fields["country"].choices = [("", "Any country"), *sorted(
-            ((iso2, countries.name(iso2) or iso2) for iso2 in geo.m49_countries()), key=lambda item: item[1]
-        )]
-        split = (self.data.get("split") if self.is_bound else None) or "origin_country"
+        split = (str(self.data.get("split") or "").strip().lower() if self.is_bound else "") or "origin_country"
         self.fields["colour"].widget.choices = [("total", "Total count"), *[
             (key, f"Share: {label}") for key, label in split_labels(split).items()
         ]]
-
-    def _partial(self, name: str) -> str:
-        value = self.cleaned_data[name].strip()
-        if value:
-            parse_partial_date(value)
-        return value
-
-    def clean_since(self) -> str:
-        return self._partial("since")
-
-    def clean_until(self) -> str:
-        return self._partial("until")
+        for name in ("since", "until"):
+            self.fields[name].help_text = "YYYY, YYYY-MM or YYYY-MM-DD"
+        self.fields["since"].label, self.fields["until"].label = "Started since", "Started until"
 
     def api_query(self) -> dict[str, str]:
-        """The non-empty API parameters of the cleaned form, as the API's query string writes them."""
-        query = {}
-        for name in self.API_FIELDS:
-            value = self.cleaned_data.get(name)
-            if isinstance(value, ModelFamily):
-                value = value.slug
-            if value:
-                query[name] = str(value).strip()
-        return query
+        """The API parameters of the cleaned form, as the API's query string writes them (no colour)."""
+        return {name: value for name, value in self.query().items() if name != "colour"}
+
+
+class MapPageFilterSet(MapFilterSet):
+    class Meta(MapFilterSet.Meta):
+        form = MapPageOptionsForm
+
+
+def map_form(query) -> MapPageOptionsForm:
+    """The /map/ page's bound form for a query string."""
+    return MapPageFilterSet(query).form
 
 
 def split_labels(split: str) -> dict[str, str]:

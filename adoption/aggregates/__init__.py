@@ -21,7 +21,6 @@ from django.utils import timezone
 from adoption import geo
 
 from .params import (
-    DATE_FILTERS,
     FORMATS,
     GROUP_BYS,
     INTERVALS,
@@ -36,7 +35,7 @@ from .params import (
 from .sql import map_rows, timeseries_rows
 
 __all__ = [
-    "DATE_FILTERS", "FORMATS", "GROUP_BYS", "INTERVALS", "LIST_FILTERS", "NO_SPLIT", "SPLITS", "TIMESERIES_FORMATS",
+    "FORMATS", "GROUP_BYS", "INTERVALS", "LIST_FILTERS", "NO_SPLIT", "SPLITS", "TIMESERIES_FORMATS",
     "UNITS", "UNKNOWN", "MapParams", "adoption_map", "adoption_timeseries", "cached_answer", "map_rows",
     "timeseries_rows",
 ]

@@ -28,8 +28,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from adoption import aggregates, geo
-from adoption.choices import OrganizationKind, Relation, Stage
+from adoption import aggregates, filtersets, geo
 from adoption.services.data_version import cache_read, data_version_entry
 
 RESPONSE_CACHE_SECONDS = 24 * 3600
@@ -274,18 +273,20 @@ def _dumps(data: dict) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def _filter_parameters() -> list[OpenApiParameter]:
+    """The map filters as the schema documents them, read from the shared FilterSet (one definition)."""
+    parameters = []
+    for name, spec in filtersets.MapFilters.base_filters.items():
+        several = isinstance(spec, filtersets.ValuesFilter)
+        description = f"{spec.label}." + (" Several values comma-separated: any of them." if several else "")
+        if values := getattr(spec.field, "values", None):
+            description += f" Values: {', '.join(values)}."
+        parameters.append(OpenApiParameter(name, str, description=description))
+    return parameters
+
+
 FILTER_PARAMETERS = [
-    OpenApiParameter("family", str, description="Family slug(s), comma-separated: any of them."),
-    OpenApiParameter("origin_country", str, description="ISO alpha-2 origin country of the base family."),
-    OpenApiParameter("relation", str, enum=Relation.values, description="How the adopter builds on the family."),
-    OpenApiParameter("stage", str, enum=Stage.values),
-    OpenApiParameter("adopter_kind", str, enum=OrganizationKind.values),
-    OpenApiParameter("sector", str, description="Records naming this sector."),
-    OpenApiParameter("language", str, description="Records serving this ISO 639 language."),
-    OpenApiParameter("region", str, description="UN M49 code of any level (001 world, 142 Asia, 035 ...)."),
-    OpenApiParameter("country", str, description="ISO alpha-2 country of the adopter."),
-    OpenApiParameter("since", str, description="Start date on or after: YYYY, YYYY-MM or YYYY-MM-DD."),
-    OpenApiParameter("until", str, description="Start date on or before (the end of the period given)."),
+    *_filter_parameters(),
     OpenApiParameter("as_of", OpenApiTypes.DATETIME,
                      description="The registry as it stood at this instant (a date: the end of that day, UTC)."),
     OpenApiParameter("split", str, enum=aggregates.SPLITS, default="origin_country"),

@@ -9,15 +9,18 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from adoption import figures
-from adoption.filtersets import ModelFamilyFilterSet, OrganizationFilterSet
+from adoption.filtersets import ModelFamilyFilterSet, OrganizationFilterSet, ParameterForm
 from adoption.models import ModelFamily, Organization
 
 PAGE_SIZE = 50
 NO_REGION = "No M49 region"
 
 
-class CountryIndexForm(forms.Form):
-    """The countries page's two switches: which countries, and in what order within each region."""
+class CountryIndexForm(ParameterForm):
+    """The countries page's two switches: which countries, and in what order within each region (an unknown
+    parameter is refused, as on every filtered page)."""
+
+    extra_parameters = ()
 
     ORDERINGS = {
         "adoptions": ("Most adoptions", lambda c: (-c.adoptions, -c.adopters, c.name)),

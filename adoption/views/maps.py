@@ -8,7 +8,6 @@ form is a GET form. With the page script, changing a filter swaps only the resul
 import math
 from urllib.parse import urlencode
 
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from adoption import aggregates, figures, geo, mapdraw
-from adoption.forms import MapForm, split_labels
+from adoption.forms import map_form, split_labels
 
 API_PATH = "/api/v1/maps/adoption/"  # contract (DESIGN §4)
 UNIT_WORDS = {"adoptions": ("adoption", "adoptions"), "adopters": ("adopter", "adopters")}
@@ -41,19 +40,10 @@ def _split_colours(data: dict) -> dict[str, str]:
 
 def _compute(query):
     """(form, api query, map data or None). Bad input leaves errors on the form, never an exception."""
-    form = MapForm(query)
+    form = map_form(query)
     if not form.is_valid():
         return form, {}, None
-    api_query = form.api_query()
-    try:
-        params = aggregates.MapParams.from_query(api_query)
-        data = aggregates.adoption_map(params)
-    except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            for message in messages:
-                form.add_error(field if field in form.fields else None, message)
-        return form, api_query, None
-    return form, api_query, data
+    return form, form.api_query(), aggregates.adoption_map(aggregates.MapParams.from_form(form))
 
 
 def _segments(group: dict, labels: dict, colours: dict) -> list[dict]:
