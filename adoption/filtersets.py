@@ -17,8 +17,8 @@ from drf_spectacular.utils import extend_schema_field
 from adoption.choices import ChangeRequestStatus, OrganizationKind, RegionLevel, Relation, Stage, Status
 from adoption.dates import parse_partial_date
 from adoption.models import Adoption, ChangeRequest, Checkpoint, Country, ModelFamily, Organization, Region
-from adoption.models.organizations import name_key
 from adoption.search import search_names
+from adoption.text import name_key
 
 
 class CodeChoiceField(forms.ModelChoiceField):

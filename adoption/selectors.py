@@ -11,8 +11,8 @@ from django.db.models import Q
 from adoption.choices import Action, Status
 from adoption.dates import format_partial_date
 from adoption.models import Adoption, Checkpoint, Evidence, Organization
-from adoption.models.organizations import name_key
 from adoption.roles import is_curator
+from adoption.text import name_key, name_words
 
 
 def published_adoptions():
@@ -23,7 +23,8 @@ def published_adoptions():
 # Curation reads: likely duplicates of a submission, the organization a proposed adopter names, and the
 # diff of a change request.
 
-_NAME_NOISE = re.compile(r"\b(the|inc|ltd|llc|gmbh|sa|ag|co|corp|corporation|company|pte|plc)\b")
+_NAME_NOISE = frozenset({"the", "inc", "ltd", "llc", "gmbh", "sa", "ag", "co", "corp", "corporation", "company",
+                         "pte", "plc"})
 _DUPLICATE_STATUSES_HIDDEN = (Status.WITHDRAWN,)
 _LIVE_STATUSES_EXCLUDED = (Status.REJECTED, Status.WITHDRAWN)
 DUPLICATE_LIMIT = 20
@@ -69,9 +70,8 @@ def selectable_organizations(user):
 
 
 def _normal_name(text: str) -> str:
-    """'The AI Singapore, Ltd.' -> 'ai singapore': case, punctuation and legal suffixes ignored."""
-    text = re.sub(r"[^\w\s]", " ", (text or "").casefold())
-    return " ".join(_NAME_NOISE.sub(" ", text).split())
+    """'The AI Singapore, Ltd.' -> 'ai singapore': name_words() without the article and legal suffixes."""
+    return " ".join(word for word in name_words(text) if word not in _NAME_NOISE)
 
 
 def _names_near(a: str, b: str) -> bool:

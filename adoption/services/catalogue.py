@@ -9,7 +9,7 @@ from django.utils.text import slugify
 
 from adoption.geonames import city_coordinates
 from adoption.models import Checkpoint, ModelFamily, Organization
-from adoption.models.organizations import visible_name
+from adoption.text import visible_name
 
 from . import maps
 from .workflow import check_version
