@@ -6,11 +6,13 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
+from django.db.models.functions import Coalesce
 
 from adoption.choices import Action, Status
 from adoption.dates import format_partial_date
 from adoption.models import Adoption, Checkpoint, Evidence, Organization
+from adoption.models.querysets import REVIEW_QUEUE
 from adoption.roles import is_curator
 from adoption.text import name_key, name_words
 
@@ -18,6 +20,17 @@ from adoption.text import name_key, name_words
 def published_adoptions():
     """Published records with what a list shows, newest first."""
     return Adoption.objects.published().with_related()
+
+
+def review_queue_ordering(user) -> tuple:
+    """The curators' queue order, the same on the moderation page and in the admin (order_by arguments):
+    records waiting for a curator or in review before all others; among them those `user` holds in review
+    first, then the longest waiting (since submission, else creation); then by id."""
+    in_queue = Case(When(status__in=REVIEW_QUEUE, then=Value(0)), default=Value(1))
+    user_id = getattr(user, "pk", None)
+    held = Case(When(status=Status.IN_REVIEW, reviewer_id=user_id, then=Value(0)), default=Value(1)) if user_id \
+        else Value(1)
+    return in_queue.asc(), held.asc(), Coalesce("submitted_at", "created_at").asc(), "pk"
 
 
 # Curation reads: likely duplicates of a submission, the organization a proposed adopter names, and the

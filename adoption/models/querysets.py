@@ -6,6 +6,8 @@ from adoption.choices import Status
 from adoption.roles import is_curator
 
 REVIEW_QUEUE = (Status.SUBMITTED, Status.IN_REVIEW)
+# Statuses anyone may read a record in: published, and retracted (DESIGN §3).
+READABLE_STATUSES = (Status.PUBLISHED, Status.RETRACTED)
 
 
 class AdoptionQuerySet(models.QuerySet):
@@ -24,6 +26,16 @@ class AdoptionQuerySet(models.QuerySet):
         if getattr(user, "is_authenticated", False):
             return self.filter(models.Q(status=Status.PUBLISHED) | models.Q(created_by=user))
         return self.published()
+
+    def readable_by(self, user):
+        """Records whose page and history `user` may open: visible_to(user), plus retracted records, which
+        leave the maps but stay readable with their history."""
+        if is_curator(user):
+            return self
+        readable = models.Q(status__in=READABLE_STATUSES)
+        if getattr(user, "is_authenticated", False):
+            readable |= models.Q(created_by=user)
+        return self.filter(readable)
 
     def with_related(self):
         """What a list or brief serializer needs, in one query."""
