@@ -18,7 +18,7 @@ from adoption.choices import ChangeRequestStatus, OrganizationKind, RegionLevel,
 from adoption.dates import parse_partial_date
 from adoption.models import Adoption, ChangeRequest, Checkpoint, Country, ModelFamily, Organization, Region
 from adoption.search import search_names
-from adoption.text import name_key
+from adoption.selectors import organizations_matching
 
 
 class CodeChoiceField(forms.ModelChoiceField):
@@ -285,11 +285,7 @@ class OrganizationFilterSet(django_filters.FilterSet):
         fields = []
 
     def filter_text(self, queryset, name, value):
-        # Case and accents ignored: 'universite de sao paulo' finds 'Université de São Paulo'. Spacing and
-        # punctuation too, as when a proposal names an organization: 'kigali speech coop', 'ABEJA Inc'.
-        found = search_names(queryset, value, ("name", "slug"), ("aliases",))
-        key = name_key(value)
-        return (found | queryset.filter(name_keys__contains=key)).distinct() if key else found
+        return organizations_matching(queryset, value)
 
 
 class ModelFamilyFilterSet(django_filters.FilterSet):

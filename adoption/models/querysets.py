@@ -45,12 +45,27 @@ class AdoptionQuerySet(models.QuerySet):
 
 
 class OrganizationQuerySet(models.QuerySet):
+    """An unpublished organization is a proposal: its page is its proposer's (and the curators') alone, and
+    another contributor learns no more of it than that it awaits review (when they propose the same name)."""
+
     def published(self):
+        """Organizations the public lists: published, merged ones aside."""
         return self.filter(is_published=True, merged_into__isnull=True)
 
     def visible_to(self, user):
+        """Organizations whose page `user` may open: published ones and their own proposals; curators all."""
         if is_curator(user):
             return self
         if getattr(user, "is_authenticated", False):
             return self.filter(models.Q(is_published=True) | models.Q(created_by=user))
         return self.filter(is_published=True)
+
+    def selectable_by(self, user):
+        """Organizations `user` may name as the adopter of a record: visible_to(user), plus a shared proposal
+        their own records already name (they joined it by proposing the same name); curators all."""
+        if is_curator(user):
+            return self
+        if not getattr(user, "is_authenticated", False):
+            return self.filter(is_published=True)
+        joined = self.model.objects.filter(adoptions__created_by=user).values("pk")
+        return self.filter(models.Q(is_published=True) | models.Q(created_by=user) | models.Q(pk__in=joined))

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_countries import countries as iso_countries
 
+from adoption import selectors
 from adoption.choices import (
     Action,
     EvidenceKind,
@@ -30,6 +31,7 @@ from adoption.choices import (
 from adoption.dates import parse_partial_date
 from adoption.models import Adoption, Checkpoint, Country, Evidence, ModelFamily, ModerationEvent, Organization, Region
 from adoption.models.records import checkpoint_fits_family
+from adoption.text import name_key
 
 from . import catalogue, maps
 
@@ -142,29 +144,22 @@ def _split(value: str, sep: str = ";") -> list[str]:
     return [part.strip() for part in (value or "").split(sep) if part.strip()]
 
 
-def find_organization(name: str) -> Organization | None:
-    """By name or alias, case-insensitively."""
-    folded = name.strip().casefold()
-    org = Organization.objects.filter(name__iexact=name.strip()).first()
-    if org:
-        return org
-    for candidate in Organization.objects.exclude(aliases=[]).only("id", "aliases"):
-        if any(alias.casefold() == folded for alias in candidate.aliases):
-            return Organization.objects.get(pk=candidate.pk)
-    return None
-
-
 def ensure_organization(report: ImportReport, name: str, *, alias: str = "", kind: str = "", country_iso2: str = "",
                         city: str = "") -> Organization:
-    """Find an organization by name or alias, or create it; fill only fields still blank, keep the alias."""
-    org = find_organization(name) or (find_organization(alias) if alias else None)
+    """The organization called `name` or `alias` (selectors.organizations_named: case, accents, spacing and
+    punctuation aside; in that country or none), else a new one; fill only fields still blank, keep the alias."""
     country = Country.objects.filter(iso2=country_iso2).first() if country_iso2 else None
-    if org is None:
+    country_id = country.pk if country else None
+    found = selectors.organizations_named(name, country_id) or (
+        selectors.organizations_named(alias, country_id) if alias else []
+    )
+    if not found:
         fields = {"kind": kind, "country": country, "city": city}
-        if alias and alias.casefold() != name.casefold():
+        if alias and name_key(alias) != name_key(name):
             fields["aliases"] = [alias]
         report.created["organizations"] += 1
         return catalogue.organization_create(name=name, **fields)
+    org = found[0]
     blanks = {}
     if kind and not org.kind:
         blanks["kind"] = kind
@@ -172,8 +167,7 @@ def ensure_organization(report: ImportReport, name: str, *, alias: str = "", kin
         blanks["country"] = country
     if city and not org.city:
         blanks["city"] = city
-    names = {n.casefold() for n in org.all_names}
-    if alias and alias.casefold() not in names:
+    if alias and f"|{name_key(alias)}|" not in org.name_keys:
         blanks["aliases"] = [*org.aliases, alias]
     if blanks:
         org = catalogue.organization_update(organization=org, user=None, data=blanks)

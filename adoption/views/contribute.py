@@ -6,7 +6,7 @@ Every write goes through the curation services; their errors come back on the fo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.forms.utils import ErrorDict
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -86,10 +86,10 @@ def _submit_or_warn(request, adoption: Adoption):
 
 def _render_form(request, form, formset, *, adoption=None, status=200):
     # The datalist gives search-as-you-type without JavaScript; the script adds matches beyond this list.
-    names = Organization.objects.visible_to(request.user).filter(merged_into__isnull=True).order_by("name")
+    names = selectors.adopter_choices(request.user).values_list("name", flat=True)
     return render(request, "adoption/contribute.html", {
         "form": form, "formset": formset, "adoption": adoption,
-        "adopter_names": names.values_list("name", flat=True)[:ADOPTER_DATALIST_SIZE],
+        "adopter_names": names[:ADOPTER_DATALIST_SIZE],
     }, status=status)
 
 
@@ -144,8 +144,8 @@ def contribute(request):
 
         return _post_form(request, save, saved_message=DRAFT_SAVED)
     initial = {}
-    if (slug := request.GET.get("adopter")) and "\x00" not in slug:
-        org = Organization.objects.visible_to(request.user).filter(slug=slug).first()
+    if slug := request.GET.get("adopter"):
+        org = selectors.organization_by_slug(slug, user=request.user)
         initial["adopter"] = org.name if org else ""
     if family := request.GET.get("family"):
         initial["family"] = family
@@ -272,13 +272,9 @@ def adopter_search(request):
     query = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL in text
     if len(query) < 2:
         return JsonResponse({"results": []})
-    orgs = (
-        Organization.objects.visible_to(request.user).filter(merged_into__isnull=True)
-        .filter(Q(name__icontains=query) | Q(aliases__icontains=query) | Q(slug__icontains=query))
-        .select_related("country").order_by("name")[:10]
-    )
+    orgs = selectors.organizations_matching(selectors.adopter_choices(request.user), query).select_related("country")
     return JsonResponse({"results": [
         {"name": org.name, "slug": org.slug, "country": org.country.name if org.country else "",
          "url": reverse("adoption:organization-detail", kwargs={"slug": org.slug}) if org.is_published else ""}
-        for org in orgs
+        for org in orgs[:10]
     ]})

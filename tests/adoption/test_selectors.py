@@ -1,5 +1,5 @@
 """The reads each rule lives in once (adoption.selectors and the queryset verbs): who may open a record,
-the curators' queue order."""
+the curators' queue order, which organization a slug or a name means, near-identical names."""
 
 import datetime
 import itertools
@@ -9,8 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from adoption import selectors
 from adoption.choices import Status
-from adoption.models import Adoption
+from adoption.models import Adoption, Organization
 from adoption.services import catalogue, moderation, records
 from adoption.services.roles import role_grant
 from tests.factories import CountryFactory, UserFactory
@@ -129,3 +130,94 @@ def test_the_moderation_page_and_the_admin_list_the_queue_in_the_same_order(
     page = client.get(reverse("adoption:moderation-queue")).context
     assert [a.pk for a in page["waiting"]] == [pk for pk in admin if pk in (waiting_new.pk, waiting_old.pk)]
     assert [a.pk for a in page["in_review"]] == [pk for pk in admin if pk in (mine_new.pk, mine_old.pk, others_old.pk)]
+
+
+# Which organization a slug or a name means, and to whom: one place (selectors, OrganizationQuerySet).
+
+@pytest.fixture
+def proposal(other_contributor, aisg, family, singapore):
+    """Another contributor's proposed organization, named by their draft."""
+    adoption = records.adoption_create(
+        user=other_contributor, data={"family": family, "relation": "fine_tune"}, evidence=[],
+        new_adopter={"name": "Kigali Speech Co-op", "kind": "ngo", "country": singapore},
+    )
+    return adoption.adopter
+
+
+def test_a_name_finds_its_organization_whatever_the_case_accents_spacing_and_punctuation(contributor, aisg):
+    for typed in ("ai-singapore", "AI Singapore", "ai  singapore", "A.I. Singapore", "Aí Sîngapore", "aisg"):
+        assert selectors.organization_by_name(typed, user=contributor) == aisg, typed
+    assert selectors.organization_by_name("AI Singapura", user=contributor) is None
+
+
+def test_another_contributors_proposal_is_never_revealed(contributor, other_contributor, decider, proposal):
+    assert not proposal.is_published
+    for typed in ("Kigali Speech Co-op", "kigali speech coop", proposal.slug):
+        assert selectors.organization_by_name(typed, user=contributor) is None
+        assert selectors.organization_by_name(typed, user=other_contributor) == proposal  # its proposer
+        assert selectors.organization_by_name(typed, user=decider) == proposal  # curators see every one
+    assert selectors.organization_by_slug(proposal.slug, user=contributor) is None
+    assert selectors.organization_by_slug(proposal.slug, user=None) is None
+    assert proposal.name not in selectors.adopter_choices(contributor).values_list("name", flat=True)
+
+    # The API answers as for an unknown slug, the search as you type lists nothing.
+    client = Client()
+    client.force_login(contributor)
+    response = client.post("/api/v1/submissions/", {"adopter": proposal.slug, "family": "qwen",
+                                                     "relation": "fine_tune"}, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["adopter"] == [f"No such organization: {proposal.slug}."]
+    assert client.get(reverse("adoption:adopter-search"), {"q": "kigali"}).json()["results"] == []
+
+
+def test_proposing_the_same_name_joins_the_proposal_which_the_joiner_may_then_name(
+    contributor, other_contributor, proposal, family, singapore
+):
+    joined = records.adoption_create(
+        user=contributor, data={"family": family, "relation": "fine_tune"}, evidence=[],
+        new_adopter={"name": "kigali speech coop", "country": singapore},
+    )
+    assert joined.adopter == proposal
+    assert selectors.organization_by_slug(proposal.slug, user=contributor) == proposal
+    assert selectors.organization_by_name("Kigali Speech Co-op", user=contributor) == proposal
+    assert proposal not in Organization.objects.visible_to(contributor)  # still not theirs to open
+
+
+def test_a_merged_organizations_slug_leads_to_the_survivor(contributor, aisg, singapore):
+    old = catalogue.organization_create(name="AISG Products Pillar", country=singapore)
+    Organization.objects.filter(pk=old.pk).update(merged_into=aisg)
+    assert selectors.organization_by_slug(old.slug, user=contributor) == aisg
+    assert selectors.organization_by_name(old.slug, user=contributor) == aisg
+
+
+def test_the_adopter_search_ignores_case_accents_and_punctuation(client, contributor, aisg, singapore):
+    catalogue.organization_create(name="Université de Kigali", country=singapore)
+    client.force_login(contributor)
+
+    def names(query):
+        return [row["name"] for row in client.get(reverse("adoption:adopter-search"), {"q": query}).json()["results"]]
+
+    assert names("universite") == ["Université de Kigali"]
+    assert names("a.i. singapore") == ["AI Singapore"]
+
+
+def test_organizations_named_prefers_that_country_and_sees_everyones_proposals(proposal, singapore, rwanda):
+    in_rwanda = catalogue.organization_create(name="Kigali Speech Coop", country=rwanda)
+    assert selectors.organizations_named("KIGALI speech co op", "RW") == [in_rwanda]
+    assert selectors.organizations_named("KIGALI speech co op", "SG") == [proposal]
+    assert selectors.organizations_named("KIGALI speech co op") == [in_rwanda, proposal]  # published first
+    assert selectors.organizations_named("  ") == []
+
+
+# Near-identical adopter names (duplicates) compare names as text.name_words does.
+
+def test_adopters_with_near_identical_names_are_likely_duplicates(contributor, decider, family, singapore):
+    # Short names, so the accents alone would make them look different.
+    first = catalogue.organization_create(name="Énéé Labs Ltd", country=singapore)
+    second = catalogue.organization_create(name="The Enee-Labs", country=singapore)
+    existing = record_in(Status.PUBLISHED, owner=contributor, curator=decider, adopter=first, family=family,
+                         product="Kinyarwanda ASR")
+    new = record_in(Status.DRAFT, owner=contributor, curator=decider, adopter=second, family=family, product="Other")
+    found = selectors.adoption_duplicates(new)
+    assert [row["adoption"] for row in found] == [existing]
+    assert any("near-identical name" in reason for reason in found[0]["reasons"])
