@@ -13,12 +13,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.db import transaction
-from django.utils import timezone
 from django_countries import countries as iso_countries
 
 from adoption import selectors
 from adoption.choices import (
-    Action,
     EvidenceKind,
     ImportFlag,
     OrganizationKind,
@@ -29,11 +27,11 @@ from adoption.choices import (
     confidence_from_kinds,
 )
 from adoption.dates import parse_partial_date
-from adoption.models import Adoption, Checkpoint, Country, Evidence, ModelFamily, ModerationEvent, Organization, Region
+from adoption.models import Adoption, Checkpoint, Country, Evidence, ModelFamily, Organization, Region
 from adoption.models.records import checkpoint_fits_family
 from adoption.text import name_key
 
-from . import catalogue, maps
+from . import catalogue, moderation
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 IMPORT_ACTOR = "load_reference_data"
@@ -267,12 +265,12 @@ def _import_adoption(report: ImportReport, *, reference_id: str, row: dict, adop
         row["notes"].strip(), f"Date basis: {row['date_basis'].strip()}" if row["date_basis"].strip() else "",
     ]))[:4000]
     evidence = _evidence(row)
-    now = timezone.now()
+    # Made as a draft, then published by the moderation service, the way an approval publishes.
     adoption = Adoption(
         reference_id=reference_id, adopter=adopter, family=family, checkpoint=checkpoint,
         checkpoint_note=checkpoint_note[:300], relation=RELATION_MAP[row["relationship_kind"].strip()],
         product_name=row["derived_model"].strip()[:300], stage=Stage.ANNOUNCED, started_on=started_on,
-        started_precision=precision, summary=summary, status=Status.PUBLISHED, published_at=now,
+        started_precision=precision, summary=summary, status=Status.DRAFT,
         confidence=confidence_from_kinds(e["kind"] for e in evidence), import_flags=sorted(set(flags)),
     )
     adoption.full_clean()
@@ -282,11 +280,9 @@ def _import_adoption(report: ImportReport, *, reference_id: str, row: dict, adop
         item = Evidence(adoption=adoption, **source)
         item.full_clean()
         item.save()
-    ModerationEvent.objects.create(
-        adoption=adoption, actor_username=IMPORT_ACTOR, action=Action.IMPORT, to_status=Status.PUBLISHED,
-        comment=f"Imported from reference record {row['record_id']}.",
+    adoption = moderation.adoption_publish_import(
+        adoption=adoption, system=IMPORT_ACTOR, comment=f"Imported from reference record {row['record_id']}."
     )
-    maps.summary_record_published(adoption)
     report.created["adoptions"] += 1
     if adoption.import_flags:
         report.flagged[reference_id] = adoption.import_flags
