@@ -6,12 +6,12 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce
 
 from adoption.choices import Action, Status
 from adoption.dates import format_partial_date
-from adoption.models import Adoption, Checkpoint, Evidence, Organization
+from adoption.models import Adoption, ChangeRequest, Checkpoint, Evidence, ModerationEvent, Organization
 from adoption.models.querysets import REVIEW_QUEUE
 from adoption.roles import is_curator
 from adoption.search import search_names
@@ -21,6 +21,23 @@ from adoption.text import name_key, name_words
 def published_adoptions():
     """Published records with what a list shows, newest first."""
     return Adoption.objects.published().with_related()
+
+
+def contributor_records(user):
+    """A contributor's own records, last changed first, each with the comments others left on its log
+    (`curator_comments`, newest first): what 'my submissions' lists."""
+    comments = ModerationEvent.objects.exclude(comment="").exclude(actor=user).order_by("-created_at", "-id")
+    return (
+        Adoption.objects.filter(created_by=user).with_related()
+        .prefetch_related(Prefetch("events", queryset=comments, to_attr="curator_comments"))
+        .order_by("-updated_at", "-id")
+    )
+
+
+def contributor_change_requests(user):
+    """The corrections a contributor proposed, newest first."""
+    return (ChangeRequest.objects.filter(created_by=user).select_related("adoption__adopter", "adoption__family")
+            .order_by("-created_at"))
 
 
 def review_queue_ordering(user) -> tuple:

@@ -27,6 +27,14 @@ class AdoptionQuerySet(models.QuerySet):
             return self.filter(models.Q(status=Status.PUBLISHED) | models.Q(created_by=user))
         return self.published()
 
+    def submissions_visible_to(self, user):
+        """The submissions pages and API: a contributor's own records in every status; curators every record."""
+        if is_curator(user):
+            return self
+        if getattr(user, "is_authenticated", False):
+            return self.filter(created_by=user)
+        return self.none()
+
     def readable_by(self, user):
         """Records whose page and history `user` may open: visible_to(user), plus retracted records, which
         leave the maps but stay readable with their history."""

@@ -6,7 +6,6 @@ Every write goes through the curation services; their errors come back on the fo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.forms.utils import ErrorDict
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,8 +22,7 @@ from adoption.forms import (
     evidence_initial,
     evidence_payload,
 )
-from adoption.models import Adoption, ChangeRequest, ModerationEvent, Organization
-from adoption.roles import is_curator
+from adoption.models import Adoption, Organization
 from adoption.services import change_requests, moderation, records, workflow
 from adoption.services.errors import StaleVersion, TransitionNotAllowed
 
@@ -155,10 +153,7 @@ def contribute(request):
 
 def _own_record(request, pk) -> Adoption:
     """A record the user created (curators may open any); others get a 404, not a hint that it exists."""
-    adoption = get_object_or_404(Adoption.objects.with_related(), pk=pk)
-    if adoption.created_by_id != request.user.pk and not is_curator(request.user):
-        raise Http404("No such submission.")
-    return adoption
+    return get_object_or_404(Adoption.objects.submissions_visible_to(request.user).with_related(), pk=pk)
 
 
 @login_required
@@ -213,18 +208,10 @@ def submission_action(request, pk, action):
 @require_GET
 def my_submissions(request):
     """The user's records with their status, the last curator comment and what they can do next."""
-    comments = ModerationEvent.objects.exclude(comment="").exclude(actor=request.user).order_by("-created_at", "-id")
-    adoptions = (
-        Adoption.objects.filter(created_by=request.user).with_related()
-        .prefetch_related(Prefetch("events", queryset=comments, to_attr="curator_comments"))
-        .order_by("-updated_at", "-id")
-    )
-    change_requests = (
-        ChangeRequest.objects.filter(created_by=request.user).select_related("adoption__adopter", "adoption__family")
-        .order_by("-created_at")
-    )
     return render(request, "adoption/my_submissions.html", {
-        "adoptions": adoptions, "change_requests": change_requests, "editable": workflow.EDITABLE_STATUSES,
+        "adoptions": selectors.contributor_records(request.user),
+        "change_requests": selectors.contributor_change_requests(request.user),
+        "editable": workflow.EDITABLE_STATUSES,
         "withdrawable": workflow.ALLOWED_TRANSITIONS[Action.WITHDRAW].sources,
     })
 

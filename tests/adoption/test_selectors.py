@@ -105,6 +105,27 @@ def test_a_retracted_record_stays_readable_but_leaves_the_list(contributor, deci
     assert retracted not in Adoption.objects.published()
 
 
+def test_a_submission_is_its_owners_and_the_curators_on_the_pages_and_in_the_api(
+    contributor, other_contributor, decider, aisg, family
+):
+    draft = record_in(Status.DRAFT, owner=contributor, curator=decider, adopter=aisg, family=family)
+    for user, expected in ((contributor, 200), (other_contributor, 404), (decider, 200)):
+        client = Client()
+        client.force_login(user)
+        page = client.get(reverse("adoption:submission-edit", args=[draft.pk])).status_code
+        api = client.get(f"/api/v1/submissions/{draft.pk}/").status_code
+        assert (page, api) == (expected, expected), user
+    assert not Adoption.objects.submissions_visible_to(None).exists()
+
+
+def test_my_submissions_show_what_others_said_not_my_own_notes(contributor, decider, aisg, family):
+    adoption = record_in(Status.SUBMITTED, owner=contributor, curator=decider, adopter=aisg, family=family)
+    moderation.adoption_request_changes(adoption=adoption, user=decider, comment="Cite the model card.")
+    moderation.adoption_submit(adoption=adoption, user=contributor, comment="Added it.")
+    [row] = selectors.contributor_records(contributor)
+    assert [event.comment for event in row.curator_comments] == ["Cite the model card."]
+
+
 # The curators' queue: one order (SQL) for the moderation page and the admin.
 
 def test_the_moderation_page_and_the_admin_list_the_queue_in_the_same_order(

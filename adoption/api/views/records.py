@@ -164,8 +164,7 @@ class SubmissionViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
         user = self.request.user
         if getattr(self, "swagger_fake_view", False):
             return Adoption.objects.none()
-        queryset = Adoption.objects.all() if is_curator(user) else Adoption.objects.filter(created_by=user)
-        return adoption_queryset(queryset)
+        return adoption_queryset(Adoption.objects.submissions_visible_to(user))
 
     def get_throttles(self):
         throttles = super().get_throttles()
