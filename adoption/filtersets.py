@@ -18,7 +18,7 @@ from adoption.choices import ChangeRequestStatus, OrganizationKind, RegionLevel,
 from adoption.dates import parse_partial_date
 from adoption.models import Adoption, ChangeRequest, Checkpoint, Country, ModelFamily, Organization, Region
 from adoption.search import search_names
-from adoption.selectors import organizations_matching
+from adoption.selectors.organizations import organizations_matching
 
 
 class CodeChoiceField(forms.ModelChoiceField):

@@ -15,7 +15,8 @@ from adoption.choices import EvidenceKind, OrganizationKind, Relation, Stage
 from adoption.dates import format_partial_date, parse_partial_date
 from adoption.models import Checkpoint, Country, ModelFamily, Organization
 from adoption.models.records import validate_checkpoint_family
-from adoption.selectors import change_values_json, organization_by_name
+from adoption.selectors import change_values_json
+from adoption.selectors.organizations import organization_by_name
 from adoption.services.records import split_list
 
 ADOPTER_EXISTING, ADOPTER_NEW = "existing", "new"

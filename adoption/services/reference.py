@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 from django.db import transaction
 from django_countries import countries as iso_countries
 
-from adoption import selectors
 from adoption.choices import (
     EvidenceKind,
     ImportFlag,
@@ -29,6 +28,7 @@ from adoption.choices import (
 from adoption.dates import parse_partial_date
 from adoption.models import Adoption, Checkpoint, Country, Evidence, ModelFamily, Organization, Region
 from adoption.models.records import checkpoint_fits_family
+from adoption.selectors.organizations import organizations_named
 from adoption.text import name_key
 
 from . import catalogue, moderation
@@ -144,12 +144,12 @@ def _split(value: str, sep: str = ";") -> list[str]:
 
 def ensure_organization(report: ImportReport, name: str, *, alias: str = "", kind: str = "", country_iso2: str = "",
                         city: str = "") -> Organization:
-    """The organization called `name` or `alias` (selectors.organizations_named: case, accents, spacing and
+    """The organization called `name` or `alias` (organizations_named: case, accents, spacing and
     punctuation aside; in that country or none), else a new one; fill only fields still blank, keep the alias."""
     country = Country.objects.filter(iso2=country_iso2).first() if country_iso2 else None
     country_id = country.pk if country else None
-    found = selectors.organizations_named(name, country_id) or (
-        selectors.organizations_named(alias, country_id) if alias else []
+    found = organizations_named(name, country_id) or (
+        organizations_named(alias, country_id) if alias else []
     )
     if not found:
         fields = {"kind": kind, "country": country, "city": city}

@@ -23,6 +23,7 @@ from adoption.forms import (
     evidence_payload,
 )
 from adoption.models import Adoption, Organization
+from adoption.selectors.organizations import adopter_choices, organization_by_slug, organizations_matching
 from adoption.services import change_requests, moderation, records, workflow
 from adoption.services.errors import StaleVersion, TransitionNotAllowed
 
@@ -84,7 +85,7 @@ def _submit_or_warn(request, adoption: Adoption):
 
 def _render_form(request, form, formset, *, adoption=None, status=200):
     # The datalist gives search-as-you-type without JavaScript; the script adds matches beyond this list.
-    names = selectors.adopter_choices(request.user).values_list("name", flat=True)
+    names = adopter_choices(request.user).values_list("name", flat=True)
     return render(request, "adoption/contribute.html", {
         "form": form, "formset": formset, "adoption": adoption,
         "adopter_names": names[:ADOPTER_DATALIST_SIZE],
@@ -143,7 +144,7 @@ def contribute(request):
         return _post_form(request, save, saved_message=DRAFT_SAVED)
     initial = {}
     if slug := request.GET.get("adopter"):
-        org = selectors.organization_by_slug(slug, user=request.user)
+        org = organization_by_slug(slug, user=request.user)
         initial["adopter"] = org.name if org else ""
     if family := request.GET.get("family"):
         initial["family"] = family
@@ -259,7 +260,7 @@ def adopter_search(request):
     query = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL in text
     if len(query) < 2:
         return JsonResponse({"results": []})
-    orgs = selectors.organizations_matching(selectors.adopter_choices(request.user), query).select_related("country")
+    orgs = organizations_matching(adopter_choices(request.user), query).select_related("country")
     return JsonResponse({"results": [
         {"name": org.name, "slug": org.slug, "country": org.country.name if org.country else "",
          "url": reverse("adoption:organization-detail", kwargs={"slug": org.slug}) if org.is_published else ""}

@@ -1,5 +1,6 @@
-"""The reads each rule lives in once (adoption.selectors and the queryset verbs): who may open a record,
-the curators' queue order, which organization a slug or a name means, near-identical names."""
+"""The reads each rule lives in once (adoption.selectors, selectors.organizations and the queryset verbs):
+who may open a record, whose submissions, the curators' queue order, which organization a slug or a name
+means, near-identical names."""
 
 import datetime
 import itertools
@@ -12,6 +13,7 @@ from django.utils import timezone
 from adoption import selectors
 from adoption.choices import Status
 from adoption.models import Adoption, Organization
+from adoption.selectors import organizations
 from adoption.services import catalogue, moderation, records
 from adoption.services.roles import role_grant
 from tests.factories import CountryFactory, UserFactory
@@ -167,19 +169,19 @@ def proposal(other_contributor, aisg, family, singapore):
 
 def test_a_name_finds_its_organization_whatever_the_case_accents_spacing_and_punctuation(contributor, aisg):
     for typed in ("ai-singapore", "AI Singapore", "ai  singapore", "A.I. Singapore", "Aí Sîngapore", "aisg"):
-        assert selectors.organization_by_name(typed, user=contributor) == aisg, typed
-    assert selectors.organization_by_name("AI Singapura", user=contributor) is None
+        assert organizations.organization_by_name(typed, user=contributor) == aisg, typed
+    assert organizations.organization_by_name("AI Singapura", user=contributor) is None
 
 
 def test_another_contributors_proposal_is_never_revealed(contributor, other_contributor, decider, proposal):
     assert not proposal.is_published
     for typed in ("Kigali Speech Co-op", "kigali speech coop", proposal.slug):
-        assert selectors.organization_by_name(typed, user=contributor) is None
-        assert selectors.organization_by_name(typed, user=other_contributor) == proposal  # its proposer
-        assert selectors.organization_by_name(typed, user=decider) == proposal  # curators see every one
-    assert selectors.organization_by_slug(proposal.slug, user=contributor) is None
-    assert selectors.organization_by_slug(proposal.slug, user=None) is None
-    assert proposal.name not in selectors.adopter_choices(contributor).values_list("name", flat=True)
+        assert organizations.organization_by_name(typed, user=contributor) is None
+        assert organizations.organization_by_name(typed, user=other_contributor) == proposal  # its proposer
+        assert organizations.organization_by_name(typed, user=decider) == proposal  # curators see every one
+    assert organizations.organization_by_slug(proposal.slug, user=contributor) is None
+    assert organizations.organization_by_slug(proposal.slug, user=None) is None
+    assert proposal.name not in organizations.adopter_choices(contributor).values_list("name", flat=True)
 
     # The API answers as for an unknown slug, the search as you type lists nothing.
     client = Client()
@@ -199,16 +201,16 @@ def test_proposing_the_same_name_joins_the_proposal_which_the_joiner_may_then_na
         new_adopter={"name": "kigali speech coop", "country": singapore},
     )
     assert joined.adopter == proposal
-    assert selectors.organization_by_slug(proposal.slug, user=contributor) == proposal
-    assert selectors.organization_by_name("Kigali Speech Co-op", user=contributor) == proposal
+    assert organizations.organization_by_slug(proposal.slug, user=contributor) == proposal
+    assert organizations.organization_by_name("Kigali Speech Co-op", user=contributor) == proposal
     assert proposal not in Organization.objects.visible_to(contributor)  # still not theirs to open
 
 
 def test_a_merged_organizations_slug_leads_to_the_survivor(contributor, aisg, singapore):
     old = catalogue.organization_create(name="AISG Products Pillar", country=singapore)
     Organization.objects.filter(pk=old.pk).update(merged_into=aisg)
-    assert selectors.organization_by_slug(old.slug, user=contributor) == aisg
-    assert selectors.organization_by_name(old.slug, user=contributor) == aisg
+    assert organizations.organization_by_slug(old.slug, user=contributor) == aisg
+    assert organizations.organization_by_name(old.slug, user=contributor) == aisg
 
 
 def test_the_adopter_search_ignores_case_accents_and_punctuation(client, contributor, aisg, singapore):
@@ -224,10 +226,10 @@ def test_the_adopter_search_ignores_case_accents_and_punctuation(client, contrib
 
 def test_organizations_named_prefers_that_country_and_sees_everyones_proposals(proposal, singapore, rwanda):
     in_rwanda = catalogue.organization_create(name="Kigali Speech Coop", country=rwanda)
-    assert selectors.organizations_named("KIGALI speech co op", "RW") == [in_rwanda]
-    assert selectors.organizations_named("KIGALI speech co op", "SG") == [proposal]
-    assert selectors.organizations_named("KIGALI speech co op") == [in_rwanda, proposal]  # published first
-    assert selectors.organizations_named("  ") == []
+    assert organizations.organizations_named("KIGALI speech co op", "RW") == [in_rwanda]
+    assert organizations.organizations_named("KIGALI speech co op", "SG") == [proposal]
+    assert organizations.organizations_named("KIGALI speech co op") == [in_rwanda, proposal]  # published first
+    assert organizations.organizations_named("  ") == []
 
 
 # Near-identical adopter names (duplicates) compare names as text.name_words does.

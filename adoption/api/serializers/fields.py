@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from adoption.dates import parse_partial_date
 from adoption.models import Checkpoint, Country, ModelFamily
-from adoption.selectors import organization_by_slug
+from adoption.selectors.organizations import organization_by_slug
 
 
 def _wrong_type(field, value) -> str | None:

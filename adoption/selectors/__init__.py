@@ -1,4 +1,9 @@
-"""Reads that are more than a queryset verb: the pages and API call these."""
+"""Reads that are more than a queryset verb: the pages, API, admin and services call these.
+
+Here the records' reads: the contributor's and curators' lists, likely duplicates, a change request's
+diff, and what of a record's history each reader sees. Which organization a slug or a name means, and
+to whom, is in `selectors.organizations`.
+"""
 
 import re
 from difflib import SequenceMatcher
@@ -14,8 +19,7 @@ from adoption.dates import format_partial_date
 from adoption.models import Adoption, ChangeRequest, Checkpoint, Evidence, ModerationEvent, Organization
 from adoption.models.querysets import REVIEW_QUEUE
 from adoption.roles import is_curator
-from adoption.search import search_names
-from adoption.text import name_key, name_words
+from adoption.text import name_words
 
 
 def published_adoptions():
@@ -51,13 +55,11 @@ def review_queue_ordering(user) -> tuple:
     return in_queue.asc(), held.asc(), Coalesce("submitted_at", "created_at").asc(), "pk"
 
 
-# Curation reads: likely duplicates of a submission, the organization a proposed adopter names, and the
-# diff of a change request.
+# Curation reads: likely duplicates of a submission and the diff of a change request.
 
 _NAME_NOISE = frozenset({"the", "inc", "ltd", "llc", "gmbh", "sa", "ag", "co", "corp", "corporation", "company",
                          "pte", "plc"})
 _DUPLICATE_STATUSES_HIDDEN = (Status.WITHDRAWN,)
-_LIVE_STATUSES_EXCLUDED = (Status.REJECTED, Status.WITHDRAWN)
 DUPLICATE_LIMIT = 20
 # pg_trgm similarity (shared trigrams over all trigrams) from which two product names of one family are
 # likely the same product: 'SEA-LION' ~ 'SEA-LION v3' (0.75), 'Qwen' !~ 'Qwen-SEA-LION-v4' (0.29).
@@ -67,66 +69,6 @@ _TRACKING = re.compile(
     r"(utm_\w*|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|twclid|igshid|mc_cid|mc_eid|_hsenc|_hsmi|mkt_tok"
     r"|ref_src|spm|si)", re.IGNORECASE,
 )
-
-
-# Organizations by what people type: a slug, a name or an alias. Who may name which one is the queryset's
-# rule (OrganizationQuerySet.selectable_by): another contributor's proposal is never among them.
-
-def organizations_named(name: str, country_id: str | None = None, *, among=None) -> list[Organization]:
-    """Organizations of `among` (default: all of them, as a proposal matches anyone's shared proposal;
-    the caller then reveals no more than that it awaits review), merged ones aside, whose name or an alias
-    is `name` up to case, accents, spacing and punctuation: in `country_id` or without a country (in any
-    country when none is given); those of that very country first, then published ones, then the oldest."""
-    key = name_key(name)
-    if not key:
-        return []
-    found = (Organization.objects.all() if among is None else among).filter(
-        merged_into__isnull=True, name_keys__contains=f"|{key}|"
-    )
-    if country_id:
-        found = found.filter(Q(country_id=country_id) | Q(country__isnull=True))
-    return sorted(found, key=lambda org: (org.country_id != country_id, not org.is_published, org.pk))
-
-
-def organization_by_slug(slug: str, *, user) -> Organization | None:
-    """The organization `user` may name by this slug (a merged one's survivor in its place), else None:
-    another contributor's proposal answers as an unknown slug does."""
-    slug = (slug or "").strip()
-    if not slug or "\x00" in slug:  # PostgreSQL refuses NUL in a lookup
-        return None
-    org = Organization.objects.selectable_by(user).select_related("merged_into").filter(slug=slug).first()
-    return org.merged_into if org is not None and org.merged_into_id else org
-
-
-def organization_by_name(text: str, *, user) -> Organization | None:
-    """The organization a contributor typed as the adopter: its slug, else its name or an alias up to case,
-    accents, spacing and punctuation, among those `user` may name; None when there is none."""
-    found = organization_by_slug(text, user=user)
-    if found is None:
-        named = organizations_named(text, among=Organization.objects.selectable_by(user))
-        found = named[0] if named else None
-    return found
-
-
-def adopter_choices(user):
-    """Organizations `user` may name as an adopter (merged ones aside), by name: the contribution form's
-    list and its search as you type."""
-    return Organization.objects.selectable_by(user).filter(merged_into__isnull=True).order_by("name")
-
-
-def organizations_matching(queryset, text: str):
-    """Organizations of `queryset` whose name, slug or an alias contains `text`, case and accents ignored,
-    or whose name or an alias does so ignoring spacing and punctuation too ('kigali speech coop', 'ABEJA Inc')."""
-    found = search_names(queryset, text, ("name", "slug"), ("aliases",))
-    key = name_key(text)
-    return (found | queryset.filter(name_keys__contains=key)).distinct() if key else found
-
-
-def organization_has_live_records(organization: Organization, *, besides) -> bool:
-    """Whether a record of someone other than `besides` still names the organization (rejected and
-    withdrawn ones do not count): a proposed organization nobody else uses may be proposed afresh."""
-    return (Adoption.objects.filter(adopter=organization).exclude(status__in=_LIVE_STATUSES_EXCLUDED)
-            .exclude(created_by=besides).exists())
 
 
 def _normal_name(text: str) -> str:
