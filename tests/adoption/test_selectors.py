@@ -18,7 +18,7 @@ from adoption.services import catalogue, moderation, records
 from adoption.services.roles import role_grant
 from tests.factories import CountryFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from adoption.services.data_version import data_version
 from adoption.services.errors import TransitionNotAllowed
 from tests.factories import CountryFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 FAMILIES = {
     "family_key": "Qwen", "family": "Qwen", "developer_org": "Alibaba Cloud (Qwen team)", "developer_country": "CN",
