@@ -28,8 +28,8 @@ from adoption import geo
 from adoption.choices import ChangeRequestStatus, OrganizationKind, RegionLevel, Relation, Stage, Status
 from adoption.dates import parse_partial_date, period_end
 from adoption.models import Adoption, ChangeRequest, Checkpoint, Country, ModelFamily, Organization, Region
-from adoption.models.organizations import name_key
 from adoption.search import search_names
+from adoption.selectors.organizations import organizations_matching
 from adoption.services.maps import TAG_MAX
 
 # Parameters a list takes besides its filters: pagination, and DRF's choice of format.
@@ -670,11 +670,7 @@ class OrganizationFilterSet(ParameterFilterSet):
         form = ParameterForm
 
     def filter_text(self, queryset, name, value):
-        # Case and accents ignored: 'universite de sao paulo' finds 'Université de São Paulo'. Spacing and
-        # punctuation too, as when a proposal names an organization: 'kigali speech coop', 'ABEJA Inc'.
-        found = search_names(queryset, value, ("name", "slug"), ("aliases",))
-        key = name_key(value)
-        return (found | queryset.filter(name_keys__contains=key)).distinct() if key else found
+        return organizations_matching(queryset, value)
 
 
 class ModelFamilyFilterSet(ParameterFilterSet):

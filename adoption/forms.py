@@ -8,7 +8,6 @@ import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.forms import formset_factory
 from django.utils import timezone
 
@@ -17,25 +16,11 @@ from adoption.dates import format_partial_date, parse_partial_date
 from adoption.filtersets import MapFilterSet, MapOptionsForm
 from adoption.models import Checkpoint, Country, ModelFamily, Organization
 from adoption.models.records import validate_checkpoint_family
-from adoption.selectors import change_values_json, selectable_organizations
+from adoption.selectors import change_values_json
+from adoption.selectors.organizations import organization_by_name
 from adoption.services.records import split_list
 
 ADOPTER_EXISTING, ADOPTER_NEW = "existing", "new"
-
-
-def find_organization(text: str, user) -> Organization | None:
-    """The organization a contributor typed: by name, slug or alias; one they may name (published,
-    proposed by them or named by their own records: see selectors.selectable_organizations)."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    visible = selectable_organizations(user).filter(merged_into__isnull=True)
-    match = visible.filter(Q(name__iexact=text) | Q(slug=text)).first()
-    if match is None:
-        match = visible.filter(aliases__icontains=text).first()
-        if match and text.lower() not in (alias.lower() for alias in match.aliases):
-            match = None
-    return match
 
 
 class CheckpointSelect(forms.Select):
@@ -168,7 +153,7 @@ class AdoptionForm(forms.Form):
             if not text.strip():
                 self.add_error("adopter", "Choose the organization that builds on the model.")
             else:
-                self.adopter_obj = find_organization(text, self.user)
+                self.adopter_obj = organization_by_name(text, user=self.user)
                 if self.adopter_obj is None:
                     self.add_error(
                         "adopter",

@@ -4,37 +4,17 @@ PostgreSQL folds in the query (lower() then translate() over the accented Latin 
 needed); the SQLite demo has no translate(), so it folds in Python over the candidate rows instead.
 """
 
-import unicodedata
-
 from django.db import connections
 from django.db.models import Func, Q, TextField
 from django.db.models.functions import Cast
 
+from adoption.text import FOLD, fold
 
-def _fold_table() -> dict[str, str]:
-    """Accented Latin letters (either case) to their plain lower-case letter: 'É' -> 'e', 'ø' -> 'o'."""
-    table = {"ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "ı": "i", "ħ": "h", "Ħ": "h"}
-    for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
-        char = chr(code)
-        base = unicodedata.normalize("NFKD", char)
-        letter, marks = base[0], base[1:]
-        if marks and letter.isascii() and letter.isalpha() and all(unicodedata.combining(c) for c in marks):
-            table[char] = letter.lower()
-    return table
-
-
-FOLD = _fold_table()
 _FOLD_FROM, _FOLD_TO = "".join(FOLD), "".join(FOLD.values())
-_TRANSLATE = str.maketrans(FOLD)
-
-
-def fold(text: str) -> str:
-    """The search form of a text, as the database computes it: lower case, accents dropped, no NUL."""
-    return " ".join((text or "").replace("\x00", "").lower().translate(_TRANSLATE).split())
 
 
 class Folded(Func):
-    """fold() in SQL (PostgreSQL): TRANSLATE(LOWER(text), accented letters, plain letters)."""
+    """adoption.text.fold() in SQL (PostgreSQL): TRANSLATE(LOWER(text), accented letters, plain letters)."""
 
     function = "LOWER"
     output_field = TextField()

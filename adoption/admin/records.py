@@ -5,7 +5,6 @@ import datetime
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, F, IntegerField, Value, When
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -206,7 +205,7 @@ def _bulk_action(action: str):
 
 @admin.register(Adoption)
 class AdoptionAdmin(HistoryAdmin):
-    """The moderation queue: submitted and in-review records first, oldest first."""
+    """The moderation queue: submitted and in-review records first (yours in review first), oldest first."""
 
     list_display = (
         "id", "status", "waiting", "adopter", "family", "relation", "adopter_country", "stage", "reviewer",
@@ -237,8 +236,7 @@ class AdoptionAdmin(HistoryAdmin):
         return [name for _, options in self.fieldsets for name in options["fields"]]
 
     def get_ordering(self, request):
-        queue_first = Case(When(status__in=REVIEW_QUEUE, then=Value(0)), default=Value(1), output_field=IntegerField())
-        return (queue_first.asc(), F("submitted_at").asc(nulls_last=True), "-id")
+        return selectors.review_queue_ordering(request.user)  # as the moderation page lists it
 
     def has_add_permission(self, request):
         return False  # records are proposed by contributors (pages and API), as drafts with evidence

@@ -1,7 +1,5 @@
 """Organizations: anyone who builds models or builds on them."""
 
-import unicodedata
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -11,29 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from adoption.choices import OrganizationKind
+from adoption.text import name_key
 
 from .querysets import OrganizationQuerySet
-
-# Characters that change how a name displays without being part of it: C0/C1 controls, bidirectional
-# embeddings, overrides and isolates, zero-width space and word joiner, the byte-order mark. (The zero-width
-# joiner and non-joiner stay: some scripts need them.)
-_INVISIBLE = dict.fromkeys(
-    [*range(0x00, 0x20), *range(0x7F, 0xA0), 0x061C, 0x200B, 0x200E, 0x200F, *range(0x202A, 0x202F),
-     0x2060, *range(0x2066, 0x206A), 0xFEFF]
-)
-
-
-def visible_name(text: str) -> str:
-    """A name as people see it: 'Evil\u202eoc.labs\u200b' -> 'Eviloc.labs', so no name can spoof another's
-    display; runs of spaces collapse to one."""
-    return " ".join((text or "").translate(_INVISIBLE).split())
-
-
-def name_key(text: str) -> str:
-    """'Kigali  Speech Co-op', 'kigali speech coop' and 'Kigali Spéech Co-op' -> 'kigalispeechcoop': case,
-    accents, spacing and punctuation do not make a different organization."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(ch for ch in decomposed.casefold() if ch.isalnum() and not unicodedata.combining(ch))
 
 
 class Organization(models.Model):

@@ -4,12 +4,13 @@ Each function validates with full_clean() first, writes history (django-simple-h
 acting user), and refuses an edit made on a stale version.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
 from adoption.geonames import city_coordinates
 from adoption.models import Checkpoint, ModelFamily, Organization
-from adoption.models.organizations import visible_name
+from adoption.text import visible_name
 
 from . import maps
 from .workflow import check_version
@@ -169,4 +170,8 @@ def checkpoint_create(*, user=None, family: ModelFamily, repo_id: str, **fields)
 
 
 def checkpoint_update(*, checkpoint: Checkpoint, user, data: dict, expected_version: int | None = None) -> Checkpoint:
+    family = data.get("family")
+    if family is not None and family.pk != checkpoint.family_id and checkpoint.adoptions.exists():
+        # A record's checkpoint belongs to the record's family (checkpoint_fits_family): a cited one stays.
+        raise ValidationError({"family": ["Adoptions cite this checkpoint under its current family."]})
     return _update(Checkpoint, checkpoint, data, CHECKPOINT_FIELDS, user, expected_version)

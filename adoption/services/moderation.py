@@ -3,7 +3,8 @@
 Every action locks the row, checks the version, the actor's permission and the table, writes the
 change (history records the actor), appends a ModerationEvent, and only then queues side effects
 with `transaction.on_commit`, so a rolled-back transaction mails nobody. Nothing else changes
-`Adoption.status` (records are created as drafts, or published by the reference import).
+`Adoption.status`: records are created as drafts, and publishing (`_publish`) is the same whether a
+curator approves or the reference import publishes the drafts it made (`adoption_publish_import`).
 """
 
 from django.core.exceptions import ValidationError
@@ -47,16 +48,34 @@ def _transition(action: str, *, adoption: Adoption, user, comment: str, expected
             previous = record.reviewer.get_username()
             comment = f"Took over the review from {previous}." + (f" {comment}" if comment else "")
         _apply(action, record, user)
-        record.status = row.target
-        record.version += 1
-        record._history_user = user
-        record.save()
-        event = event_log(
-            adoption=record, user=user, action=action, from_status=before, to_status=row.target, comment=comment
-        )
-        if row.notify:
-            queue_notification(event)
+        _record_transition(record, action, user=user, before=before, comment=comment)
     return record
+
+
+def _record_transition(record: Adoption, action: str, *, user, before: str, comment: str, system: str = "") -> None:
+    """Save the record in its new status (a history row by the actor, the version moved on), append the
+    moderation event, and queue the contributor's email when the action notifies."""
+    row = ALLOWED_TRANSITIONS[action]
+    record.status = row.target
+    record.version += 1
+    if user is not None:
+        record._history_user = user
+    record.save()
+    event = event_log(adoption=record, user=user, action=action, from_status=before, to_status=row.target,
+                      comment=comment, system=system)
+    if row.notify:
+        queue_notification(event)
+
+
+def _publish(record: Adoption, user) -> None:
+    """What publishing a record means, whoever publishes it: the time of publication, a proposed adopter
+    made public with its first published record (never before), and the record counted on the maps (its
+    span opened, a delta logged, the data version moved). Runs under the row lock."""
+    record.published_at = timezone.now()
+    if not record.adopter.is_published:
+        catalogue.organization_publish(organization=record.adopter, user=user)
+    record.status = Status.PUBLISHED
+    maps.summary_record_published(record)
 
 
 def _apply(action: str, record: Adoption, user) -> None:
@@ -72,12 +91,7 @@ def _apply(action: str, record: Adoption, user) -> None:
         record.reviewer = None
     elif action == Action.APPROVE:
         record.reviewer = user
-        record.published_at = now
-        if not record.adopter.is_published:
-            # A proposed adopter becomes public with its first approved record, never before.
-            catalogue.organization_publish(organization=record.adopter, user=user)
-        record.status = Status.PUBLISHED
-        maps.summary_record_published(record)
+        _publish(record, user)
     elif action == Action.RETRACT:
         # The aggregates forget the record as it stood while published.
         maps.summary_record_unpublished(record)
@@ -145,6 +159,21 @@ def adoption_retract(*, adoption: Adoption, user, comment: str = "", expected_ve
     )
 
 
+def adoption_publish_import(*, adoption: Adoption, system: str, comment: str = "") -> Adoption:
+    """Publish a draft the reference import made (it carries a reference id) as an approval publishes it
+    (`_publish`): the same history row, map upkeep, data version and log entry, the event logged as an
+    import by `system` (the command's name). Nobody is emailed: an imported record has no contributor."""
+    with transaction.atomic():
+        record = locked(adoption)
+        if record.status not in ALLOWED_TRANSITIONS[Action.IMPORT].sources or not record.reference_id:
+            raise TransitionNotAllowed(Action.IMPORT, record.status)
+        before = record.status
+        _publish(record, None)
+        _record_transition(record, Action.IMPORT, user=None, before=before, comment=comment, system=system)
+    return record
+
+
+# The services of the actions people take (the import is the reference command's own).
 ACTION_SERVICES = {
     Action.SUBMIT: adoption_submit,
     Action.WITHDRAW: adoption_withdraw,

@@ -13,12 +13,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 
-from adoption import selectors
 from adoption.choices import Action, DatePrecision, EvidenceKind, Relation, Stage, Status, confidence_from_kinds
 from adoption.dates import parse_partial_date
 from adoption.models import Adoption, Checkpoint, Evidence, Organization
 from adoption.roles import is_contributor, is_curator
 from adoption.selectors import CONTENT_FIELDS, change_values_json
+from adoption.selectors.organizations import organization_has_live_records, organizations_named
 
 from . import catalogue, links
 from .errors import ActionForbidden, TransitionNotAllowed
@@ -189,7 +189,7 @@ def _new_adopter(new_adopter: dict, user, errors: dict) -> Organization | None:
     fields = {key: new_adopter[key] for key in ("kind", "country", "city") if new_adopter.get(key)}
     country = fields.get("country")
     country_id = getattr(country, "pk", country) or None
-    matches = selectors.organizations_named(name, country_id)
+    matches = organizations_named(name, country_id)
     if country_id is None and len(matches) > 1:
         errors["new_adopter"] = [f"Several organizations are called {name}: give the country to say which."]
         return None
@@ -197,7 +197,7 @@ def _new_adopter(new_adopter: dict, user, errors: dict) -> Organization | None:
         if not matches:
             return catalogue.organization_create(user=user, name=name, is_published=False, **fields)
         org = matches[0]
-        if org.is_published or selectors.organization_has_live_records(org, besides=user):
+        if org.is_published or organization_has_live_records(org, besides=user):
             return org
         return catalogue.organization_repropose(organization=org, user=user, **fields)
     except ValidationError as exc:

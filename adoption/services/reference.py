@@ -13,11 +13,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.db import transaction
-from django.utils import timezone
 from django_countries import countries as iso_countries
 
 from adoption.choices import (
-    Action,
     EvidenceKind,
     ImportFlag,
     OrganizationKind,
@@ -28,10 +26,12 @@ from adoption.choices import (
     confidence_from_kinds,
 )
 from adoption.dates import parse_partial_date
-from adoption.models import Adoption, Checkpoint, Country, Evidence, ModelFamily, ModerationEvent, Organization, Region
+from adoption.models import Adoption, Checkpoint, Country, Evidence, ModelFamily, Organization, Region
 from adoption.models.records import checkpoint_fits_family
+from adoption.selectors.organizations import organizations_named
+from adoption.text import name_key
 
-from . import catalogue, maps
+from . import catalogue, moderation
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 IMPORT_ACTOR = "load_reference_data"
@@ -142,29 +142,22 @@ def _split(value: str, sep: str = ";") -> list[str]:
     return [part.strip() for part in (value or "").split(sep) if part.strip()]
 
 
-def find_organization(name: str) -> Organization | None:
-    """By name or alias, case-insensitively."""
-    folded = name.strip().casefold()
-    org = Organization.objects.filter(name__iexact=name.strip()).first()
-    if org:
-        return org
-    for candidate in Organization.objects.exclude(aliases=[]).only("id", "aliases"):
-        if any(alias.casefold() == folded for alias in candidate.aliases):
-            return Organization.objects.get(pk=candidate.pk)
-    return None
-
-
 def ensure_organization(report: ImportReport, name: str, *, alias: str = "", kind: str = "", country_iso2: str = "",
                         city: str = "") -> Organization:
-    """Find an organization by name or alias, or create it; fill only fields still blank, keep the alias."""
-    org = find_organization(name) or (find_organization(alias) if alias else None)
+    """The organization called `name` or `alias` (organizations_named: case, accents, spacing and
+    punctuation aside; in that country or none), else a new one; fill only fields still blank, keep the alias."""
     country = Country.objects.filter(iso2=country_iso2).first() if country_iso2 else None
-    if org is None:
+    country_id = country.pk if country else None
+    found = organizations_named(name, country_id) or (
+        organizations_named(alias, country_id) if alias else []
+    )
+    if not found:
         fields = {"kind": kind, "country": country, "city": city}
-        if alias and alias.casefold() != name.casefold():
+        if alias and name_key(alias) != name_key(name):
             fields["aliases"] = [alias]
         report.created["organizations"] += 1
         return catalogue.organization_create(name=name, **fields)
+    org = found[0]
     blanks = {}
     if kind and not org.kind:
         blanks["kind"] = kind
@@ -172,8 +165,7 @@ def ensure_organization(report: ImportReport, name: str, *, alias: str = "", kin
         blanks["country"] = country
     if city and not org.city:
         blanks["city"] = city
-    names = {n.casefold() for n in org.all_names}
-    if alias and alias.casefold() not in names:
+    if alias and f"|{name_key(alias)}|" not in org.name_keys:
         blanks["aliases"] = [*org.aliases, alias]
     if blanks:
         org = catalogue.organization_update(organization=org, user=None, data=blanks)
@@ -273,12 +265,12 @@ def _import_adoption(report: ImportReport, *, reference_id: str, row: dict, adop
         row["notes"].strip(), f"Date basis: {row['date_basis'].strip()}" if row["date_basis"].strip() else "",
     ]))[:4000]
     evidence = _evidence(row)
-    now = timezone.now()
+    # Made as a draft, then published by the moderation service, the way an approval publishes.
     adoption = Adoption(
         reference_id=reference_id, adopter=adopter, family=family, checkpoint=checkpoint,
         checkpoint_note=checkpoint_note[:300], relation=RELATION_MAP[row["relationship_kind"].strip()],
         product_name=row["derived_model"].strip()[:300], stage=Stage.ANNOUNCED, started_on=started_on,
-        started_precision=precision, summary=summary, status=Status.PUBLISHED, published_at=now,
+        started_precision=precision, summary=summary, status=Status.DRAFT,
         confidence=confidence_from_kinds(e["kind"] for e in evidence), import_flags=sorted(set(flags)),
     )
     adoption.full_clean()
@@ -288,11 +280,9 @@ def _import_adoption(report: ImportReport, *, reference_id: str, row: dict, adop
         item = Evidence(adoption=adoption, **source)
         item.full_clean()
         item.save()
-    ModerationEvent.objects.create(
-        adoption=adoption, actor_username=IMPORT_ACTOR, action=Action.IMPORT, to_status=Status.PUBLISHED,
-        comment=f"Imported from reference record {row['record_id']}.",
+    adoption = moderation.adoption_publish_import(
+        adoption=adoption, system=IMPORT_ACTOR, comment=f"Imported from reference record {row['record_id']}."
     )
-    maps.summary_record_published(adoption)
     report.created["adoptions"] += 1
     if adoption.import_flags:
         report.flagged[reference_id] = adoption.import_flags

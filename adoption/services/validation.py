@@ -4,7 +4,6 @@ Below both the records service (drafts and edits) and moderation (the submit act
 
 from django.core.exceptions import ValidationError
 
-from adoption import selectors
 from adoption.models import Adoption, Organization
 
 
@@ -26,7 +25,7 @@ def check_adopter(adopter: Organization | None, user, errors: dict, *, current_i
         errors.setdefault("adopter", ["Choose an existing organization or propose a new one."])
     elif adopter.is_published or adopter.pk == current_id:
         return
-    elif not selectors.selectable_organizations(user).filter(pk=adopter.pk).exists():
+    elif not Organization.objects.selectable_by(user).filter(pk=adopter.pk).exists():
         errors.setdefault("adopter", ["No such organization: choose one in the registry, or propose a new one."])
 
 

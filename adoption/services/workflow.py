@@ -14,7 +14,7 @@ from adoption.roles import is_contributor, is_curator
 from . import queue
 from .errors import ActionForbidden, ClaimHeld, StaleVersion
 
-OWNER, CURATOR = "owner", "curator"
+OWNER, CURATOR, SYSTEM = "owner", "curator", "system"
 # How an action treats the curator holding a record in review (claims hold, DESIGN §3).
 HOLDER, NOT_HOLDER = "holder", "not_holder"
 
@@ -25,7 +25,9 @@ class Transition:
 
     sources: frozenset
     target: str
-    role: str  # OWNER: the contributor who created the record; CURATOR: curators and superusers
+    # OWNER: the contributor who created the record; CURATOR: curators and superusers; SYSTEM: a command
+    # acting without an account (the reference import), never a user.
+    role: str
     four_eyes: bool = False  # a curator may not take it on their own submission nor on one whose content they changed
     held: str = ""  # in review, HOLDER: only the curator holding the record; NOT_HOLDER: anyone but them
     needs_comment: bool = False
@@ -59,6 +61,8 @@ ALLOWED_TRANSITIONS: dict[str, Transition] = {
     Action.RETRACT: Transition(
         frozenset({Status.PUBLISHED}), Status.RETRACTED, CURATOR, needs_comment=True, notify=True,
     ),
+    # The reference import publishes the drafts it made the way an approval publishes (moderation._publish).
+    Action.IMPORT: Transition(frozenset({Status.DRAFT}), Status.PUBLISHED, SYSTEM),
 }
 # Events whose contributor gets an email (the sweep in tasks.py catches up on any not sent).
 NOTIFY_ACTIONS = frozenset(
@@ -79,6 +83,8 @@ def allowed_actions(adoption: Adoption, user) -> list[str]:
 
 def _permission_error(adoption: Adoption, user, action: str, row: Transition) -> str | None:
     verb = action.replace("_", " ")
+    if row.role == SYSTEM:
+        return f"Only the registry's own commands {verb} records."
     if not is_contributor(user):
         return f"Sign in to {verb} records."
     is_owner = adoption.created_by_id is not None and adoption.created_by_id == user.pk
@@ -120,12 +126,13 @@ def check_permission(adoption: Adoption, user, action: str) -> None:
 
 
 def event_log(*, adoption: Adoption, user, action: str, from_status: str = "", to_status: str = "",
-              comment: str = "", change_request: ChangeRequest | None = None) -> ModerationEvent:
-    """Append one entry to the moderation log, copying the username so it outlives the account."""
+              comment: str = "", change_request: ChangeRequest | None = None, system: str = "") -> ModerationEvent:
+    """Append one entry to the moderation log, copying the username so it outlives the account (`system`:
+    the name of a command that acts without one, such as the reference import)."""
     actor = user if getattr(user, "is_authenticated", False) else None
     return ModerationEvent.objects.create(
         adoption=adoption, change_request=change_request, actor=actor,
-        actor_username=actor.get_username() if actor else "", action=action,
+        actor_username=actor.get_username() if actor else system, action=action,
         from_status=from_status, to_status=to_status, comment=comment,
     )
 

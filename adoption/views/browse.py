@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from adoption import figures, selectors
-from adoption.choices import ChangeRequestStatus, Status
+from adoption.choices import ChangeRequestStatus
 from adoption.filtersets import AdoptionFilterSet
 from adoption.models import Adoption, Country, ModelFamily, ModerationEvent, Organization
 from adoption.roles import is_curator
@@ -55,15 +55,11 @@ def adoption_list(request):
     }, status=status)
 
 
-def _detail_queryset(user):
-    # Retracted records leave the maps but stay readable with their history (DESIGN §3).
-    return (Adoption.objects.visible_to(user) | Adoption.objects.filter(status=Status.RETRACTED)).with_related()
-
-
 def adoption_detail(request, pk):
     """A record with its evidence, checkpoint lineage, history and moderation log."""
     adoption = get_object_or_404(
-        _detail_queryset(request.user).select_related("checkpoint__derived_from__derived_from", "reviewer")
+        Adoption.objects.readable_by(request.user).with_related()
+        .select_related("checkpoint__derived_from__derived_from", "reviewer")
         .prefetch_related("evidence", "partners",
                           Prefetch("events", queryset=ModerationEvent.objects.order_by("created_at", "id"))),
         pk=pk,

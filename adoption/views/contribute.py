@@ -6,7 +6,6 @@ Every write goes through the curation services; their errors come back on the fo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q
 from django.forms.utils import ErrorDict
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,8 +22,8 @@ from adoption.forms import (
     evidence_initial,
     evidence_payload,
 )
-from adoption.models import Adoption, ChangeRequest, ModerationEvent, Organization
-from adoption.roles import is_curator
+from adoption.models import Adoption, Organization
+from adoption.selectors.organizations import adopter_choices, organization_by_slug, organizations_matching
 from adoption.services import change_requests, moderation, records, workflow
 from adoption.services.errors import StaleVersion, TransitionNotAllowed
 
@@ -86,10 +85,10 @@ def _submit_or_warn(request, adoption: Adoption):
 
 def _render_form(request, form, formset, *, adoption=None, status=200):
     # The datalist gives search-as-you-type without JavaScript; the script adds matches beyond this list.
-    names = Organization.objects.visible_to(request.user).filter(merged_into__isnull=True).order_by("name")
+    names = adopter_choices(request.user).values_list("name", flat=True)
     return render(request, "adoption/contribute.html", {
         "form": form, "formset": formset, "adoption": adoption,
-        "adopter_names": names.values_list("name", flat=True)[:ADOPTER_DATALIST_SIZE],
+        "adopter_names": names[:ADOPTER_DATALIST_SIZE],
     }, status=status)
 
 
@@ -144,8 +143,8 @@ def contribute(request):
 
         return _post_form(request, save, saved_message=DRAFT_SAVED)
     initial = {}
-    if (slug := request.GET.get("adopter")) and "\x00" not in slug:
-        org = Organization.objects.visible_to(request.user).filter(slug=slug).first()
+    if slug := request.GET.get("adopter"):
+        org = organization_by_slug(slug, user=request.user)
         initial["adopter"] = org.name if org else ""
     if family := request.GET.get("family"):
         initial["family"] = family
@@ -155,10 +154,7 @@ def contribute(request):
 
 def _own_record(request, pk) -> Adoption:
     """A record the user created (curators may open any); others get a 404, not a hint that it exists."""
-    adoption = get_object_or_404(Adoption.objects.with_related(), pk=pk)
-    if adoption.created_by_id != request.user.pk and not is_curator(request.user):
-        raise Http404("No such submission.")
-    return adoption
+    return get_object_or_404(Adoption.objects.submissions_visible_to(request.user).with_related(), pk=pk)
 
 
 @login_required
@@ -213,18 +209,10 @@ def submission_action(request, pk, action):
 @require_GET
 def my_submissions(request):
     """The user's records with their status, the last curator comment and what they can do next."""
-    comments = ModerationEvent.objects.exclude(comment="").exclude(actor=request.user).order_by("-created_at", "-id")
-    adoptions = (
-        Adoption.objects.filter(created_by=request.user).with_related()
-        .prefetch_related(Prefetch("events", queryset=comments, to_attr="curator_comments"))
-        .order_by("-updated_at", "-id")
-    )
-    change_requests = (
-        ChangeRequest.objects.filter(created_by=request.user).select_related("adoption__adopter", "adoption__family")
-        .order_by("-created_at")
-    )
     return render(request, "adoption/my_submissions.html", {
-        "adoptions": adoptions, "change_requests": change_requests, "editable": workflow.EDITABLE_STATUSES,
+        "adoptions": selectors.contributor_records(request.user),
+        "change_requests": selectors.contributor_change_requests(request.user),
+        "editable": workflow.EDITABLE_STATUSES,
         "withdrawable": workflow.ALLOWED_TRANSITIONS[Action.WITHDRAW].sources,
     })
 
@@ -272,13 +260,9 @@ def adopter_search(request):
     query = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL in text
     if len(query) < 2:
         return JsonResponse({"results": []})
-    orgs = (
-        Organization.objects.visible_to(request.user).filter(merged_into__isnull=True)
-        .filter(Q(name__icontains=query) | Q(aliases__icontains=query) | Q(slug__icontains=query))
-        .select_related("country").order_by("name")[:10]
-    )
+    orgs = organizations_matching(adopter_choices(request.user), query).select_related("country")
     return JsonResponse({"results": [
         {"name": org.name, "slug": org.slug, "country": org.country.name if org.country else "",
          "url": reverse("adoption:organization-detail", kwargs={"slug": org.slug}) if org.is_published else ""}
-        for org in orgs
+        for org in orgs[:10]
     ]})

@@ -58,13 +58,9 @@ def queue(request):
         .annotate(sources=Count("evidence"))
     )
     valid = not filterset.is_bound or filterset.is_valid()
-    pending = filterset.qs if valid else Adoption.objects.none()
+    pending = filterset.qs.order_by(*selectors.review_queue_ordering(request.user)) if valid else []
     waiting = [a for a in pending if a.status == Status.SUBMITTED]
-    in_review = sorted(
-        (a for a in pending if a.status == Status.IN_REVIEW),
-        key=lambda a: (a.reviewer_id != request.user.pk, a.submitted_at or a.created_at),
-    )
-    waiting.sort(key=lambda a: a.submitted_at or a.created_at)
+    in_review = [a for a in pending if a.status == Status.IN_REVIEW]
     change_requests = (
         ChangeRequest.objects.filter(status=ChangeRequestStatus.PENDING)
         .select_related("adoption__adopter", "adoption__family", "created_by").order_by("created_at")

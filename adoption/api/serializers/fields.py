@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from adoption.dates import parse_partial_date
 from adoption.models import Checkpoint, Country, ModelFamily
-from adoption.selectors import selectable_organizations
+from adoption.selectors.organizations import organization_by_slug
 
 
 def _wrong_type(field, value) -> str | None:
@@ -73,16 +73,23 @@ class _RefField(serializers.Field):
     def lookup(self, value):
         return {self.key: value}
 
+    def find(self, value: str):
+        """The row `value` names, or None."""
+        try:
+            return self.queryset().get(**self.lookup(value))
+        except (self.queryset().model.DoesNotExist, ValueError, TypeError):
+            return None
+
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
             data = data.get(self.key)
         if isinstance(data, bool) or not isinstance(data, self.types) or len(str(data)) > 200:
             self.fail("invalid", what=self.what, lookup=self.key)
         value = str(data).strip()
-        try:
-            return self.queryset().get(**self.lookup(value))
-        except (self.queryset().model.DoesNotExist, ValueError, TypeError):
+        found = self.find(value)
+        if found is None:
             self.fail("does_not_exist", what=self.what, value=value)
+        return found
 
     def to_representation(self, value):
         return getattr(value, self.key)
@@ -103,16 +110,10 @@ class CountryRefField(_RefField):
 class OrganizationRefField(_RefField):
     what = "organization"
 
-    def queryset(self):
+    def find(self, value: str):
+        # Only organizations the caller may name: another contributor's proposal answers as an unknown slug.
         request = self.context.get("request")
-        user = getattr(request, "user", None)
-        # Only organizations the caller may name (another contributor's proposal answers as an unknown
-        # slug would, so it does not leak); a shared proposal their own record names stays usable.
-        return selectable_organizations(user).select_related("merged_into")
-
-    def to_internal_value(self, data):
-        org = super().to_internal_value(data)
-        return org.merged_into if org.merged_into_id else org
+        return organization_by_slug(value, user=getattr(request, "user", None))
 
 
 @extend_schema_field({"type": "string", "description": "Slug of a model family"})

@@ -161,9 +161,6 @@ class CheckpointViewSet(CatalogueViewSet):
         )
 
     def perform_update(self, instance, data, version):
-        family = data.get("family")
-        if family is not None and family.pk != instance.family_id and instance.adoptions.exists():
-            raise ValidationError({"family": ["Adoptions cite this checkpoint under its current family."]})
         return catalogue.checkpoint_update(
             checkpoint=instance, user=self.request.user, data=data, expected_version=version
         )

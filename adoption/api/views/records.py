@@ -1,6 +1,6 @@
 """Adoption records: published adoptions, submissions and their workflow actions, change requests."""
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -8,7 +8,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from adoption import filtersets, selectors
-from adoption.choices import Status
 from adoption.models import Adoption, ChangeRequest, Organization
 from adoption.roles import is_curator
 from adoption.services import change_requests, moderation, records
@@ -68,11 +67,7 @@ class AdoptionViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelM
         if self.action in ("list", "retrieve"):
             return adoption_queryset(Adoption.objects.published())
         if self.action == "history":
-            # A record that was ever public keeps a public history, retracted or not.
-            visible = Adoption.objects.visible_to(self.request.user)
-            return Adoption.objects.filter(
-                Q(pk__in=visible.values("pk")) | Q(status__in=[Status.PUBLISHED, Status.RETRACTED])
-            )
+            return Adoption.objects.readable_by(self.request.user)
         return Adoption.objects.visible_to(self.request.user)
 
     def get_permissions(self):
@@ -169,8 +164,7 @@ class SubmissionViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
         user = self.request.user
         if getattr(self, "swagger_fake_view", False):
             return Adoption.objects.none()
-        queryset = Adoption.objects.all() if is_curator(user) else Adoption.objects.filter(created_by=user)
-        return adoption_queryset(queryset)
+        return adoption_queryset(Adoption.objects.submissions_visible_to(user))
 
     def get_throttles(self):
         throttles = super().get_throttles()

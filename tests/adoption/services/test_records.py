@@ -277,7 +277,7 @@ def test_a_joined_proposal_stays_usable_by_its_new_contributor(contributor, othe
     edited = records.adoption_update(adoption=draft, user=other_contributor,
                                      data={"adopter": first.adopter, "summary": "Speech recognition."})
     assert moderation.adoption_submit(adoption=edited, user=other_contributor).status == Status.SUBMITTED
-    assert first.adopter in selectors.selectable_organizations(other_contributor)
+    assert first.adopter in Organization.objects.selectable_by(other_contributor)
 
 
 @pytest.mark.django_db

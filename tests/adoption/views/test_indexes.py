@@ -7,7 +7,8 @@ from django.db.models import Q
 
 from adoption.choices import OrganizationKind, Status
 from adoption.models import Organization
-from adoption.search import fold, search_names
+from adoption.search import search_names
+from adoption.text import fold
 from tests.factories import AdoptionFactory, CountryFactory, ModelFamilyFactory, OrganizationFactory
 
 from .conftest import publish

@@ -1,4 +1,9 @@
-"""Reads that are more than a queryset verb: the pages and API call these."""
+"""Reads that are more than a queryset verb: the pages, API, admin and services call these.
+
+Here the records' reads: the contributor's and curators' lists, likely duplicates, a change request's
+diff, and what of a record's history each reader sees. Which organization a slug or a name means, and
+to whom, is in `selectors.organizations`.
+"""
 
 import re
 from difflib import SequenceMatcher
@@ -6,13 +11,15 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Case, Prefetch, Q, Value, When
+from django.db.models.functions import Coalesce
 
 from adoption.choices import Action, Status
 from adoption.dates import format_partial_date
-from adoption.models import Adoption, Checkpoint, Evidence, Organization
-from adoption.models.organizations import name_key
+from adoption.models import Adoption, ChangeRequest, Checkpoint, Evidence, ModerationEvent, Organization
+from adoption.models.querysets import REVIEW_QUEUE
 from adoption.roles import is_curator
+from adoption.text import name_words
 
 
 def published_adoptions():
@@ -20,12 +27,39 @@ def published_adoptions():
     return Adoption.objects.published().with_related()
 
 
-# Curation reads: likely duplicates of a submission, the organization a proposed adopter names, and the
-# diff of a change request.
+def contributor_records(user):
+    """A contributor's own records, last changed first, each with the comments others left on its log
+    (`curator_comments`, newest first): what 'my submissions' lists."""
+    comments = ModerationEvent.objects.exclude(comment="").exclude(actor=user).order_by("-created_at", "-id")
+    return (
+        Adoption.objects.filter(created_by=user).with_related()
+        .prefetch_related(Prefetch("events", queryset=comments, to_attr="curator_comments"))
+        .order_by("-updated_at", "-id")
+    )
 
-_NAME_NOISE = re.compile(r"\b(the|inc|ltd|llc|gmbh|sa|ag|co|corp|corporation|company|pte|plc)\b")
+
+def contributor_change_requests(user):
+    """The corrections a contributor proposed, newest first."""
+    return (ChangeRequest.objects.filter(created_by=user).select_related("adoption__adopter", "adoption__family")
+            .order_by("-created_at"))
+
+
+def review_queue_ordering(user) -> tuple:
+    """The curators' queue order, the same on the moderation page and in the admin (order_by arguments):
+    records waiting for a curator or in review before all others; among them those `user` holds in review
+    first, then the longest waiting (since submission, else creation); then by id."""
+    in_queue = Case(When(status__in=REVIEW_QUEUE, then=Value(0)), default=Value(1))
+    user_id = getattr(user, "pk", None)
+    held = Case(When(status=Status.IN_REVIEW, reviewer_id=user_id, then=Value(0)), default=Value(1)) if user_id \
+        else Value(1)
+    return in_queue.asc(), held.asc(), Coalesce("submitted_at", "created_at").asc(), "pk"
+
+
+# Curation reads: likely duplicates of a submission and the diff of a change request.
+
+_NAME_NOISE = frozenset({"the", "inc", "ltd", "llc", "gmbh", "sa", "ag", "co", "corp", "corporation", "company",
+                         "pte", "plc"})
 _DUPLICATE_STATUSES_HIDDEN = (Status.WITHDRAWN,)
-_LIVE_STATUSES_EXCLUDED = (Status.REJECTED, Status.WITHDRAWN)
 DUPLICATE_LIMIT = 20
 # pg_trgm similarity (shared trigrams over all trigrams) from which two product names of one family are
 # likely the same product: 'SEA-LION' ~ 'SEA-LION v3' (0.75), 'Qwen' !~ 'Qwen-SEA-LION-v4' (0.29).
@@ -37,41 +71,9 @@ _TRACKING = re.compile(
 )
 
 
-def organizations_named(name: str, country_id: str | None) -> list[Organization]:
-    """Organizations (merged ones aside) whose name or an alias is `name` up to case, accents, spacing
-    and punctuation: in `country_id` or without a country (in any country when none is given); those
-    of that very country first, then published ones, then the oldest."""
-    key = name_key(name)
-    if not key:
-        return []
-    found = Organization.objects.filter(merged_into__isnull=True, name_keys__contains=f"|{key}|")
-    if country_id:
-        found = found.filter(Q(country_id=country_id) | Q(country__isnull=True))
-    return sorted(found, key=lambda org: (org.country_id != country_id, not org.is_published, org.pk))
-
-
-def organization_has_live_records(organization: Organization, *, besides) -> bool:
-    """Whether a record of someone other than `besides` still names the organization (rejected and
-    withdrawn ones do not count): a proposed organization nobody else uses may be proposed afresh."""
-    return (Adoption.objects.filter(adopter=organization).exclude(status__in=_LIVE_STATUSES_EXCLUDED)
-            .exclude(created_by=besides).exists())
-
-
-def selectable_organizations(user):
-    """Organizations `user` may name as the adopter: published ones, those they proposed, and those their
-    own records already name (a shared proposal they joined); curators any."""
-    if is_curator(user):
-        return Organization.objects.all()
-    if not getattr(user, "is_authenticated", False):
-        return Organization.objects.filter(is_published=True)
-    own = Adoption.objects.filter(created_by=user).values("adopter_id")
-    return Organization.objects.filter(Q(is_published=True) | Q(created_by=user) | Q(pk__in=own))
-
-
 def _normal_name(text: str) -> str:
-    """'The AI Singapore, Ltd.' -> 'ai singapore': case, punctuation and legal suffixes ignored."""
-    text = re.sub(r"[^\w\s]", " ", (text or "").casefold())
-    return " ".join(_NAME_NOISE.sub(" ", text).split())
+    """'The AI Singapore, Ltd.' -> 'ai singapore': name_words() without the article and legal suffixes."""
+    return " ".join(word for word in name_words(text) if word not in _NAME_NOISE)
 
 
 def _names_near(a: str, b: str) -> bool:
