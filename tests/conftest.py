@@ -28,6 +28,17 @@ def _empty_cache():
     forget_local_copy()
 
 
+@pytest.fixture
+def local_memory_cache(settings):
+    """The demo's cache (local memory, no Redis) whatever CACHE_URL says."""
+    from adoption.services.data_version import forget_local_copy
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    forget_local_copy()
+    yield
+    cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     """Tests do not run collectstatic, so serve static files without the production manifest."""

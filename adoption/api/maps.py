@@ -30,7 +30,7 @@ from rest_framework.views import APIView
 
 from adoption import aggregates, geo
 from adoption.choices import OrganizationKind, Relation, Stage
-from adoption.services.data_version import cache_read, data_version_entry
+from adoption.services.data_version import data_version_entry, redis_client
 
 RESPONSE_CACHE_SECONDS = 24 * 3600
 CONTENT_TYPES = {"json": "application/json", "geojson": "application/geo+json", "csv": "text/csv; charset=utf-8"}
@@ -247,27 +247,40 @@ def _body_get(digest: str, fill: str) -> bytes | None:
     body = _local.get((fill, digest))
     if body is not None:
         return body
-    body = _cache_get(f"adoption:maps:response:{digest}")
+    body = _cache_get(_body_key(digest))
     if body is not None:
         _local_put((fill, digest), body)
     return body
 
 
 def _body_set(digest: str, fill: str, body: bytes) -> None:
-    _cache_set(f"adoption:maps:response:{digest}", body)
+    _cache_set(_body_key(digest), body)
     _local_put((fill, digest), body)
 
 
-def _cache_get(key: str):
+def _body_key(digest: str) -> str:
+    return f"adoption:maps:body:{digest}"
+
+
+# With Redis the bytes are stored as they are (no pickle) through the process's client, under the key
+# Django's cache would use (its KEY_PREFIX and VERSION); without it, through Django's cache.
+
+
+def _cache_get(key: str) -> bytes | None:
     try:
-        return cache_read(key)
+        client = redis_client()
+        return cache.get(key) if client is None else client.get(cache.make_key(key))
     except Exception:  # a cache outage costs a recomputation, never an error
         return None
 
 
 def _cache_set(key: str, body: bytes) -> None:
     with contextlib.suppress(Exception):  # see _cache_get
-        cache.set(key, body, timeout=RESPONSE_CACHE_SECONDS)
+        client = redis_client()
+        if client is None:
+            cache.set(key, body, timeout=RESPONSE_CACHE_SECONDS)
+        else:
+            client.set(cache.make_key(key), body, ex=RESPONSE_CACHE_SECONDS)
 
 
 def _dumps(data: dict) -> bytes:
