@@ -70,7 +70,7 @@ class _MapEndpoint(APIView):
         if response is None:
             body = answer.renderer.render(self.compute(answer.params))
             _body_set(answer.digest, fill, body)
-            response = _response(body, answer)
+            response = _response(answer, body)
         return response
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -142,15 +142,11 @@ def _answer(request, token: str, changed_at, view: type[_MapEndpoint]) -> _Answe
     return _Answer(params, renderer, digest, etag, int(changed_at.timestamp()), tuple(headers))
 
 
-def _response(body: bytes | None, answer: _Answer) -> HttpResponse:
-    """The 200 with `body`, or the 304 when body is None; the same headers either way (those the view
-    and the middleware below adoption.middleware.CachedMapMiddleware would add included, so an answer
-    from the cache is the view's answer)."""
-    if body is None:
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(body)
-        response["Content-Length"] = str(len(body))  # (CommonMiddleware's, on a view's answer)
+def _response(answer: _Answer, body: bytes) -> HttpResponse:
+    """The 200 with `body` and the answer's headers (with those the view and the middleware below
+    adoption.middleware.CachedMapMiddleware would add, so an answer from the cache is the view's)."""
+    response = HttpResponse(body)
+    response["Content-Length"] = str(len(body))  # (CommonMiddleware's, on a view's answer)
     for name, value in answer.headers:
         response[name] = value
     return response
@@ -161,12 +157,14 @@ def _unchanged_or_cached(request, answer: _Answer, fill: str) -> HttpResponse | 
     If-None-Match, If-Modified-Since and the others, RFC 9110 §13.2.2), else the cached answer, else None
     (compute it). Raises ConditionFailed (412) for an If-Match or If-Unmodified-Since that fails."""
     outcome = get_conditional_response(request, etag=answer.etag, last_modified=answer.last_modified)
-    if outcome is not None:
-        if outcome.status_code == status.HTTP_304_NOT_MODIFIED:
-            return _response(None, answer)
-        raise ConditionFailed
+    if outcome is not None:  # Django's bare 304 or 412
+        if outcome.status_code != status.HTTP_304_NOT_MODIFIED:
+            raise ConditionFailed
+        for name, value in answer.headers:  # the 200's headers, Content-Type included, as before
+            outcome[name] = value
+        return outcome
     body = _body_get(answer.digest, fill)
-    return None if body is None else _response(body, answer)
+    return None if body is None else _response(answer, body)
 
 
 def cached_response(request, *, timeseries: bool) -> HttpResponse | None:
