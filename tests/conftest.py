@@ -31,10 +31,7 @@ def _empty_cache():
 @pytest.fixture
 def local_memory_cache(settings):
     """The demo's cache (local memory, no Redis) whatever CACHE_URL says."""
-    from adoption.services.data_version import forget_local_copy
-
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    forget_local_copy()
     yield
     cache.clear()
 

@@ -69,6 +69,7 @@ def redis_client() -> redis.Redis | None:
 def _cache_setting_changed(*, setting, **kwargs) -> None:
     """A test that overrides CACHES gets a client for the cache it set (as Django's caches do)."""
     if setting == "CACHES":
+        _watch.forget()
         redis_client.cache_clear()
         _store_script.cache_clear()
 
