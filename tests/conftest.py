@@ -28,6 +28,14 @@ def _empty_cache():
     forget_local_copy()
 
 
+@pytest.fixture
+def local_memory_cache(settings):
+    """The demo's cache (local memory, no Redis) whatever CACHE_URL says."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    yield
+    cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     """Tests do not run collectstatic, so serve static files without the production manifest."""

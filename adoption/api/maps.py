@@ -1,97 +1,50 @@
 """GET /api/v1/maps/adoption/ and /api/v1/maps/timeseries/ (DESIGN §4, a contract).
 
 Responses carry a weak ETag (the registry's data version + the parameters + the format) and
-Last-Modified. A matching If-None-Match answers 304 before anything is computed, and without a
-database query (the data version lives in the cache). A full answer is rendered once per data version
-and kept in the cache as bytes (and in a small per-process copy), so a repeated map costs a cache read.
+Last-Modified; Django's conditional-request evaluation (`get_conditional_response`, what its
+`condition()` decorator runs) answers a matching If-None-Match or If-Modified-Since with a 304 before
+anything is computed, and without a database query (the data version lives in the cache). The formats are
+DRF renderers (adoption.api.renderers). A full answer is rendered once per data version and kept in the
+cache as bytes (and in a small per-process copy), so a repeated map costs a cache read.
 `cached_response` answers both cases without the view: adoption.middleware.CachedMapMiddleware calls it
 before URL resolution, DRF and the rest of the middleware.
 """
 
 import contextlib
-import csv
 import hashlib
-import io
-import json
 import threading
-from collections import OrderedDict
+from typing import NamedTuple
 
+from cachetools import LRUCache, cached
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from adoption import aggregates, filtersets, geo
-from adoption.services.data_version import cache_read, data_version_entry
+from adoption import aggregates, filtersets
+from adoption.services.data_version import data_version_entry, redis_client
+
+from .renderers import GeoJSONRenderer, MapContentNegotiation, MapCSVRenderer, TimeseriesCSVRenderer, content_type
 
 RESPONSE_CACHE_SECONDS = 24 * 3600
-CONTENT_TYPES = {"json": "application/json", "geojson": "application/geo+json", "csv": "text/csv; charset=utf-8"}
-ACCEPT_FORMATS = {"application/geo+json": "geojson", "text/csv": "csv"}
 ALLOW = "GET, HEAD, OPTIONS"
 
 
-# --- GeoJSON and CSV forms ---
+class ConditionFailed(exceptions.APIException):
+    """412: If-Match or If-Unmodified-Since names a map other than the current one (RFC 9110 §13.1)."""
 
-
-def _geometry(group_by: str, key: str) -> dict | None:
-    if key == aggregates.UNKNOWN:
-        return None
-    if group_by == "country":
-        return geo.country_features().get(key)
-    if group_by == "city":
-        iso2, _, city = key.partition(":")
-        point = geo.city_point(iso2, city)
-    else:
-        point = geo.region_centroid(key)
-    return {"type": "Point", "coordinates": list(point)} if point else None
-
-
-def map_geojson(payload: dict) -> dict:
-    """The map as an RFC 7946 FeatureCollection: one Feature per group (country polygons for
-    group_by=country, points otherwise, null geometry for "unknown"); the figures in properties and
-    the map's own fields as foreign members."""
-    features = [
-        {"type": "Feature", "id": group["key"], "geometry": _geometry(payload["group_by"], group["key"]),
-         "properties": dict(group)}
-        for group in payload["groups"]
-    ]
-    head = {key: value for key, value in payload.items() if key != "groups"}
-    return {"type": "FeatureCollection", **head, "features": features}
-
-
-def _cell(text: str) -> str:
-    """Keep spreadsheets from running a name as a formula (CSV injection)."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
-
-
-def map_csv(payload: dict) -> str:
-    """One row per group and split key: group_key,group_name,split_key,count,share."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["group_key", "group_name", "split_key", "count", "share"])
-    for group in payload["groups"]:
-        for split_key, count in group["counts"].items():
-            writer.writerow([_cell(group["key"]), _cell(group["name"]), _cell(split_key), count,
-                             group["shares"][split_key]])
-    return out.getvalue()
-
-
-def timeseries_csv(payload: dict) -> str:
-    """One row per period and split key: period,split_key,count,cumulative."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["period", "split_key", "count", "cumulative"])
-    for entry in payload["series"]:
-        for split_key, count in entry["counts"].items():
-            writer.writerow([entry["period"], _cell(split_key), count, entry["cumulative"][split_key]])
-    return out.getvalue()
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The map has changed since the version If-Match or If-Unmodified-Since names."
+    default_code = "precondition_failed"
 
 
 # --- the views ---
@@ -103,49 +56,45 @@ class _MapEndpoint(APIView):
     # serving one copy to all). A token still identifies a client for the throttles.
     authentication_classes = [TokenAuthentication]
     permission_classes = [AllowAny]
-    renderer_classes = [JSONRenderer]  # for errors; answers are rendered below, per format
+    content_negotiation_class = MapContentNegotiation
     timeseries = False
-
-    def perform_content_negotiation(self, request, force=False):
-        # ?format= is ours (json, geojson, csv), validated with the other parameters into a 400;
-        # DRF would turn an unknown one into a 404.
-        return self.renderer_classes[0](), "application/json"
 
     def compute(self, params) -> dict:
         raise NotImplementedError
 
-    def render(self, params, payload: dict) -> bytes:
-        raise NotImplementedError
-
     def get(self, request, *args, **kwargs):
         token, changed_at, fill = data_version_entry()
-        params, digest, last_modified = _parsed(request, token, changed_at, timeseries=self.timeseries)
-        if _not_modified(request, digest, changed_at):
-            return _response(None, params, digest, last_modified, timeseries=self.timeseries)
-        body = _body_get(digest, fill)
-        if body is None:
-            body = self.render(params, self.compute(params))
-            _body_set(digest, fill, body)
-        return _response(body, params, digest, last_modified, timeseries=self.timeseries)
+        answer = _answer(request, token, changed_at, type(self))
+        response = _unchanged_or_cached(request, answer, fill)
+        if response is None:
+            body = answer.renderer.render(self.compute(answer.params))
+            _body_set(answer.digest, fill, body)
+            response = _response(answer, body)
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if isinstance(response, Response):
+            # What DRF renders here is an error or the OPTIONS description (answers are rendered in get):
+            # JSON whatever format was asked for, like every API error.
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 # --- the answer without the view: ETag, 304 and the cached bytes (shared with the middleware) ---
 
 
-def request_params(request, *, timeseries: bool) -> aggregates.MapParams:
-    """The map parameters of a request; ?format= wins over an Accept header naming GeoJSON or CSV.
+def request_params(request, *, timeseries: bool, negotiated: str = "json") -> aggregates.MapParams:
+    """The map parameters of a request; `negotiated` is the format content negotiation chose from the
+    Accept header, taken when ?format= is not given (?format= wins).
     Raises ValidationError (a 400) on a bad parameter. Unlike the /map/ page's form, an API client
     that sends a parameter with no value (`?as_of=`) has made a mistake: it is refused, not ignored."""
     query = request.GET
     empty = [key for key in query if not key.startswith("_") and not any(v.strip() for v in query.getlist(key))]
     if empty:
         raise ValidationError({key: ["Give a value or leave the parameter out."] for key in empty})
-    if "format" not in query:
-        accept = request.headers.get("Accept", "")
-        wanted = next((fmt for media, fmt in ACCEPT_FORMATS.items() if media in accept), None)
-        if wanted and not (timeseries and wanted == "geojson"):
-            query = query.copy()
-            query["format"] = wanted
+    if "format" not in query and negotiated != "json":
+        query = query.copy()
+        query["format"] = negotiated
     return aggregates.MapParams.from_query(query, timeseries=timeseries)
 
 
@@ -154,123 +103,135 @@ def _digest(token: str, params: aggregates.MapParams, *, timeseries: bool) -> st
     return hashlib.sha256(f"{token}|{params.format}|{params.cache_key(kind=kind)}".encode()).hexdigest()[:32]
 
 
+class _Answer(NamedTuple):
+    """What a map request asks for, under one data version: everything but the body."""
+
+    params: aggregates.MapParams
+    renderer: BaseRenderer
+    digest: str
+    etag: str
+    last_modified: int  # seconds since the epoch, as If-Modified-Since compares them
+    headers: tuple[tuple[str, str], ...]
+
+
 # Per process: what recent requests were parsed into, by query string and Accept header, for one data
-# version (its token), so a repeated request skips parsing and validating its parameters: with the
+# version (its token), so a repeated request skips negotiating and validating its parameters: with the
 # answer's bytes kept in the process too, a cached map then costs about what a static file does.
-_PARSED_MAX = 4096
-_parsed_requests: dict[tuple, tuple] = {}
+@cached(
+    cache=LRUCache(maxsize=4096),
+    key=lambda request, token, changed_at, view: (
+        view, request.META.get("QUERY_STRING", ""), request.META.get("HTTP_ACCEPT", ""), token),
+    lock=threading.Lock(),
+)
+def _answer(request, token: str, changed_at, view: type[_MapEndpoint]) -> _Answer:
+    """The answer a map request asks for; raises ValidationError on a bad parameter."""
+    renderers = [renderer() for renderer in view.renderer_classes]
+    renderer, _ = view.content_negotiation_class().select_renderer(request, renderers)
+    params = request_params(request, timeseries=view.timeseries, negotiated=renderer.format)
+    # The validated ?format= has the last word (the negotiation read it as it came).
+    renderer = next(candidate for candidate in renderers if candidate.format == params.format)
+    digest = _digest(token, params, timeseries=view.timeseries)
+    etag = f'W/"{digest}"'
+    headers = [("Content-Type", content_type(renderer))]
+    if filename := getattr(renderer, "filename", None):
+        headers.append(("Content-Disposition", f'attachment; filename="{filename}"'))
+    headers += [("ETag", etag), ("Last-Modified", http_date(changed_at.timestamp())),
+                ("Cache-Control", "public, max-age=0, must-revalidate"), ("Vary", "Accept"),
+                ("Allow", ALLOW)]  # (DRF's, on a view's answer)
+    return _Answer(params, renderer, digest, etag, int(changed_at.timestamp()), tuple(headers))
 
 
-def _parsed(request, token: str, changed_at, *, timeseries: bool) -> tuple:
-    """(params, digest, Last-Modified) of a map request; raises ValidationError on a bad parameter."""
-    key = (timeseries, request.META.get("QUERY_STRING", ""), request.META.get("HTTP_ACCEPT", ""))
-    known = _parsed_requests.get(key)
-    if known is not None and known[0] == token:
-        return known[1:]
-    params = request_params(request, timeseries=timeseries)
-    entry = (token, params, _digest(token, params, timeseries=timeseries), http_date(changed_at.timestamp()))
-    if len(_parsed_requests) >= _PARSED_MAX:  # rare: crude, but bounded
-        _parsed_requests.clear()
-    _parsed_requests[key] = entry
-    return entry[1:]
-
-
-def _response(body: bytes | None, params, digest: str, last_modified: str, *, timeseries: bool) -> HttpResponse:
-    """The 200 with `body`, or the 304 when body is None; the same headers either way (those the view
-    and the middleware below adoption.middleware.CachedMapMiddleware would add included, so an answer
-    from the cache is the view's answer)."""
-    if body is None:
-        response = HttpResponse(status=304, content_type=CONTENT_TYPES[params.format])
-    else:
-        response = HttpResponse(body, content_type=CONTENT_TYPES[params.format])
-        response["Content-Length"] = str(len(body))  # (CommonMiddleware's, on a view's answer)
-    if params.format == "csv":
-        filename = "adoption-timeseries" if timeseries else "adoption-map"
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    response["ETag"] = f'W/"{digest}"'
-    response["Last-Modified"] = last_modified
-    response["Cache-Control"] = "public, max-age=0, must-revalidate"
-    response["Vary"] = "Accept"
-    response["Allow"] = ALLOW  # (DRF's, on a view's answer)
+def _response(answer: _Answer, body: bytes) -> HttpResponse:
+    """The 200 with `body` and the answer's headers (with those the view and the middleware below
+    adoption.middleware.CachedMapMiddleware would add, so an answer from the cache is the view's)."""
+    response = HttpResponse(body)
+    response["Content-Length"] = str(len(body))  # (CommonMiddleware's, on a view's answer)
+    for name, value in answer.headers:
+        response[name] = value
     return response
 
 
-def _not_modified(request, digest: str, changed_at) -> bool:
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None:
-        tags = parse_etags(if_none_match)
-        return "*" in tags or any(tag.removeprefix("W/").strip('"') == digest for tag in tags)
-    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-    return since is not None and int(changed_at.timestamp()) <= since
+def _unchanged_or_cached(request, answer: _Answer, fill: str) -> HttpResponse | None:
+    """The 304 when the request's conditions find the client's copy current (Django's evaluation of
+    If-None-Match, If-Modified-Since and the others, RFC 9110 §13.2.2), else the cached answer, else None
+    (compute it). Raises ConditionFailed (412) for an If-Match or If-Unmodified-Since that fails."""
+    outcome = get_conditional_response(request, etag=answer.etag, last_modified=answer.last_modified)
+    if outcome is not None:  # Django's bare 304 or 412
+        if outcome.status_code != status.HTTP_304_NOT_MODIFIED:
+            raise ConditionFailed
+        for name, value in answer.headers:  # the 200's headers, Content-Type included, as before
+            outcome[name] = value
+        return outcome
+    body = _body_get(answer.digest, fill)
+    return None if body is None else _response(answer, body)
 
 
 def cached_response(request, *, timeseries: bool) -> HttpResponse | None:
     """The answer to a map GET when it needs no computation: a 304 for a matching If-None-Match (or
     If-Modified-Since), or the cached bytes of this data version. None: let the view answer (a bad
-    parameter, a first request, a cache outage)."""
+    parameter, a failed If-Match, a first request, a cache outage)."""
+    view = AdoptionTimeseriesView if timeseries else AdoptionMapView
     try:
         token, changed_at, fill = data_version_entry()
-        params, digest, last_modified = _parsed(request, token, changed_at, timeseries=timeseries)
-    except (ValidationError, ValueError):
+        answer = _answer(request, token, changed_at, view)
+        return _unchanged_or_cached(request, answer, fill)
+    except (ValidationError, ValueError, ConditionFailed):
         return None
-    if _not_modified(request, digest, changed_at):
-        return _response(None, params, digest, last_modified, timeseries=timeseries)
-    body = _body_get(digest, fill)
-    return None if body is None else _response(body, params, digest, last_modified, timeseries=timeseries)
 
 
 # Per-process copies of recent answers, keyed by (cache fill, digest): the digest holds the data version,
 # and the fill changes whenever the cached data version was refilled (a cleared or restored cache), so a
-# copy is never served for data it does not show. Bounded in bytes.
+# copy is never served for data it does not show. Bounded in bytes, least recently used out first.
 _LOCAL_MAX_BYTES = 32 * 1024 * 1024
-_local: OrderedDict[tuple[str, str], bytes] = OrderedDict()
-_local_bytes = 0
+_local = LRUCache(maxsize=_LOCAL_MAX_BYTES, getsizeof=len)
 _local_lock = threading.Lock()
 
 
 def _local_put(key: tuple[str, str], body: bytes) -> None:
-    global _local_bytes
-    if len(body) > _LOCAL_MAX_BYTES // 4:
-        return
-    with _local_lock:
-        if key in _local:
-            return
-        _local[key] = body
-        _local_bytes += len(body)
-        while _local_bytes > _LOCAL_MAX_BYTES:
-            _, dropped = _local.popitem(last=False)
-            _local_bytes -= len(dropped)
+    if len(body) <= _LOCAL_MAX_BYTES // 4:  # a few huge answers must not push out all the others
+        with _local_lock:
+            _local[key] = body
 
 
 def _body_get(digest: str, fill: str) -> bytes | None:
-    body = _local.get((fill, digest))
+    with _local_lock:
+        body = _local.get((fill, digest))
     if body is not None:
         return body
-    body = _cache_get(f"adoption:maps:response:{digest}")
+    body = _cache_get(_body_key(digest))
     if body is not None:
         _local_put((fill, digest), body)
     return body
 
 
 def _body_set(digest: str, fill: str, body: bytes) -> None:
-    _cache_set(f"adoption:maps:response:{digest}", body)
+    _cache_set(_body_key(digest), body)
     _local_put((fill, digest), body)
 
 
-def _cache_get(key: str):
+def _body_key(digest: str) -> str:
+    return f"adoption:maps:body:{digest}"
+
+
+# With Redis the bytes are stored as they are (no pickle) through the process's client, under the key
+# Django's cache would use (its KEY_PREFIX and VERSION); without it, through Django's cache.
+
+
+def _cache_get(key: str) -> bytes | None:
     try:
-        return cache_read(key)
+        client = redis_client()
+        return cache.get(key) if client is None else client.get(cache.make_key(key))
     except Exception:  # a cache outage costs a recomputation, never an error
         return None
 
 
 def _cache_set(key: str, body: bytes) -> None:
     with contextlib.suppress(Exception):  # see _cache_get
-        cache.set(key, body, timeout=RESPONSE_CACHE_SECONDS)
-
-
-def _dumps(data: dict) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        client = redis_client()
+        if client is None:
+            cache.set(key, body, timeout=RESPONSE_CACHE_SECONDS)
+        else:
+            client.set(cache.make_key(key), body, ex=RESPONSE_CACHE_SECONDS)
 
 
 def _filter_parameters() -> list[OpenApiParameter]:
@@ -302,7 +263,10 @@ ERROR_400 = OpenApiResponse(
 )
 COMMON_RESPONSES = {
     304: OpenApiResponse(description="Not modified: If-None-Match matched the ETag (nothing was computed)."),
-    400: ERROR_400,
+    (400, "application/json"): ERROR_400,  # errors are JSON whatever the format asked for
+    (412, "application/json"): OpenApiResponse(
+        {"type": "object", "properties": {"detail": {"type": "string"}}},
+        description="If-Match or If-Unmodified-Since names another version of the map (RFC 9110)."),
     429: OpenApiResponse(description="Too many requests: wait the seconds in Retry-After."),
 }
 _group = inline_serializer("MapGroup", {
@@ -335,6 +299,8 @@ TIMESERIES_SCHEMA = inline_serializer("AdoptionTimeseries", {
 class AdoptionMapView(_MapEndpoint):
     """Published adoptions counted by where the adopters are and whose models they build on."""
 
+    renderer_classes = [JSONRenderer, GeoJSONRenderer, MapCSVRenderer]  # the first is the default
+
     @extend_schema(
         operation_id="maps_adoption",
         summary="Aggregate adoption map",
@@ -364,17 +330,11 @@ class AdoptionMapView(_MapEndpoint):
     def compute(self, params) -> dict:
         return aggregates.adoption_map(params)
 
-    def render(self, params, payload: dict) -> bytes:
-        if params.format == "geojson":
-            return _dumps(map_geojson(payload))
-        if params.format == "csv":
-            return map_csv(payload).encode()
-        return _dumps(payload)
-
 
 class AdoptionTimeseriesView(_MapEndpoint):
     """Published adoptions per period of their start date."""
 
+    renderer_classes = [JSONRenderer, TimeseriesCSVRenderer]  # no geography: no GeoJSON
     timeseries = True
 
     @extend_schema(
@@ -398,6 +358,3 @@ class AdoptionTimeseriesView(_MapEndpoint):
 
     def compute(self, params) -> dict:
         return aggregates.adoption_timeseries(params)
-
-    def render(self, params, payload: dict) -> bytes:
-        return timeseries_csv(payload).encode() if params.format == "csv" else _dumps(payload)

@@ -4,6 +4,8 @@ One database row (RegistryDataVersion) moves in every transaction that changes w
 Readers get it from the cache (no query on a revalidation), and with Redis from a copy kept in each
 process, which is dropped the moment a bump is announced on a Redis channel: a cached map then costs
 no network round trip at all, yet the next request after an approval, on any process, sees it.
+With Redis the module talks to it through its own redis-py client (`redis_client`); with the demo's
+local-memory cache it goes through Django's cache API and keeps no copy (one process, nothing to announce).
 
     data_version() -> (token, changed_at)
     data_version_entry() -> (token, changed_at, fill)   # fill: new whenever the copy was refilled
@@ -12,12 +14,19 @@ no network round trip at all, yet the next request after an approval, on any pro
 
 import contextlib
 import datetime
+import functools
 import logging
+import re
 import threading
-import time
 import uuid
 
+import redis
+from cachetools import TTLCache
+from django.conf import settings
+from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import connection, transaction
+from django.dispatch import receiver
 from django.utils import timezone
 
 from adoption.models import RegistryDataVersion
@@ -37,42 +46,44 @@ def data_version() -> tuple[str, object]:
     return token, changed_at
 
 
-def _redis_backend():
-    """The default cache and a Redis client kept for this process when it is Django's RedisCache, else
-    (cache, None). Django builds a new redis.Redis per call, which costs more than the round trip itself
-    (its command table is rebuilt each time): the maps read the data version on every request, so they
-    keep one client (thread-safe, on the cache's own connection pool)."""
-    from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
-
-    backend = caches["default"]
-    if not isinstance(backend, RedisCache):
-        return backend, None
-    client = backend._cache.__dict__.get("_maps_client")
-    if client is None:
-        client = backend._cache.__dict__["_maps_client"] = backend._cache.get_client(write=True)
-    return backend, client
+# Options of Django's RedisCache that are its own, not redis-py's connection options.
+_DJANGO_ONLY_OPTIONS = {"serializer", "pool_class", "parser_class"}
 
 
-def cache_read(key: str):
-    """cache.get(key) through the kept Redis client (see _redis_backend); exceptions pass through."""
-    backend, client = _redis_backend()
-    if client is None:
-        return backend.get(key)
-    value = client.get(backend.make_and_validate_key(key))
-    return None if value is None else backend._cache._serializer.loads(value)
+@functools.cache
+def redis_client() -> redis.Redis | None:
+    """This process's client for the default cache's Redis server (its first, the one Django writes to),
+    or None when the default cache is not Redis (the demo's local memory: use Django's cache API then).
+    Made once per process: the maps read the data version on every request, and building a client per
+    call (as Django's cache does) costs more than the round trip itself. Thread-safe, with its own pool."""
+    config = settings.CACHES["default"]
+    if config["BACKEND"] != "django.core.cache.backends.redis.RedisCache":
+        return None
+    location = config["LOCATION"]
+    url = re.split("[;,]", location)[0] if isinstance(location, str) else location[0]
+    options = {name: value for name, value in config.get("OPTIONS", {}).items() if name not in _DJANGO_ONLY_OPTIONS}
+    return redis.Redis.from_url(url, **options)
+
+
+@receiver(setting_changed)
+def _cache_setting_changed(*, setting, **kwargs) -> None:
+    """A test that overrides CACHES gets a client for the cache it set (as Django's caches do)."""
+    if setting == "CACHES":
+        _watch.forget()
+        redis_client.cache_clear()
+        _store_script.cache_clear()
 
 
 class _Watch:
-    """This process's copy of the version entry, valid while its subscription to CHANNEL holds and no
-    announcement has arrived. Pending announcements are read (without waiting) before each use: a bump
-    is announced before the bumping request answers, so a later request finds it waiting."""
+    """This process's copy of the version entry, valid while its subscription to CHANNEL holds, no
+    announcement has arrived and it is younger than LOCAL_MAX_AGE. Pending announcements are read
+    (without waiting) before each use: a bump is announced before the bumping request answers, so a later
+    request finds it waiting."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.pubsub = None
-        self.entry = None
-        self.read_at = 0.0
+        self.copy = TTLCache(maxsize=1, ttl=LOCAL_MAX_AGE)
 
     def forget(self) -> None:
         with self.lock:
@@ -82,7 +93,8 @@ class _Watch:
         if self.pubsub is not None:
             with contextlib.suppress(Exception):
                 self.pubsub.close()
-        self.pubsub, self.entry = None, None
+        self.pubsub = None
+        self.copy.clear()
 
     def get(self, client, read):
         """The entry, from the copy when it is still good, else from `read()` (then kept)."""
@@ -96,14 +108,15 @@ class _Watch:
                         raise ConnectionError("no subscription confirmation")
                 while (message := self.pubsub.get_message(timeout=0.0)) is not None:
                     if message["type"] == "message":
-                        self.entry = None
+                        self.copy.clear()
             except Exception:  # no subscription: read every time, as without the copy
                 logger.warning("maps: data version announcements unavailable", exc_info=True)
                 self._drop()
                 return read()
-            if self.entry is None or time.monotonic() - self.read_at > LOCAL_MAX_AGE:
-                self.entry, self.read_at = read(), time.monotonic()
-            return self.entry
+            entry = self.copy.get(CACHE_KEY)
+            if entry is None:
+                entry = self.copy[CACHE_KEY] = read()
+            return entry
 
 
 _watch = _Watch()
@@ -143,26 +156,29 @@ def _decode(raw) -> tuple[str, object, str]:
 def _store(version: int, token: str, changed_at, *, pipe=None):
     """Store this version's entry unless a newer one is there; returns the entry now stored (through a
     pipeline: queued, returns None)."""
-    backend, client = _redis_backend()
+    client = redis_client()
     raw = _encode(version, token, changed_at, uuid.uuid4().hex)
     if client is None:  # a local-memory cache: one process, no race to guard against
-        current = backend.get(CACHE_KEY)
+        current = cache.get(CACHE_KEY)
         if current is None or int(current.split("|")[0]) < version:
-            backend.set(CACHE_KEY, raw, timeout=ENTRY_SECONDS)
+            cache.set(CACHE_KEY, raw, timeout=ENTRY_SECONDS)
             current = raw
         return _decode(current)
-    script = backend._cache.__dict__.get("_maps_store_script")
-    if script is None:
-        script = backend._cache.__dict__["_maps_store_script"] = client.register_script(_STORE_IF_NEWER)
-    stored = script(keys=[backend.make_and_validate_key(CACHE_KEY)], args=[version, raw, ENTRY_SECONDS],
-                    client=pipe or client)
+    stored = _store_script()(keys=[cache.make_key(CACHE_KEY)], args=[version, raw, ENTRY_SECONDS],
+                             client=pipe or client)
     return None if pipe is not None else _decode(stored)
 
 
+@functools.cache
+def _store_script():
+    """_STORE_IF_NEWER, registered once per process (run by its SHA, loaded on first use)."""
+    return redis_client().register_script(_STORE_IF_NEWER)
+
+
 def _read_entry() -> tuple[str, object, str]:
-    backend, client = _redis_backend()
+    client = redis_client()
     try:
-        raw = backend.get(CACHE_KEY) if client is None else client.get(backend.make_and_validate_key(CACHE_KEY))
+        raw = cache.get(CACHE_KEY) if client is None else client.get(cache.make_key(CACHE_KEY))
     except Exception:  # a cache outage must not take the maps down
         logger.warning("maps: cache unavailable for the data version", exc_info=True)
         raw = None
@@ -183,7 +199,7 @@ def _read_entry() -> tuple[str, object, str]:
 def data_version_entry() -> tuple[str, object, str]:
     """(token, changed_at, fill): `fill` is new each time the cached entry is (re)written, so a
     per-process copy of a response keyed by it is never trusted beyond the entry it came with."""
-    _, client = _redis_backend()
+    client = redis_client()
     if client is None or transaction.get_connection().in_atomic_block:
         # Inside a transaction the caller may have bumped the version itself: read it, not the copy.
         return _read_entry()
@@ -192,7 +208,7 @@ def data_version_entry() -> tuple[str, object, str]:
 
 def _announce(version: int, token: str, changed_at) -> None:
     """Write the new version's entry and tell every process to drop its copy: one round trip."""
-    _, client = _redis_backend()
+    client = redis_client()
     try:
         if client is None:
             _store(version, token, changed_at)

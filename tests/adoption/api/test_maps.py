@@ -226,10 +226,14 @@ def test_schema_documents_every_parameter_and_response():
     names = {p["name"] for p in operation["parameters"]}
     assert {"group_by", "split", "unit", "format", "family", "origin_country", "relation", "stage", "adopter_kind",
             "sector", "language", "region", "country", "since", "until", "as_of"} <= names
-    assert {"200", "304", "400", "429"} <= set(operation["responses"])
+    assert {"200", "304", "400", "412", "429"} <= set(operation["responses"])
     assert set(operation["responses"]["200"]["content"]) == {"application/json", "application/geo+json", "text/csv"}
+    assert set(operation["responses"]["400"]["content"]) == {"application/json"}  # errors are JSON
+    format_parameter = next(p for p in operation["parameters"] if p["name"] == "format")
+    assert set(format_parameter["schema"]["enum"]) == {"json", "geojson", "csv"}
     series = schema["paths"]["/api/v1/maps/timeseries/"]["get"]
     assert "interval" in {p["name"] for p in series["parameters"]}
+    assert set(series["responses"]["200"]["content"]) == {"application/json", "text/csv"}
 
 
 def test_a_parameter_without_a_value_is_refused_by_the_api(client):
@@ -321,3 +325,113 @@ def test_a_cached_answer_and_a_304_carry_the_first_answers_headers(registry, con
     assert revalidated.status_code == 304
     assert {k.lower(): v for k, v in revalidated.headers.items()} == {
         k.lower(): v for k, v in first.headers.items() if k.lower() not in BODY_HEADERS}
+
+
+# --- formats chosen by the Accept header (the renderers and their negotiation) ---
+
+@pytest.mark.parametrize(("url", "accept", "content_type"), [
+    (MAP, "text/csv", "text/csv; charset=utf-8"),
+    (MAP, "application/geo+json", "application/geo+json"),
+    (MAP, "text/csv; charset=UTF-8", "text/csv; charset=utf-8"),  # a range's parameters are not compared
+    (MAP, "text/csv, application/json;q=0.5", "text/csv; charset=utf-8"),  # q-values count
+    (MAP, "application/json;q=0.5, application/geo+json", "application/geo+json"),
+    (MAP, "application/json, text/csv", "application/json"),  # equal preference: the first named
+    (MAP, "text/csv;q=0, */*", "application/json"),  # q=0: not acceptable
+    (MAP, "text/html,application/xhtml+xml,*/*;q=0.8", "application/json"),  # a browser
+    (MAP, "text/html", "application/json"),  # nothing we have: JSON, not a 406
+    (MAP, "text/csv;" + "a=b;" * 3000, "application/json"),  # too long for Django to parse: no preference
+    (SERIES, "text/csv", "text/csv; charset=utf-8"),
+    (SERIES, "application/geo+json", "application/json"),  # a timeseries has no GeoJSON
+])
+def test_the_accept_header_picks_the_format(client, registry, url, accept, content_type):
+    first = client.get(url, HTTP_ACCEPT=accept)
+    assert first.status_code == 200 and first["Content-Type"] == content_type
+    assert first["Vary"] == "Accept"
+    again = client.get(url, HTTP_ACCEPT=accept)  # from the cache, before the view: the same answer
+    assert again.content == first.content and again["Content-Type"] == content_type
+    if content_type.startswith("text/csv"):
+        assert first.content.decode().startswith("group_key," if url == MAP else "period,")
+    elif content_type == "application/geo+json":
+        assert first.json()["type"] == "FeatureCollection"
+    else:
+        assert first.json()["total" if url == MAP else "series"]
+
+
+def test_the_format_parameter_wins_over_the_accept_header(client, registry):
+    assert client.get(MAP, {"format": "json"}, HTTP_ACCEPT="text/csv")["Content-Type"] == "application/json"
+    answer = client.get(MAP, {"format": "csv"}, HTTP_ACCEPT="application/json")
+    assert answer["Content-Type"] == "text/csv; charset=utf-8"
+    assert answer["ETag"] == client.get(MAP, HTTP_ACCEPT="text/csv")["ETag"]  # one representation, one ETag
+
+
+@pytest.mark.parametrize(("url", "allowed"), [(MAP, "json, geojson, csv"), (SERIES, "json, csv")])
+@pytest.mark.parametrize("accept", ["*/*", "text/csv"])
+def test_an_unknown_format_is_a_json_400_naming_the_allowed_ones(client, url, allowed, accept):
+    response = client.get(url, {"format": "xlsx"}, HTTP_ACCEPT=accept)
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert allowed in response.json()["format"][0]
+
+
+@pytest.mark.parametrize("request_format", [{"format": "csv"}, {"format": "geojson"}, {"HTTP_ACCEPT": "text/csv"}])
+def test_errors_and_options_are_json_whatever_the_format_asked(client, request_format):
+    query = {"group_by": "galaxy", **{k: v for k, v in request_format.items() if k == "format"}}
+    headers = {k: v for k, v in request_format.items() if k != "format"}
+    response = client.get(MAP, query, **headers)
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert "group_by" in response.json()
+    options = client.options(MAP, **headers)
+    assert options.status_code == 200 and options["Content-Type"] == "application/json"
+    assert set(options.json()["renders"]) == {"application/json", "application/geo+json", "text/csv"}
+
+
+# --- conditional requests (Django's evaluation, RFC 9110) ---
+
+def test_if_none_match_compares_weakly_and_wins_over_if_modified_since(client, registry):
+    first = client.get(MAP)
+    etag, strong = first["ETag"], first["ETag"].removeprefix("W/")
+    for header in (etag, strong, "*", f'"other", {etag}'):
+        assert client.get(MAP, HTTP_IF_NONE_MATCH=header).status_code == 304, header
+    # A tag of another version: the full answer, even though If-Modified-Since alone would be a 304.
+    stale = client.get(MAP, HTTP_IF_NONE_MATCH='W/"other"', HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert stale.status_code == 200 and stale.content == first.content
+    assert client.get(MAP, HTTP_IF_MODIFIED_SINCE="Mon, 01 Jan 2001 00:00:00 GMT").status_code == 200
+
+
+def test_head_answers_the_headers_and_revalidates(client, registry):
+    first = client.get(MAP, {"format": "csv"})
+    head = client.head(MAP, {"format": "csv"})
+    assert head.status_code == 200 and not head.content
+    assert {k: head[k] for k in ("ETag", "Content-Type", "Content-Length", "Content-Disposition")} == {
+        k: first[k] for k in ("ETag", "Content-Type", "Content-Length", "Content-Disposition")}
+    assert client.head(MAP, {"format": "csv"}, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+def test_if_match_and_if_unmodified_since_are_preconditions(client, registry):
+    first = client.get(MAP)
+    assert client.get(MAP, HTTP_IF_MATCH="*").status_code == 200
+    # A weak ETag never matches If-Match (RFC 9110 §13.1.1 compares strongly): the map may differ in bytes.
+    failed = client.get(MAP, HTTP_IF_MATCH=first["ETag"])
+    assert failed.status_code == 412 and failed["Content-Type"] == "application/json"
+    assert failed.json()["detail"]
+    assert client.get(MAP, HTTP_IF_UNMODIFIED_SINCE=first["Last-Modified"]).status_code == 200
+    assert client.get(MAP, HTTP_IF_UNMODIFIED_SINCE="Mon, 01 Jan 2001 00:00:00 GMT").status_code == 412
+
+
+# --- the demo's set-up: no Redis, a local-memory cache ---
+
+def test_without_redis_maps_are_cached_revalidated_and_current(
+    local_memory_cache, client, registry, contributor, curator, django_capture_on_commit_callbacks,
+    django_assert_num_queries,
+):
+    first = client.get(MAP)
+    assert first.status_code == 200 and first.json()["total"] == 5
+    with django_assert_num_queries(0):
+        assert client.get(MAP, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+        assert client.get(MAP).content == first.content
+    adoption = AdoptionFactory(status=Status.IN_REVIEW, created_by=contributor,
+                               adopter=OrganizationFactory(country=registry["FR"]))
+    EvidenceFactory(adoption=adoption)
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.adoption_approve(adoption=adoption, user=curator)
+    after = client.get(MAP, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert after.status_code == 200 and after.json()["total"] == 6

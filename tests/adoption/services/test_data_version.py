@@ -1,12 +1,13 @@
-"""The map data version seen by other processes: each keeps a copy, dropped when a bump is announced."""
+"""The map data version seen by other processes: each keeps a copy, dropped when a bump is announced.
+Without Redis (the demo's local-memory cache) it lives in that cache and no copy is kept."""
 
 import pytest
-from django.core.cache import caches
+from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 
 from adoption.services import data_version
 
-pytestmark = pytest.mark.skipif(
+needs_redis = pytest.mark.skipif(
     not isinstance(caches["default"], RedisCache), reason="the announcements go through Redis (set CACHE_URL)"
 )
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.skipif(
 def _other_process():
     """A second process's view: its own copy and subscription, over the same Redis and database."""
     watch = data_version._Watch()
-    _, client = data_version._redis_backend()
+    client = data_version.redis_client()
     reads = []
 
     def entry():
@@ -27,6 +28,7 @@ def _other_process():
     return watch, entry
 
 
+@needs_redis
 @pytest.mark.django_db(transaction=True)
 def test_a_bump_reaches_the_other_processes_copy_at_once():
     watch, entry = _other_process()
@@ -41,6 +43,7 @@ def test_a_bump_reaches_the_other_processes_copy_at_once():
         watch.forget()
 
 
+@needs_redis
 @pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_bump_is_never_announced():
     from django.db import transaction
@@ -57,6 +60,7 @@ def test_a_rolled_back_bump_is_never_announced():
         watch.forget()
 
 
+@needs_redis
 @pytest.mark.django_db(transaction=True)
 def test_without_redis_announcements_every_request_reads_the_cache(monkeypatch):
     watch, entry = _other_process()
@@ -64,8 +68,7 @@ def test_without_redis_announcements_every_request_reads_the_cache(monkeypatch):
     def refuse(*args, **kwargs):
         raise ConnectionError("Redis pub/sub unavailable")
 
-    _, client = data_version._redis_backend()
-    monkeypatch.setattr(client, "pubsub", refuse)
+    monkeypatch.setattr(data_version.redis_client(), "pubsub", refuse)
     first, reads = entry()
     second, reads_after = entry()
     assert second == first and reads_after == reads + 1  # no copy kept: read each time
@@ -73,6 +76,7 @@ def test_without_redis_announcements_every_request_reads_the_cache(monkeypatch):
     assert entry()[0][0] != first[0]
 
 
+@needs_redis
 @pytest.mark.django_db(transaction=True)
 def test_a_late_refill_cannot_put_an_older_version_back():
     """A reader read the version row, then a bump committed and was announced, then the reader stored
@@ -86,3 +90,22 @@ def test_a_late_refill_cannot_put_an_older_version_back():
     assert data_version._store(*old)[0] == new_token
     data_version.forget_local_copy()
     assert data_version.data_version()[0] == new_token
+
+
+@needs_redis
+def test_the_client_talks_to_the_django_caches_redis():
+    client = data_version.redis_client()
+    assert client is data_version.redis_client()  # one per process
+    cache.set("probe", 1)
+    assert client.exists(cache.make_key("probe"))  # same server and database, same key names
+
+
+@pytest.mark.both_databases
+@pytest.mark.django_db
+def test_without_redis_the_version_lives_in_the_local_cache(local_memory_cache, django_capture_on_commit_callbacks):
+    assert data_version.redis_client() is None
+    token, changed_at = data_version.data_version()
+    assert data_version.data_version() == (token, changed_at)
+    with django_capture_on_commit_callbacks(execute=True):
+        data_version.data_version_bump()
+    assert data_version.data_version()[0] != token
