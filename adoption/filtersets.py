@@ -388,6 +388,26 @@ def _known_families(slugs) -> set[str]:
     return set(ModelFamily.objects.filter(slug__in=slugs).values_list("slug", flat=True))
 
 
+def _family_filter(**kwargs) -> ValuesFilter:
+    return ValuesFilter(
+        field_name="family__slug", label="Model family (slug)", normalise=str.lower, known=_known_families,
+        unknown=lambda value: f"Unknown family {value!r}. The families and their slugs: /api/v1/families/.", **kwargs,
+    )
+
+
+def _region_filter(**kwargs) -> ValuesFilter:
+    return ValuesFilter(
+        method="filter_region", label="Region (UN M49 code, any level)", normalise=_m49,
+        known=lambda given: set(given) & set(geo.m49_region_names()),
+        unknown=lambda value: f"{value!r} is not a UN M49 area code (e.g. 001, 142, 035).", **kwargs,
+    )
+
+
+def _region_countries(codes) -> list[str]:
+    """The countries in any of these M49 areas, from the shipped CSV as the maps read it (one definition)."""
+    return sorted({iso2 for code in codes for iso2 in geo.region_members(code)})
+
+
 def _known_adopters(slugs) -> set[str]:
     # Only published organizations: another contributor's proposal answers as an unknown slug would.
     return set(Organization.objects.published().filter(slug__in=slugs).values_list("slug", flat=True))
@@ -485,21 +505,13 @@ class ParameterFilterSet(django_filters.FilterSet):
 class MapFilters(ParameterFilterSet):
     """The filters every view of published adoptions takes: lists, pages, maps, time series, exports, feeds."""
 
-    family = ValuesFilter(
-        field_name="family__slug", label="Model family (slug)", normalise=str.lower, widget=ValuesSelect,
-        choices=_family_choices, known=_known_families,
-        unknown=lambda value: f"Unknown family {value!r}. The families and their slugs: /api/v1/families/.",
-    )
+    family = _family_filter(widget=ValuesSelect, choices=_family_choices)
     origin_country = _country_filter("family__origin_country", "Origin country of the family (ISO alpha-2)",
                                      _origin_choices)
     relation = _choice_filter("relation", Relation.choices, "Relation", "Any relation")
     stage = _choice_filter("stage", Stage.choices, "Stage", "Any stage")
     adopter_kind = _choice_filter("adopter__kind", OrganizationKind.choices, "Kind of adopter", "Any kind")
-    region = ValuesFilter(
-        method="filter_region", label="Region (UN M49 code, any level)", normalise=_m49, widget=ValuesSelect,
-        choices=_region_choices, known=lambda given: set(given) & set(geo.m49_region_names()),
-        unknown=lambda value: f"{value!r} is not a UN M49 area code (e.g. 001, 142, 035).",
-    )
+    region = _region_filter(widget=ValuesSelect, choices=_region_choices)
     country = _country_filter("adopter__country", "Adopter country (ISO alpha-2)", _country_choices)
     sector = ValuesFilter(method="filter_sector", label="Sector")
     language = ValuesFilter(method="filter_language", label="Language (ISO 639)", normalise=str.lower)
@@ -514,9 +526,7 @@ class MapFilters(ParameterFilterSet):
     def filter_region(self, queryset, name, codes):
         if geo.WORLD in codes:
             return queryset.filter(adopter__country__isnull=False)
-        # The M49 hierarchy of the shipped CSV, as the maps read it: one definition of what a region holds.
-        members = sorted({iso2 for code in codes for iso2 in geo.region_members(code)})
-        return queryset.filter(adopter__country__in=members)
+        return queryset.filter(adopter__country__in=_region_countries(codes))
 
     def filter_sector(self, queryset, name, values):
         return list_has(queryset, "sectors", values)
@@ -637,11 +647,7 @@ class RegionFilterSet(ParameterFilterSet):
 
 
 class CountryFilterSet(ParameterFilterSet):
-    region = ValuesFilter(
-        method="filter_region", label="Region (UN M49 code, any level)", normalise=_m49,
-        known=lambda given: set(given) & set(geo.m49_region_names()),
-        unknown=lambda value: f"{value!r} is not a UN M49 area code (e.g. 001, 142, 035).",
-    )
+    region = _region_filter()
     q = django_filters.CharFilter(method="filter_text", max_length=100, label="Name or code")
 
     class Meta:
@@ -652,7 +658,7 @@ class CountryFilterSet(ParameterFilterSet):
     def filter_region(self, queryset, name, codes):
         if geo.WORLD in codes:
             return queryset
-        return queryset.filter(iso2__in={iso2 for code in codes for iso2 in geo.region_members(code)})
+        return queryset.filter(iso2__in=_region_countries(codes))
 
     def filter_text(self, queryset, name, value):
         value = value.strip()
@@ -690,10 +696,7 @@ class ModelFamilyFilterSet(ParameterFilterSet):
 
 
 class CheckpointFilterSet(ParameterFilterSet):
-    family = ValuesFilter(
-        field_name="family__slug", label="Model family (slug)", normalise=str.lower, known=_known_families,
-        unknown=lambda value: f"Unknown family {value!r}. The families and their slugs: /api/v1/families/.",
-    )
+    family = _family_filter()
     derived_from = CheckpointFilter(
         queryset=Checkpoint.objects.all(), label="Derived from (id or repo id)", widget=forms.TextInput
     )
