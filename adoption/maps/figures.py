@@ -1,131 +1,112 @@
-"""Reads for the public pages: headline figures and the per-country / per-family breakdowns they show.
+"""The published figures the pages show around the map, read through the map answers themselves.
 
-The map itself reads adoption.aggregates; these are the small counts around it, always over published
-records only (what the public sees).
+The home page's headline figures, the origin mix and its colours, a family's adopter countries and
+the country and family indexes are the totals, groups and split totals of `answers` (cached by the
+data version, as the map page's), so no page counts differently from the map and the API.
 """
 
-from django.db.models import Count, Q
+import dataclasses
 
-from adoption.choices import Status
+from django.db.models import Count
+
 from adoption.mapdraw import OTHER, category_colours
-from adoption.models import Adoption, Country, ModelFamily, Organization
+from adoption.models import Country, ModelFamily
+
+from .answers import cached_answer
+from .grains import UNKNOWN
+from .params import MapParams
+
+
+def _answer(*, filters: dict[str, str] | None = None, adopter: int | None = None, **choices) -> dict:
+    """The map answer for these choices (group_by, split, unit) and filters, as the API gives it."""
+    params = MapParams.from_query({**choices, **(filters or {})})
+    if adopter is not None:  # one organization's records: no public parameter names it
+        params = dataclasses.replace(params, filters=(*params.filters, ("adopter", (str(adopter),))))
+    return cached_answer(params)
+
+
+def _counts_by_group(answer: dict) -> dict[str, int]:
+    return {group["key"]: group["total"] for group in answer["groups"] if group["key"] != UNKNOWN}
 
 
 def headline_figures() -> dict:
-    """Published adoptions, distinct adopters, adopter countries and base families, in one query."""
-    return Adoption.objects.published().aggregate(
-        adoptions=Count("id"),
-        adopters=Count("adopter", distinct=True),
-        countries=Count("adopter__country", distinct=True),
-        families=Count("family", distinct=True),
-    )
-
-
-def latest_published(limit: int = 8):
-    """The most recently published records, for the home page."""
-    return Adoption.objects.published().with_related().order_by("-published_at", "-id")[:limit]
-
-
-def origin_mix(queryset) -> list[dict]:
-    """Counts of `queryset` (adoptions) by the origin country of their base family, largest first, with shares."""
-    rows = list(
-        queryset.values("family__origin_country", "family__origin_country__name")
-        .annotate(count=Count("id"))
-        .order_by("-count", "family__origin_country")
-    )
-    total = sum(row["count"] for row in rows) or 1
-    colours = origin_colours()
-    return [
-        {"key": (key := row["family__origin_country"] or "unknown"),
-         "name": row["family__origin_country__name"] or "Unknown", "count": row["count"],
-         "share": row["count"] / total, "colour": colours.get(key, OTHER)}
-        for row in rows
-    ]
+    """Published adoptions, distinct adopters, adopter countries and base families: the top-level totals
+    of the default map in both units, its countries and the families of its split by family."""
+    adoptions = _answer()
+    families = _answer(split="family")
+    return {
+        "adoptions": adoptions["total"],
+        "adopters": _answer(unit="adopters", split="none")["total"],
+        "countries": len(_counts_by_group(adoptions)),
+        "families": sum(1 for key in families["split_totals"] if key != UNKNOWN),
+    }
 
 
 def origin_colours() -> dict[str, str]:
     """One colour per origin country on every page: ranked by all published adoptions, largest first."""
-    keys = (
-        Adoption.objects.published().values_list("family__origin_country", flat=True)
-        .annotate(count=Count("id")).order_by("-count", "family__origin_country")
-    )
-    return category_colours([key or "unknown" for key in keys])
+    return category_colours(list(_answer()["split_totals"]))
+
+
+def origin_mix(*, country: str | None = None, adopter: int | None = None) -> list[dict]:
+    """Published adoptions by the origin country of their base family (all, or one adopter country's, or
+    one organization's), largest first, with names, shares and colours."""
+    totals = _answer(filters={"country": country} if country else None, adopter=adopter)["split_totals"]
+    names = dict(Country.objects.filter(iso2__in=list(totals)).values_list("iso2", "name"))
+    total = sum(totals.values()) or 1
+    colours = origin_colours()
+    return [
+        {"key": key, "name": names.get(key, "Unknown"), "count": count, "share": count / total,
+         "colour": colours.get(key, OTHER)}
+        for key, count in totals.items()
+    ]
 
 
 def family_by_country(family: ModelFamily) -> list[dict]:
     """Who builds on a family, by adopter country: [{iso2, name, adoptions, adopters}], largest first."""
-    rows = (
-        Adoption.objects.published().filter(family=family)
-        .values("adopter__country", "adopter__country__name")
-        .annotate(adoptions=Count("id"), adopters=Count("adopter", distinct=True))
-        .order_by("-adoptions", "adopter__country__name")
-    )
-    return [
-        {"iso2": row["adopter__country"], "name": row["adopter__country__name"] or "Unknown",
-         "adoptions": row["adoptions"], "adopters": row["adopters"]}
-        for row in rows
+    filters = {"family": family.slug}
+    adoptions = _answer(filters=filters, split="none")["groups"]
+    adopters = _counts_by_group(_answer(filters=filters, split="none", unit="adopters"))
+    rows = [
+        {"iso2": None if group["key"] == UNKNOWN else group["key"], "name": group["name"],
+         "adoptions": group["total"], "adopters": adopters.get(group["key"], 0)}
+        for group in adoptions
     ]
+    return sorted(rows, key=lambda row: (-row["adoptions"], row["iso2"] is None, row["name"]))
 
-
-def country_adopters(country: Country):
-    """Published organizations of a country with their count of published adoptions, most active first."""
-    return (
-        Organization.objects.published().filter(country=country)
-        .annotate(published_adoptions=Count("adoptions", filter=Q(adoptions__status=Status.PUBLISHED)))
-        .filter(published_adoptions__gt=0)
-        .order_by("-published_adoptions", "name")
-    )
-
-
-def family_list_with_counts():
-    """Families with their count of published adoptions (for filters and the home page)."""
-    return (
-        ModelFamily.objects.select_related("origin_country")
-        .annotate(published_adoptions=Count("adoptions", filter=Q(adoptions__status=Status.PUBLISHED)))
-        .order_by("-published_adoptions", "name")
-    )
-
-
-# The index pages: every country, organization and family with its published figures.
 
 def country_index(*, everything: bool = False) -> list[Country]:
     """Countries with `adoptions`, `adopters` (distinct) and `families_developed` set, by name.
 
-    Only countries with a published adoption or a family's origin, unless `everything`. Counted from
-    the records side in one grouped query each, so no join multiplies the counts."""
-    counts = {
-        row["adopter__country"]: row for row in Adoption.objects.published().filter(adopter__country__isnull=False)
-        .values("adopter__country").annotate(adoptions=Count("id"), adopters=Count("adopter", distinct=True))
-        .order_by()
-    }
+    Only countries with a published adoption or a family's origin, unless `everything`."""
+    adoptions = _counts_by_group(_answer(split="none"))
+    adopters = _counts_by_group(_answer(split="none", unit="adopters"))
     developed = dict(
         ModelFamily.objects.filter(origin_country__isnull=False).values_list("origin_country")
         .annotate(n=Count("id")).order_by()
     )
     countries = Country.objects.select_related("region", "subregion").order_by("name")
     if not everything:
-        countries = countries.filter(iso2__in={*counts, *developed})
+        countries = countries.filter(iso2__in={*adoptions, *developed})
     rows = list(countries)
     for country in rows:
-        row = counts.get(country.iso2, {})
-        country.adoptions, country.adopters = row.get("adoptions", 0), row.get("adopters", 0)
+        country.adoptions, country.adopters = adoptions.get(country.iso2, 0), adopters.get(country.iso2, 0)
         country.families_developed = developed.get(country.iso2, 0)
     return rows
 
 
-def organization_counts(queryset):
-    """`queryset` (organizations) with `published_adoptions` and `families_developed`."""
-    return queryset.annotate(
-        published_adoptions=Count("adoptions", filter=Q(adoptions__status=Status.PUBLISHED), distinct=True),
-        families_developed=Count("families", distinct=True),
-    )
-
-
-def family_counts(queryset):
-    """`queryset` (families) with `published_adoptions`, `adopters` and `adopter_countries`, all distinct."""
-    published = Q(adoptions__status=Status.PUBLISHED)
-    return queryset.select_related("developer", "origin_country").annotate(
-        published_adoptions=Count("adoptions", filter=published),
-        adopters=Count("adoptions__adopter", filter=published, distinct=True),
-        adopter_countries=Count("adoptions__adopter__country", filter=published, distinct=True),
-    )
+def family_index(queryset) -> list[ModelFamily]:
+    """The families of `queryset` with `published_adoptions`, `adopters` and `adopter_countries` set,
+    most adopted first (then by name)."""
+    by_country = _answer(split="family")
+    adopters = _answer(split="family", unit="adopters")["split_totals"]
+    countries: dict[str, int] = {}
+    for group in by_country["groups"]:
+        if group["key"] != UNKNOWN:
+            for slug in group["counts"]:
+                countries[slug] = countries.get(slug, 0) + 1
+    rows = list(queryset.select_related("developer", "origin_country"))
+    for family in rows:
+        family.published_adoptions = by_country["split_totals"].get(family.slug, 0)
+        family.adopters = adopters.get(family.slug, 0)
+        family.adopter_countries = countries.get(family.slug, 0)
+    return sorted(rows, key=lambda family: (-family.published_adoptions, family.name, family.pk))

@@ -27,6 +27,11 @@ def published_adoptions():
     return Adoption.objects.published().with_related()
 
 
+def latest_published(limit: int = 8):
+    """The most recently published records, for the home page."""
+    return published_adoptions().order_by("-published_at", "-id")[:limit]
+
+
 def contributor_records(user):
     """A contributor's own records, last changed first, each with the comments others left on its log
     (`curator_comments`, newest first): what 'my submissions' lists."""
