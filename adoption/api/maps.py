@@ -24,13 +24,13 @@ from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from adoption import aggregates, filtersets
+from adoption.api.authentication import TokenAuthentication
 from adoption.services.data_version import data_version_entry, redis_client
 
 from .renderers import GeoJSONRenderer, MapContentNegotiation, MapCSVRenderer, TimeseriesCSVRenderer, content_type
