@@ -32,6 +32,14 @@ def latest_published(limit: int = 8):
     return published_adoptions().order_by("-published_at", "-id")[:limit]
 
 
+def first_start_date():
+    """The earliest start date among published records (None when none has one): where a time axis begins."""
+    return (
+        Adoption.objects.published().filter(started_on__isnull=False)
+        .order_by("started_on").values_list("started_on", flat=True).first()
+    )
+
+
 def contributor_records(user):
     """A contributor's own records, last changed first, each with the comments others left on its log
     (`curator_comments`, newest first): what 'my submissions' lists."""
