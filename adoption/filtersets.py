@@ -36,7 +36,8 @@ from adoption.selectors.organizations import organizations_matching
 LIST_PARAMETERS = ("page", "page_size", "format")
 
 GROUP_BY_CHOICES = (
-    ("country", "Country"), ("subregion", "Sub-region (UN M49)"), ("region", "Region (UN M49)"), ("city", "City"),
+    ("country", "Country"), ("subregion", "Sub-region (UN M49)"), ("region", "Region (UN M49)"),
+    ("intermediate_region", "Intermediate region (UN M49; else the sub-region)"), ("city", "City"),
 )
 SPLIT_CHOICES = (
     ("origin_country", "Origin country of the base model"), ("family", "Model family"), ("relation", "Relation"),

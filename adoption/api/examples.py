@@ -88,9 +88,9 @@ BY_COMPONENT = {
 }
 
 MAP_CSV = (
-    "group_key,group_name,split_key,count,share\r\n"
-    "SG,Singapore,US,6,0.75\r\nSG,Singapore,CN,1,0.125\r\nSG,Singapore,CH,1,0.125\r\n"
-    "MY,Malaysia,CN,1,0.5\r\nMY,Malaysia,FR,1,0.5\r\n"
+    "group_key,group_name,split_key,count,share\n"
+    "SG,Singapore,US,6,0.75\nSG,Singapore,CN,1,0.125\nSG,Singapore,CH,1,0.125\n"
+    "MY,Malaysia,CN,1,0.5\nMY,Malaysia,FR,1,0.5\n"
 )
 MAP_GEOJSON = {
     "type": "FeatureCollection", "group_by": "subregion", "split": "origin_country", "unit": "adoptions",
@@ -100,11 +100,14 @@ MAP_GEOJSON = {
         "type": "Feature", "id": "035", "geometry": {"type": "Point", "coordinates": [108.974, 8.865]},
         "properties": {"key": "035", "name": "South-eastern Asia", "total": 10,
                        "counts": {"US": 6, "CN": 2, "CH": 1, "FR": 1},
-                       "shares": {"US": 0.6, "CN": 0.2, "CH": 0.1, "FR": 0.1}},
+                       "shares": {"US": 0.6, "CN": 0.2, "CH": 0.1, "FR": 0.1},
+                       "count_US": 6, "count_CN": 2, "count_CH": 1, "count_FR": 1,
+                       "share_US": 0.6, "share_CN": 0.2, "share_CH": 0.1, "share_FR": 0.1},
     }],
 }
 TIMESERIES_CSV = (
-    "period,split_key,count,cumulative\r\n2024,CN,0,0\r\n2024,US,2,2\r\n2025,CN,3,3\r\n2025,US,1,3\r\n"
+    "period,split_key,count,cumulative\n2024,CN,0,0\n2024,US,2,2\n2025,CN,3,3\n2025,US,1,3\n"
+    "undated,,1,\n"
 )
 # (path, media type) -> example, for the answers that are not JSON objects of a component.
 BY_MEDIA_TYPE = {

@@ -310,9 +310,10 @@ class AdoptionMapView(_MapEndpoint):
         summary="Aggregate adoption map",
         parameters=[
             OpenApiParameter("group_by", str, enum=GROUP_BYS, default="country",
-                             description="One group per country (ISO alpha-2 key), UN M49 sub-region or region "
-                                         "(three-digit key, e.g. 035), or city (`{iso2}:{city}`); adopters "
-                                         "without one fall under `unknown`."),
+                             description="One group per country (ISO alpha-2 key), UN M49 sub-region, region or "
+                                         "intermediate region (three-digit key, e.g. 035; a country outside the "
+                                         "intermediate regions is grouped under its sub-region), or city "
+                                         "(`{iso2}:{city}`); adopters without one fall under `unknown`."),
             *FILTER_PARAMETERS,
             OpenApiParameter("format", str, enum=FORMATS, default="json",
                              description="json, geojson (an RFC 7946 FeatureCollection) or csv "

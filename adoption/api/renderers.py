@@ -32,13 +32,21 @@ def _geometry(group_by: str, key: str) -> dict | None:
     return {"type": "Point", "coordinates": list(point)} if point else None
 
 
+def _properties(group: dict) -> dict:
+    """The group as in the JSON, plus the figures flat (`count_CN`, `share_CN`) for tools that read only
+    scalar properties (QGIS, Datawrapper, Flourish)."""
+    flat = {f"count_{key}": count for key, count in group["counts"].items()}
+    flat |= {f"share_{key}": share for key, share in group["shares"].items()}
+    return {**group, **flat}
+
+
 def map_geojson(payload: dict) -> dict:
     """The map as an RFC 7946 FeatureCollection: one Feature per group (country polygons for
-    group_by=country, points otherwise, null geometry for "unknown"); the figures in properties and
-    the map's own fields as foreign members."""
+    group_by=country, points otherwise, null geometry for "unknown"); the figures in properties (nested
+    and flat) and the map's own fields as foreign members."""
     features = [
         {"type": "Feature", "id": group["key"], "geometry": _geometry(payload["group_by"], group["key"]),
-         "properties": dict(group)}
+         "properties": _properties(group)}
         for group in payload["groups"]
     ]
     head = {key: value for key, value in payload.items() if key != "groups"}
@@ -50,11 +58,16 @@ def _cell(text: str) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
+M49_GROUPS = ("subregion", "region", "intermediate_region")
+
+
 def map_csv(payload: dict) -> str:
-    """One row per group and split key: group_key,group_name,split_key,count,share."""
+    """One row per group and split key: group_key,group_name,split_key,count,share. Grouped by M49 area,
+    the text cells are quoted, so a spreadsheet or pandas can keep "035" a code rather than the number 35."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["group_key", "group_name", "split_key", "count", "share"])
+    csv.writer(out, lineterminator="\n").writerow(["group_key", "group_name", "split_key", "count", "share"])
+    quoting = csv.QUOTE_NONNUMERIC if payload["group_by"] in M49_GROUPS else csv.QUOTE_MINIMAL
+    writer = csv.writer(out, lineterminator="\n", quoting=quoting)
     for group in payload["groups"]:
         for split_key, count in group["counts"].items():
             writer.writerow([_cell(group["key"]), _cell(group["name"]), _cell(split_key), count,
@@ -63,13 +76,16 @@ def map_csv(payload: dict) -> str:
 
 
 def timeseries_csv(payload: dict) -> str:
-    """One row per period and split key: period,split_key,count,cumulative."""
+    """One row per period and split key: period,split_key,count,cumulative; then, when some records have
+    no start date, a last row `undated,,n,` saying how many the periods leave out."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["period", "split_key", "count", "cumulative"])
     for entry in payload["series"]:
         for split_key, count in entry["counts"].items():
             writer.writerow([entry["period"], _cell(split_key), count, entry["cumulative"][split_key]])
+    if payload.get("undated"):
+        writer.writerow(["undated", "", payload["undated"], ""])
     return out.getvalue()
 
 

@@ -33,7 +33,7 @@ def _fallback_name(params: MapParams, key: str) -> str:
         from django_countries import countries
 
         return countries.name(key) or key
-    if params.group_by in ("subregion", "region"):
+    if params.group_by in ("subregion", "region", "intermediate_region"):
         return geo.m49_region_names().get(key, key)
     return key.partition(":")[2]
 

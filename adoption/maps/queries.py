@@ -254,9 +254,12 @@ def _group_exprs(params: MapParams, src: _Source) -> tuple[str, str, str]:
         city = src.cols["city"]
         return (f"CASE WHEN {country} = '' OR {city} = '' THEN '{UNKNOWN}' ELSE {country} || ':' || {city} END",
                 f"CASE WHEN {country} = '' OR {city} = '' THEN NULL ELSE {city} END", "")
-    level = "subregion_id" if params.group_by == "subregion" else "region_id"
-    return (f"COALESCE(c.{level}, '{UNKNOWN}')", "r.name",
-            f"LEFT JOIN adoption_country c ON c.iso2 = {country} LEFT JOIN adoption_region r ON r.code = c.{level}")
+    # M49 gives some sub-regions intermediate regions (Eastern Africa, the Caribbean, ...): a country outside
+    # them is grouped under its sub-region, so every country has a group.
+    code = {"subregion": "c.subregion_id", "region": "c.region_id",
+            "intermediate_region": "COALESCE(c.intermediate_region_id, c.subregion_id)"}[params.group_by]
+    return (f"COALESCE({code}, '{UNKNOWN}')", "r.name",
+            f"LEFT JOIN adoption_country c ON c.iso2 = {country} LEFT JOIN adoption_region r ON r.code = {code}")
 
 
 # A map query reads many rows once: PostgreSQL's JIT compilation would cost it more than it saves, and

@@ -25,7 +25,8 @@ from adoption.maps.params import MapParams
 API_PATH = "/api/v1/maps/adoption/"  # contract (DESIGN §4)
 UNIT_WORDS = {"adoptions": ("adoption", "adoptions"), "adopters": ("adopter", "adopters")}
 GROUP_WORDS = {"country": ("country", "countries"), "subregion": ("sub-region", "sub-regions"),
-               "region": ("region", "regions"), "city": ("city", "cities")}
+               "region": ("region", "regions"), "intermediate_region": ("intermediate region", "intermediate regions"),
+               "city": ("city", "cities")}
 TOOLTIP_SPLITS = 4  # split keys named in a tooltip; the table has them all
 
 
@@ -93,10 +94,11 @@ def build_map(data: dict, colour: str = "total") -> dict:
             layer.fills[g["key"]] = paint(value_of[g["key"]])
             layer.titles[g["key"]] = _tooltip(g["name"], g, unit, split, labels)
             layer.links[g["key"]] = reverse("adoption:country-detail", kwargs={"iso2": g["key"]})
-    elif group_by in ("subregion", "region"):
+    elif group_by in ("subregion", "region", "intermediate_region"):
         by_key = {g["key"]: g for g in groups}
         for iso2, row in geo.m49_countries().items():
-            if (g := by_key.get(row[group_by])) is not None:
+            code = row["intermediate"] or row["subregion"] if group_by == "intermediate_region" else row[group_by]
+            if (g := by_key.get(code)) is not None:
                 layer.fills[iso2] = paint(value_of[g["key"]])
                 layer.titles[iso2] = _tooltip(g["name"], g, unit, split, labels)
                 layer.links[iso2] = f"{reverse('adoption:adoption-list')}?{urlencode({'region': g['key']})}"

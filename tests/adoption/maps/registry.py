@@ -27,8 +27,10 @@ def make_geography():
     return {
         "SG": CountryFactory(),
         "KE": CountryFactory(iso2="KE", iso3="KEN", numeric="404", name="Kenya", region=africa,
-                             subregion=RegionFactory(code="202", name="Sub-Saharan Africa", level="subregion",
-                                                     parent=africa)),
+                             subregion=(sub_saharan := RegionFactory(code="202", name="Sub-Saharan Africa",
+                                                                     level="subregion", parent=africa)),
+                             intermediate_region=RegionFactory(code="014", name="Eastern Africa",
+                                                               level="intermediate", parent=sub_saharan)),
         "FR": CountryFactory(iso2="FR", iso3="FRA", numeric="250", name="France", region=europe,
                              subregion=RegionFactory(code="155", name="Western Europe", level="subregion",
                                                      parent=europe)),
@@ -59,7 +61,10 @@ def expected_map(group_by: str, split: str, unit: str, flt: dict | None = None) 
         elif group_by == "city":
             key = f"{org.country_id}:{org.city}" if org.country_id and org.city else "unknown"
         else:
-            code = getattr(country, f"{group_by}_id", None) if country else None
+            level = "intermediate_region" if group_by == "intermediate_region" else group_by
+            code = getattr(country, f"{level}_id", None) if country else None
+            if group_by == "intermediate_region" and country:
+                code = code or country.subregion_id  # outside the intermediate regions: the sub-region
             key = code or "unknown"
         split_key = {
             "origin_country": family.origin_country_id or "unknown", "family": family.slug,
