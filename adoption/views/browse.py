@@ -5,7 +5,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from adoption import figures, selectors
+from adoption import feeds, figures, selectors
 from adoption.choices import ChangeRequestStatus
 from adoption.filtersets import AdoptionFilterSet
 from adoption.models import Adoption, Country, ModelFamily, ModerationEvent, Organization
@@ -51,6 +51,7 @@ def adoption_list(request):
     ]
     return render(request, "adoption/adoption_list.html", {
         "filterset": filterset, "page": page, "columns": columns, "ordering": ordering,
+        "feed_url": feeds.feed_url(feeds.follow_query(filterset) if status == 200 else {}),
         "filtered": any(value for key, value in request.GET.items() if key not in ("page", "ordering")),
     }, status=status)
 
