@@ -14,7 +14,7 @@ from django.utils import timezone
 from adoption.choices import Action, Status
 from adoption.models import Adoption
 
-from . import catalogue, maps
+from . import catalogue, maps, webhooks
 from .errors import TransitionNotAllowed
 from .validation import validate_for_submission
 from .workflow import (
@@ -65,6 +65,7 @@ def _record_transition(record: Adoption, action: str, *, user, before: str, comm
                       comment=comment, system=system)
     if row.notify:
         queue_notification(event)
+    webhooks.queue_event(event)  # publications and retractions reach the webhooks that follow the record
 
 
 def _publish(record: Adoption, user) -> None:
