@@ -47,6 +47,7 @@ class WebhookDelivery(models.Model):
     )
     attempts = models.JSONField(_("attempts"), default=list, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
 
     class Meta:

@@ -15,6 +15,7 @@ import http.client
 import json
 import logging
 import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -34,6 +35,9 @@ from .errors import ActionForbidden
 logger = logging.getLogger(__name__)
 
 MAX_WEBHOOKS_PER_USER = 20
+MAX_ATTEMPTS = 10  # the task retries MAX_ATTEMPTS - 1 times
+BACKOFF_MAX = timedelta(hours=1)  # the longest wait between two attempts
+SWEEP_GRACE = timedelta(minutes=15)
 SECRET_MIN_LENGTH = 16
 TIMEOUT_SECONDS = 10
 SIGNATURE_HEADER = "X-Registry-Signature"
@@ -197,6 +201,7 @@ def webhook_deliver(*, delivery_id: int, final: bool = False) -> str | None:
     delivery = WebhookDelivery.objects.select_related("webhook").filter(pk=delivery_id).first()
     if delivery is None or delivery.status not in (DeliveryStatus.PENDING, DeliveryStatus.RETRYING):
         return delivery.status if delivery else None
+    final = final or len(delivery.attempts) + 1 >= MAX_ATTEMPTS  # a swept delivery keeps its count
     started, code, error = time.monotonic(), None, ""
     try:
         code = _post(delivery.webhook, delivery)
@@ -217,9 +222,21 @@ def webhook_deliver(*, delivery_id: int, final: bool = False) -> str | None:
             return None
         row.attempts = [*row.attempts, attempt]
         row.status = outcome
+        row.last_attempt_at = timezone.now()
         if outcome == DeliveryStatus.DELIVERED:
-            row.delivered_at = timezone.now()
-        row.save(update_fields=["attempts", "status", "delivered_at"])
+            row.delivered_at = row.last_attempt_at
+        row.save(update_fields=["attempts", "status", "last_attempt_at", "delivered_at"])
     if outcome == DeliveryStatus.RETRYING:
         raise DeliveryFailed(f"delivery {delivery_id}: {code or error}")
     return outcome
+
+
+def webhook_deliveries_due(limit: int = 200) -> list[int]:
+    """Deliveries whose task was lost (a broker outage, a worker gone): never tried though queued a while
+    ago, or due for a retry long past the longest backoff. The periodic sweep queues them again."""
+    now = timezone.now()
+    never_tried = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, created_at__lt=now - SWEEP_GRACE)
+    overdue = WebhookDelivery.objects.filter(
+        status=DeliveryStatus.RETRYING, last_attempt_at__lt=now - BACKOFF_MAX - SWEEP_GRACE
+    )
+    return list((never_tried | overdue).order_by("created_at", "id").values_list("id", flat=True)[:limit])

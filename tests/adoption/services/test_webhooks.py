@@ -255,3 +255,33 @@ def test_filters_use_the_adoption_lists_vocabulary(contributor, catalogue):
     for bad in ({"ordering": "id"}, {"page": "2"}, {"family": ""}, {"family": None}, ["family"]):
         with pytest.raises(ValidationError):
             webhooks.webhook_filters_clean(bad)
+
+
+def test_the_sweep_sends_deliveries_whose_task_was_lost(
+    receiver, loopback_allowed, catalogue, contributor, curator, monkeypatch,
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from adoption.tasks import sweep_webhook_deliveries
+
+    hook = webhooks.webhook_create(user=contributor, url=receiver.url, filters={}, secret=SECRET)
+    record = AdoptionFactory(status=Status.IN_REVIEW, adopter=catalogue["aisg"], family=catalogue["qwen"])
+    moderation.adoption_approve(adoption=record, user=curator)  # its on-commit dispatch never runs here
+    from adoption.models import ModerationEvent
+    from adoption.tasks import dispatch_webhooks
+
+    event = ModerationEvent.objects.get(adoption=record, action="approve")
+    monkeypatch.setattr(deliver_webhook, "delay", lambda *args: None)  # the broker loses the delivery task
+    dispatch_webhooks(event.pk)
+    monkeypatch.undo()
+    delivery = hook.deliveries.get()
+    assert delivery.status == DeliveryStatus.PENDING and receiver.received == []
+    assert sweep_webhook_deliveries() == 0  # too recent: its task may still run
+
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(created_at=timezone.now() - datetime.timedelta(hours=1))
+    assert sweep_webhook_deliveries() == 1
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED and len(receiver.received) == 1
+    assert sweep_webhook_deliveries() == 0  # delivered: never sent twice
