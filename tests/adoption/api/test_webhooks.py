@@ -9,7 +9,8 @@ from adoption.models import ModerationEvent, Webhook, WebhookDelivery
 from adoption.services import webhooks
 from tests.factories import AdoptionFactory, ModelFamilyFactory
 
-pytestmark = pytest.mark.django_db
+# The list and its filters must work on the demo's SQLite too.
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 SECRET = "correct-horse-battery-staple-42"
 PUBLIC_URL = "https://93.184.215.14/registry-hook"  # a literal public address: no DNS needed
 

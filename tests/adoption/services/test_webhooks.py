@@ -81,6 +81,7 @@ def approve(curator, django_capture_on_commit_callbacks, **fields):
         return moderation.adoption_approve(adoption=record, user=curator)
 
 
+@pytest.mark.both_databases
 def test_a_publication_is_delivered_signed_to_a_local_server(
     receiver, loopback_allowed, catalogue, contributor, curator, django_capture_on_commit_callbacks,
 ):
@@ -123,6 +124,7 @@ def test_changes_and_retractions_are_delivered_too(
     assert bodies[2]["adoption"]["status"] == "retracted" and bodies[2]["event"]["comment"] == "Source withdrawn"
 
 
+@pytest.mark.both_databases
 def test_a_record_the_filters_do_not_name_sends_nothing(
     receiver, loopback_allowed, catalogue, contributor, curator, django_capture_on_commit_callbacks,
 ):
@@ -244,6 +246,7 @@ def test_urls_that_cannot_receive_webhooks_are_refused(contributor, url, message
     assert not Webhook.objects.exists()
 
 
+@pytest.mark.both_databases
 def test_filters_use_the_adoption_lists_vocabulary(contributor, catalogue):
     with pytest.raises(ValidationError) as caught:
         webhooks.webhook_filters_clean({"family": "nope", "colour": "red", "stage": "pilot"})
