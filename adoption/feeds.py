@@ -94,9 +94,6 @@ class AdoptionFeed(Feed):
     def feed_url(self, obj: FeedQuery) -> str:
         return feed_url(obj.query)
 
-    def feed_guid(self, obj: FeedQuery) -> str:
-        return feed_url(obj.query)
-
     def items(self, obj: FeedQuery):
         found = events.public_events(obj.filterset.qs)
         for event in found:

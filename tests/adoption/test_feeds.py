@@ -26,9 +26,11 @@ def parse(response) -> ET.Element:
     assert root.tag == f"{ATOM}feed"
     for name in ("id", "title", "updated"):
         assert root.find(f"{ATOM}{name}") is not None and root.find(f"{ATOM}{name}").text, name
+    assert root.find(f"{ATOM}id").text.startswith("http://testserver/")  # an absolute IRI
     for entry in root.findall(f"{ATOM}entry"):
         for name in ("id", "title", "updated"):
             assert entry.find(f"{ATOM}{name}").text, name
+        assert entry.find(f"{ATOM}id").text.startswith("tag:testserver,")
         assert entry.find(f"{ATOM}link").get("href")
     return root
 
