@@ -93,6 +93,16 @@ class LinkStatus(models.TextChoices):
     BLOCKED = "blocked", _("Blocked")
 
 
+class DeliveryStatus(models.TextChoices):
+    """Where a webhook delivery stands: tried again with backoff until delivered or given up."""
+
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    RETRYING = "retrying", _("Failed, will retry")
+    FAILED = "failed", _("Failed, given up")
+    BLOCKED = "blocked", _("Blocked: not a public address")
+
+
 class Confidence(models.TextChoices):
     """Derived from evidence, never typed: an official source or model card outranks the press."""
 

@@ -580,6 +580,22 @@ class SubmissionFilterSet(AdoptionFilterSet):
     )
 
 
+
+class EventFilterForm(ParameterForm):
+    """Which records to follow: the list's filters without its pages or formats."""
+
+    extra_parameters = ()
+
+
+class AdoptionEventFilterSet(AdoptionFilterSet):
+    """The adoption list's filters as the Atom feed and webhooks take them: which records to follow (the
+    newest events come first, so there is no ordering to choose, nor pages)."""
+
+    ordering = None
+
+    class Meta(AdoptionFilterSet.Meta):
+        form = EventFilterForm
+
 # --- the maps: the same filters, plus what to count and how to answer ---
 
 
@@ -713,6 +729,7 @@ class CheckpointFilterSet(ParameterFilterSet):
 
 
 __all__ = [
+    "AdoptionEventFilterSet",
     "AdoptionFilterSet",
     "ChangeRequestFilterSet",
     "CheckpointFilterSet",

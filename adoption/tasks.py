@@ -6,6 +6,7 @@ from celery import shared_task
 
 from adoption.maps import fold, repair
 from adoption.services import notifications
+from adoption.services.webhooks import BACKOFF_MAX, MAX_ATTEMPTS, DeliveryFailed
 
 
 @shared_task(
@@ -53,4 +54,40 @@ def sweep_evidence_links() -> int:
     due = links.evidence_due_for_check()
     for evidence_id in due:
         check_evidence_link.delay(evidence_id)
+    return len(due)
+
+
+@shared_task(acks_late=True)
+def dispatch_webhooks(event_id: int) -> list[int]:
+    """Give each webhook following the event's record one delivery, and queue it."""
+    from adoption.api.serializers.webhooks import adoption_payload
+    from adoption.services import webhooks
+
+    return webhooks.webhook_dispatch(event_id=event_id, represent=adoption_payload)
+
+
+# Retried after about 5 s, 10 s, 20 s, ... (full jitter, at most an hour apart), ten attempts in all.
+WEBHOOK_RETRY_BACKOFF = 5
+WEBHOOK_MAX_RETRIES = MAX_ATTEMPTS - 1
+
+
+@shared_task(
+    bind=True, acks_late=True, autoretry_for=(DeliveryFailed,), retry_backoff=WEBHOOK_RETRY_BACKOFF,
+    retry_backoff_max=int(BACKOFF_MAX.total_seconds()), retry_jitter=True, max_retries=WEBHOOK_MAX_RETRIES,
+)
+def deliver_webhook(self, delivery_id: int) -> str | None:
+    """POST one signed delivery (public addresses only); the last attempt gives it up instead of retrying."""
+    from adoption.services import webhooks
+
+    return webhooks.webhook_deliver(delivery_id=delivery_id, final=self.request.retries >= self.max_retries)
+
+
+@shared_task(acks_late=True)
+def sweep_webhook_deliveries() -> int:
+    """Periodic: queue again the deliveries whose task was lost."""
+    from adoption.services import webhooks
+
+    due = webhooks.webhook_deliveries_due()
+    for delivery_id in due:
+        deliver_webhook.delay(delivery_id)
     return len(due)

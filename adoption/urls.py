@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from adoption.feeds import AdoptionFeed
 from adoption.views import browse, contribute, indexes, maps, moderation
 
 app_name = "adoption"
@@ -11,6 +12,7 @@ urlpatterns = [
     path("map/", maps.map_page, name="map"),
     path("map/map.svg", maps.map_svg, name="map-svg"),
     path("adoptions/", browse.adoption_list, name="adoption-list"),
+    path("feeds/adoptions.atom", AdoptionFeed(), name="adoption-feed"),
     path("adoptions/<int:pk>/", browse.adoption_detail, name="adoption-detail"),
     path("adoptions/<int:pk>/propose-change/", contribute.propose_change, name="propose-change"),
     path("organizations/", indexes.organization_list, name="organization-list"),

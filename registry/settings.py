@@ -163,6 +163,11 @@ CELERY_BEAT_SCHEDULE = {}
 # Evidence link health: check new sources and re-check stale ones (public addresses only).
 CELERY_BEAT_SCHEDULE["sweep-evidence-links"] = {"task": "adoption.tasks.sweep_evidence_links", "schedule": 900.0}
 LINK_CHECK_ALLOWED_NETWORKS: list[str] = []  # tests only: networks the link checker may contact
+WEBHOOK_ALLOWED_NETWORKS: list[str] = []  # tests only: private networks webhooks may be delivered to
+# Webhooks: queue again the deliveries whose task a broker outage or a lost worker dropped.
+CELERY_BEAT_SCHEDULE["sweep-webhook-deliveries"] = {
+    "task": "adoption.tasks.sweep_webhook_deliveries", "schedule": 900.0,
+}
 # Curation: resend decision emails whose task was lost (broker outage); sending is idempotent.
 CELERY_BEAT_SCHEDULE["sweep-moderation-emails"] = {
     "task": "adoption.tasks.sweep_moderation_emails", "schedule": 600.0,
@@ -181,6 +186,7 @@ DEFAULT_THROTTLE_RATES = {
     "user": "600/min",
     "writes": "120/hour",
     "submissions": "30/hour",
+    "webhooks": "20/hour",
 }
 
 

@@ -1,5 +1,5 @@
-"""The admin: catalogue, records with the moderation queue, change requests and the moderation log."""
+"""The admin: catalogue, records with the moderation queue, change requests, the moderation log, webhooks."""
 
-from . import catalogue, moderation, records
+from . import catalogue, moderation, records, webhooks
 
-__all__ = ["catalogue", "moderation", "records"]
+__all__ = ["catalogue", "moderation", "records", "webhooks"]

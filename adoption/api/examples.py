@@ -79,12 +79,26 @@ TIMESERIES = {
                {"period": "2025", "counts": {"CN": 3, "US": 1}, "cumulative": {"CN": 3, "US": 3}}],
 }
 
+WEBHOOK = {
+    "id": 3, "url": "https://hooks.example.org/registry", "filters": {"family": "qwen", "region": "035"},
+    "created_at": "2026-12-01T08:00:00Z", "deliveries": "https://registry.example.org/api/v1/webhooks/3/deliveries/",
+}
+WEBHOOK_DELIVERY = {
+    "id": 21, "event": 130, "kind": "published", "adoption": 17, "status": "delivered",
+    "attempts": [
+        {"at": "2025-11-28T09:12:41Z", "status_code": 503, "error": "the receiver did not accept it",
+         "duration_ms": 84},
+        {"at": "2025-11-28T09:12:47Z", "status_code": 200, "error": "", "duration_ms": 61},
+    ],
+    "created_at": "2025-11-28T09:12:41Z", "delivered_at": "2025-11-28T09:12:47Z",
+}
+
 # Schema component name -> example. Paginated lists ("PaginatedAdoptionList") wrap the item's example.
 BY_COMPONENT = {
     "Adoption": ADOPTION, "Submission": SUBMISSION, "SubmissionDetail": SUBMISSION_DETAIL,
     "ChangeRequest": CHANGE_REQUEST, "AdoptionHistory": HISTORY, "Token": {"token": "9944b09199c62bcf9418ad84"},
     "Organization": ORGANIZATION, "Family": FAMILY, "Checkpoint": CHECKPOINT, "Country": COUNTRY, "Region": REGION,
-    "AdoptionTimeseries": TIMESERIES,
+    "AdoptionTimeseries": TIMESERIES, "Webhook": WEBHOOK, "WebhookDelivery": WEBHOOK_DELIVERY,
 }
 
 MAP_CSV = (

@@ -1,4 +1,4 @@
-"""Throttles: anonymous reads, signed-in use, signed-in writes, and a stricter scope for new submissions.
+"""Throttles: anonymous reads, signed-in use, signed-in writes, and stricter scopes for new submissions and webhooks.
 
 Rates come from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] (defaults overridden by API_THROTTLE_RATES,
 DESIGN §5) and are read on each request, so a settings change applies without a restart of the class.
@@ -51,3 +51,9 @@ class SubmissionThrottle(WriteThrottle):
     """New submissions (POST /submissions/), by account (scope `submissions`): the strictest."""
 
     scope = "submissions"
+
+
+class WebhookThrottle(WriteThrottle):
+    """New webhooks (POST /webhooks/), by account (scope `webhooks`): each one makes the registry send requests."""
+
+    scope = "webhooks"

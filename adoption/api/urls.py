@@ -16,6 +16,7 @@ router.register("checkpoints", views.CheckpointViewSet, basename="checkpoint")
 router.register("adoptions", views.AdoptionViewSet, basename="adoption")
 router.register("submissions", views.SubmissionViewSet, basename="submission")
 router.register("change-requests", views.ChangeRequestViewSet, basename="change-request")
+router.register("webhooks", views.WebhookViewSet, basename="webhook")
 
 
 urlpatterns = [

@@ -6,6 +6,7 @@ from .moderation import ChangeRequest, ModerationEvent
 from .organizations import Organization
 from .records import Adoption, Evidence
 from .summary import AdopterPresence, MapDelta, MapSummary, PublicationSpan, RegistryDataVersion
+from .webhooks import Webhook, WebhookDelivery
 
 __all__ = [
     "Adoption",
@@ -22,4 +23,6 @@ __all__ = [
     "PublicationSpan",
     "Region",
     "RegistryDataVersion",
+    "Webhook",
+    "WebhookDelivery",
 ]

@@ -13,6 +13,7 @@ from adoption.maps import upkeep
 from adoption.models import Adoption, ChangeRequest
 from adoption.roles import is_contributor, is_curator
 
+from . import webhooks
 from .errors import ActionForbidden, TransitionNotAllowed
 from .records import change_values_apply, change_values_clean
 from .workflow import check_version, event_log, locked, queue_notification
@@ -73,6 +74,7 @@ def change_request_approve(*, change_request: ChangeRequest, user, comment: str 
             to_status=record.status, comment=(comment or "").strip(), change_request=request,
         )
         queue_notification(event)
+        webhooks.queue_event(event)
     return request
 
 

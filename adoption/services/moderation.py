@@ -15,7 +15,7 @@ from adoption.choices import Action, Status
 from adoption.maps import upkeep
 from adoption.models import Adoption
 
-from . import catalogue
+from . import catalogue, webhooks
 from .errors import TransitionNotAllowed
 from .validation import validate_for_submission
 from .workflow import (
@@ -66,6 +66,7 @@ def _record_transition(record: Adoption, action: str, *, user, before: str, comm
                       comment=comment, system=system)
     if row.notify:
         queue_notification(event)
+    webhooks.queue_event(event)  # publications and retractions reach the webhooks that follow the record
 
 
 def _publish(record: Adoption, user) -> None:

@@ -11,6 +11,8 @@ from django.db import transaction
 SEND_MODERATION_EMAIL = "adoption.tasks.send_moderation_email"
 FOLD_MAP_DELTAS = "adoption.tasks.fold_map_deltas"
 CHECK_EVIDENCE_LINK = "adoption.tasks.check_evidence_link"
+DISPATCH_WEBHOOKS = "adoption.tasks.dispatch_webhooks"
+DELIVER_WEBHOOK = "adoption.tasks.deliver_webhook"
 
 
 def send(name: str, *args) -> None:

@@ -20,7 +20,7 @@ from adoption.roles import is_contributor, is_curator
 from adoption.selectors import CONTENT_FIELDS, change_values_json
 from adoption.selectors.organizations import organization_has_live_records, organizations_named
 
-from . import catalogue, links
+from . import catalogue, links, outbound
 from .errors import ActionForbidden, TransitionNotAllowed
 from .moderation import adoption_submit
 from .validation import check_adopter, full_clean
@@ -101,7 +101,7 @@ def _has_scheme(url: str) -> bool:
 def unusable_url(url: str, *, as_what: str = "a source") -> str | None:
     """'<url> cannot be a source: <why>.' for an address that can never be public (the link checker's
     rules, applied to the text alone: names that resolve to such addresses stay its job)."""
-    if _has_scheme(url) and (reason := links.unreachable_url_reason(url)):
+    if _has_scheme(url) and (reason := outbound.unreachable_url_reason(url)):
         shown = url if len(url) <= 120 else url[:117] + "..."
         return f"{shown} cannot be {as_what}: {reason}."
     return None

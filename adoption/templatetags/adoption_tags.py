@@ -59,6 +59,19 @@ def query_with(context, **changes) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
+@register.simple_tag(takes_context=True)
+def adoption_feed_url(context, **filters) -> str:
+    """The Atom feed of what a page shows: the filters given (a family page: family=its slug), else the
+    feed's filters in the page's own query (the adoption list, the map)."""
+    from adoption.feeds import feed_query, feed_url
+
+    given = {key: value for key, value in filters.items() if value not in (None, "")}
+    if given:
+        return feed_url(given)
+    request = context.get("request")
+    return feed_url(feed_query(request.GET) if request is not None else {})
+
+
 @register.simple_tag
 def qs(**params) -> str:
     """A query string from keyword arguments, skipping empty ones."""

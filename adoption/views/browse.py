@@ -5,7 +5,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from adoption import selectors
+from adoption import feeds, selectors
 from adoption.choices import ChangeRequestStatus
 from adoption.filtersets import AdoptionFilterSet
 from adoption.maps import figures
@@ -53,6 +53,7 @@ def adoption_list(request):
     ]
     return render(request, "adoption/adoption_list.html", {
         "filterset": filterset, "page": page, "columns": columns, "ordering": ordering,
+        "feed_url": feeds.feed_url(feeds.follow_query(filterset) if status == 200 else {}),
         "filtered": any(value for key, value in request.GET.items() if key not in ("page", "ordering")),
     }, status=status)
 

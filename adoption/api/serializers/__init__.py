@@ -51,3 +51,8 @@ from .records import (  # noqa: F401
     SubmissionSerializer,
     SubmissionUpdateSerializer,
 )
+from .webhooks import (  # noqa: F401
+    WebhookDeliverySerializer,
+    WebhookInputSerializer,
+    WebhookSerializer,
+)

@@ -22,3 +22,4 @@ from .records import (  # noqa: F401
     SubmissionViewSet,
 )
 from .root import ApiRootView  # noqa: F401
+from .webhooks import WebhookViewSet  # noqa: F401

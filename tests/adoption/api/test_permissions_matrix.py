@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from adoption.api.exceptions import not_found
 from adoption.choices import Status
-from adoption.models import Adoption
+from adoption.models import Adoption, Webhook
 from tests.factories import (
     AdoptionFactory,
     CheckpointFactory,
@@ -69,6 +69,7 @@ CURATOR_EDITS = row(401, 403, 403, 200, 200)
 OWNER_OR_CURATOR = row(401, 200, 404, 200, 200)
 OWNER_ACTS = row(401, 200, 404, 403, 403)
 CURATOR_DECIDES = row(401, 403, 404, 200, 200)
+OWNER_ONLY = row(401, 200, 404, 404, 404)
 
 # "METHOD route": (expected status per role, object the {id}/{slug} names, request body)
 MATRIX = {
@@ -113,6 +114,12 @@ MATRIX = {
     "POST /api/v1/auth/token/": (READ, None, {"username": "carla", "password": "correct-horse-battery"}),
     "GET /api/v1/maps/adoption/": (READ, None, None),
     "GET /api/v1/maps/timeseries/": (READ, None, None),
+    "GET /api/v1/webhooks/": (SIGNED_IN, None, None),
+    "POST /api/v1/webhooks/": (row(401, 201, 201, 201, 201), None, {
+        "url": "https://93.184.215.14/hook", "filters": {"family": "qwen"}, "secret": "long-enough-secret-1"}),
+    "GET /api/v1/webhooks/{pk}/": (OWNER_ONLY, "webhook", None),
+    "DELETE /api/v1/webhooks/{pk}/": (row(401, 204, 404, 404, 404), "webhook", None),
+    "GET /api/v1/webhooks/{pk}/deliveries/": (OWNER_ONLY, "webhook", None),
 }
 
 
@@ -142,6 +149,8 @@ def world(contributor):
         "draft": lambda: record(Status.DRAFT),
         "submitted": lambda: record(Status.SUBMITTED),
         "in_review": lambda: record(Status.IN_REVIEW),
+        "webhook": lambda: Webhook.objects.create(owner=contributor, url="https://93.184.215.14/hook",
+                                                  secret="long-enough-secret-1").pk,
         "change_request": lambda: change_request_create(
             adoption=Adoption.objects.get(pk=record(Status.PUBLISHED)), user=contributor, proposed={"stage": "pilot"}
         ).pk,

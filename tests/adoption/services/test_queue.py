@@ -7,7 +7,8 @@ from django.db import transaction
 from adoption.services import queue
 
 
-@pytest.mark.parametrize("name", [queue.SEND_MODERATION_EMAIL, queue.FOLD_MAP_DELTAS, queue.CHECK_EVIDENCE_LINK])
+@pytest.mark.parametrize("name", [queue.SEND_MODERATION_EMAIL, queue.FOLD_MAP_DELTAS, queue.CHECK_EVIDENCE_LINK,
+                                  queue.DISPATCH_WEBHOOKS, queue.DELIVER_WEBHOOK])
 def test_every_queued_name_is_a_registered_task(name):
     assert name in current_app.tasks  # registered at start-up, without importing adoption.tasks here
 

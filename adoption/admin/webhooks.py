@@ -1,0 +1,36 @@
+"""Webhooks and their delivery logs, for staff to look into (read-only: owners manage theirs in the API)."""
+
+from django.contrib import admin
+
+from adoption.models import Webhook, WebhookDelivery
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Webhook)
+class WebhookAdmin(ReadOnlyAdmin):
+    """Staff may delete a webhook that misbehaves; its secret is never shown."""
+
+    list_display = ("id", "owner", "url", "filters", "created_at")
+    search_fields = ("url", "owner__username")
+    list_select_related = ("owner",)
+    fields = ("owner", "url", "filters", "created_at")
+    readonly_fields = fields
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("id", "webhook", "event", "kind", "status", "created_at", "delivered_at")
+    list_filter = ("status", "kind")
+    list_select_related = ("webhook", "event")
+    fields = ("webhook", "event", "kind", "status", "attempts", "body", "created_at", "delivered_at")
+    readonly_fields = fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
