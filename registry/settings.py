@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "django_countries",
+    "axes",
     "adoption",
     "registry",
 ]
@@ -65,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a locked-out login (page, admin or API token) into the lock-out answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "registry.urls"
@@ -104,6 +107,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes counts failed logins on every path that calls authenticate() (log-in page, admin, API token).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Locked per account and, separately, per address: LOGIN_FAILURE_LIMIT failures lock for LOGIN_LOCKOUT_MINUTES.
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+# The lock-out ends when its time is up, however often a locked client keeps trying.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "adoption.views.ratelimit.client_address"
+AXES_LOCKOUT_CALLABLE = "registry.lockout.lockout_response"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -242,6 +257,8 @@ REST_FRAMEWORK = {
         env("API_THROTTLE_RATES", default=""), DEFAULT_THROTTLE_RATES, "API_THROTTLE_RATES"
     ),
     "EXCEPTION_HANDLER": "adoption.api.exceptions.exception_handler",
+    # Throttles count clients by address: trust only our own proxies' X-Forwarded-For entries.
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 # Request bodies (forms and API JSON) above 1 MiB answer 400/413, never exhaust memory.
@@ -290,8 +307,10 @@ LOGGING = {
 # without those columns, which is harmless there.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
-# Rate limits of the sign-up and contribute forms and the adopter search (the API has its throttles).
+# Rate limits of the sign-up and contribute forms, the adopter search and password-reset emails (per address
+# and per account); the API has its throttles.
 PAGE_RATE_LIMITS = _parse_rates(
-    env("PAGE_RATE_LIMITS", default=""), {"signup": "10/hour", "submission": "30/hour", "search": "120/min"},
+    env("PAGE_RATE_LIMITS", default=""),
+    {"signup": "10/hour", "submission": "30/hour", "search": "120/min", "reset": "5/hour", "reset-account": "3/day"},
     "PAGE_RATE_LIMITS",
 )

@@ -23,7 +23,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k not in _CLEARED}
     environment.update(DJANGO_SETTINGS_MODULE="registry.settings", DATABASE_URL="sqlite://:memory:", CACHE_URL="",
                        CELERY_BROKER_URL="", **env)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True,
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True,  # noqa: S603
                           text=True, timeout=120)
 
 
