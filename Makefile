@@ -26,6 +26,7 @@ demo: venv
 	$(DEMO_ENV) $(PY) manage.py migrate --no-input
 	$(DEMO_ENV) $(PY) manage.py load_reference_data
 	$(DEMO_ENV) $(PY) manage.py create_demo_users
+	@echo "Evidence links are not checked without a worker: check them with 'DEBUG=true $(PY) manage.py check_links'"
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
 	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
