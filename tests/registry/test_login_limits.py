@@ -104,6 +104,18 @@ def test_the_lock_out_expires(client, member, settings):
     assert response.status_code == 302 and client.session["_auth_user_id"] == str(member.pk)
 
 
+@pytest.mark.parametrize("path", ["page", "token"])
+def test_a_success_before_the_limit_starts_the_count_again(client, member, path):
+    attempt = PATHS[path]
+    for n in range(LIMIT - 1):
+        attempt(client, f"wrong-{n}")
+    assert attempt(client, PASSWORD).status_code in (200, 302)
+    client.logout()
+    for n in range(LIMIT - 1):
+        attempt(client, f"wrong-again-{n}")
+    assert attempt(client, PASSWORD).status_code in (200, 302)
+
+
 def test_reset_emails_are_capped_per_account(client, member, settings):
     settings.PAGE_RATE_LIMITS = {**settings.PAGE_RATE_LIMITS, "reset": "100/hour", "reset-account": "2/day"}
     for n in range(4):
