@@ -8,6 +8,8 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 TEST_CACHE_URL ?= redis://127.0.0.1:6379/1
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/2
 DEMO_ENV := DATABASE_URL= CELERY_BROKER_URL= DEBUG=true
+# The tests run production's settings over plain HTTP with a throw-away key (tests/settings.py does the same).
+TEST_ENV := LOCAL_HTTP=true SECRET_KEY=tests-only-not-a-secret-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
 
 .PHONY: venv demo test lint bench clean chromium lock
 
@@ -24,6 +26,7 @@ demo: venv
 	$(DEMO_ENV) $(PY) manage.py migrate --no-input
 	$(DEMO_ENV) $(PY) manage.py load_reference_data
 	$(DEMO_ENV) $(PY) manage.py create_demo_users
+	@echo "Evidence links are not checked without a worker: check them with 'DEBUG=true $(PY) manage.py check_links'"
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
 	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
@@ -44,7 +47,7 @@ chromium:
 test: venv chromium
 	$(BIN)/ruff check .
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CACHE_URL=$${CACHE_URL:-$(TEST_CACHE_URL)} \
-	TEST_BROKER_URL=$(TEST_BROKER_URL) $(PY) manage.py check
+	TEST_BROKER_URL=$(TEST_BROKER_URL) $(TEST_ENV) $(PY) manage.py check
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CACHE_URL=$${CACHE_URL:-$(TEST_CACHE_URL)} \
 	TEST_BROKER_URL=$(TEST_BROKER_URL) $(PY) -m pytest $(PYTEST_ARGS)
 	DATABASE_URL=sqlite://:memory: CACHE_URL= CELERY_BROKER_URL= $(PY) -m pytest $(PYTEST_ARGS) -m both_databases
@@ -54,7 +57,7 @@ lint: venv
 
 bench: venv
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CACHE_URL=$${CACHE_URL:-$(TEST_CACHE_URL)} \
-	$(PY) -m tests.benchmarks.bench_maps --drop-after $(BENCH_ARGS)
+	$(TEST_ENV) $(PY) -m tests.benchmarks.bench_maps --drop-after $(BENCH_ARGS)
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock: venv

@@ -1,16 +1,24 @@
 """Site accounts: the /accounts/ index, sign up (every new user joins the contributor group), the API token page.
 
-Log in, log out and password reset are Django's own views (django.contrib.auth.urls) with our templates.
+Sign-up answers the same whether or not the username or email is taken: the new address gets a link that
+activates the account, the owner of an existing one an email saying so. Log in, log out and password reset
+are Django's own views (django.contrib.auth.urls) with our templates; reset emails are rate-limited per
+address and per account, failed log-ins by django-axes (settings.AXES_*).
 """
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode, urlsafe_base64_encode
 from django.views.decorators.http import require_http_methods, require_safe
 from rest_framework.authtoken.models import Token
 
@@ -30,11 +38,58 @@ class SignUpForm(UserCreationForm):
         model = get_user_model()
         fields = ("username", "email")
 
+    # Whether the username or email is taken is never a form error (that would tell anyone who has an
+    # account): sign_up_request() handles it by email.
+    def clean_username(self):
+        return self.cleaned_data.get("username")
+
+    def validate_unique(self):
+        pass
+
     def clean_email(self):
-        email = self.cleaned_data["email"].strip()
-        if get_user_model()._default_manager.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email already exists. Try resetting its password.")
-        return email
+        return self.cleaned_data["email"].strip()
+
+
+def _mail(to: str, subject: str, body: str) -> None:
+    send_mail(subject, body, None, [to])
+
+
+def sign_up_request(request, form: SignUpForm) -> None:
+    """Act on a valid sign-up by email only: a new account (inactive until its link is followed), or a
+    notice to the owner of the email or the taker of the username."""
+    users = get_user_model()._default_manager
+    username, email = form.cleaned_data["username"], form.cleaned_data["email"]
+    login_url = request.build_absolute_uri(reverse("login"))
+    reset_url = request.build_absolute_uri(reverse("password_reset"))
+    owner = users.filter(email__iexact=email).order_by("pk").first()
+    if owner is not None and (owner.is_active or owner.last_login):
+        _mail(owner.email, "You already have an account", (
+            f"Someone (perhaps you) tried to sign up to the Model Adoption Registry with this email.\n\n"
+            f"You already have an account here: {owner.get_username()}. Log in at {login_url}\n"
+            f"or, if you forgot your password, reset it at {reset_url}\n\n"
+            "If it was not you, you can ignore this email: nothing was changed."))
+        return
+    if owner is None and users.filter(username__iexact=username).exists():
+        _mail(email, "That username is taken", (
+            f"Someone (perhaps you) tried to sign up to the Model Adoption Registry with the username "
+            f"{username!r} and this email. That username is already taken: sign up again with another one at "
+            f"{request.build_absolute_uri(reverse('signup'))}\n\nIf it was not you, you can ignore this email."))
+        return
+    with transaction.atomic():
+        if owner is None:  # a new account, inactive until the link in the email is followed
+            user = form.save(commit=False)
+            user.is_active = False
+            user.save()
+            role_grant(user=user, role=CONTRIBUTOR)
+        else:  # signed up before and never activated: send the link again
+            user = owner
+    link = request.build_absolute_uri(reverse("signup-confirm", kwargs={
+        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user),
+    }))
+    _mail(user.email, "Confirm your account", (
+        f"Welcome to the Model Adoption Registry, {user.get_username()}.\n\n"
+        f"Follow this link to activate your account and sign in:\n{link}\n\n"
+        "If you did not sign up, ignore this email: the account stays inactive."))
 
 
 def _safe_next(request) -> str:
@@ -56,15 +111,48 @@ def signup(request):
             form.add_error(None, "Too many sign-ups from your address. Please try again in an hour.")
             status = 429
         elif form.is_valid():
-            with transaction.atomic():
-                user = form.save()
-                role_grant(user=user, role=CONTRIBUTOR)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome, {user.get_username()}. You can now propose adoptions.")
-            return redirect(_safe_next(request) or "adoption:contribute")
+            sign_up_request(request, form)
+            return render(request, "registration/signup_sent.html", {"email": form.cleaned_data["email"]})
         else:
             status = 400
     return render(request, "registration/signup.html", {"form": form, "next": _safe_next(request)}, status=status)
+
+
+def _pending_user(uidb64: str, token: str):
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    user = get_user_model()._default_manager.filter(pk=pk, is_active=False).first()
+    return user if user is not None and default_token_generator.check_token(user, token) else None
+
+
+@require_http_methods(["GET", "POST"])
+def signup_confirm(request, uidb64: str, token: str):
+    """The link in the sign-up email: a button (mail scanners follow links, only a POST activates), then the
+    account is active and signed in."""
+    user = _pending_user(uidb64, token)
+    if user is None:
+        return render(request, "registration/signup_confirm.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {user.get_username()}. You can now propose adoptions.")
+        return redirect("adoption:contribute")
+    return render(request, "registration/signup_confirm.html", {"pending": user})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form, with the emails it may send capped per client address and per account."""
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"].strip().lower()
+        if rate_limited(self.request, "reset") or rate_limited(self.request, "reset-account", key=f"email:{email}"):
+            form.add_error(None, "Too many password reset emails were asked for. Check your inbox (and spam "
+                                 "folder) for the last one, or try again later.")
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
 
 
 @login_required

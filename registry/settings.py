@@ -1,12 +1,16 @@
 """Settings, all read from the environment (DESIGN §5).
 
+Production is the default: with DEBUG off the HTTPS settings are the secure ones and SECRET_KEY must be
+set; the demo (DEBUG=true) and a local run over plain HTTP (LOCAL_HTTP=true) opt out.
 Unset DATABASE_URL means a SQLite file for the demo; tests and production use PostgreSQL.
 Unset CELERY_BROKER_URL means tasks run eagerly in-process.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -14,8 +18,19 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-# The demo and tests run without a configured secret; production must set one (check --deploy says so).
-SECRET_KEY = env("SECRET_KEY", default="django-insecure-demo-only-set-SECRET_KEY-in-production")
+# Served over plain HTTP with DEBUG off (the tests, a local look at production settings): no HTTPS redirect,
+# HSTS or secure-only cookies. An explicit opt-out, so a forgotten variable never weakens production.
+LOCAL_HTTP = env.bool("LOCAL_HTTP", default=False)
+HTTPS = not (DEBUG or LOCAL_HTTP)
+# Only the demo (DEBUG on) may run on the well-known demo key; anything else must not start without one.
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set SECRET_KEY to a long random value "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), or DEBUG=true for the demo."
+        )
+    SECRET_KEY = "django-insecure-demo-only-set-SECRET_KEY-in-production"  # noqa: S105
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -34,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "django_countries",
+    "axes",
     "adoption",
     "registry",
 ]
@@ -50,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a locked-out login (page, admin or API token) into the lock-out answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "registry.urls"
@@ -89,6 +107,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes counts failed logins on every path that calls authenticate() (log-in page, admin, API token).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Locked per account and, separately, per address: LOGIN_FAILURE_LIMIT failures lock for LOGIN_LOCKOUT_MINUTES.
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+# The lock-out ends when its time is up, however often a locked client keeps trying.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "adoption.views.ratelimit.client_address"
+AXES_LOCKOUT_CALLABLE = "registry.lockout.lockout_response"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -124,14 +154,20 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="registry@localhost")
 # Where the site is served, for links in emails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
-# Security: secure cookies and HSTS when served over HTTPS (production); CSP with nonces everywhere.
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=SECURE_SSL_REDIRECT)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=SECURE_SSL_REDIRECT)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
+# Security: HTTPS only, secure cookies and HSTS unless DEBUG or LOCAL_HTTP (each overridable on its own);
+# CSP with nonces everywhere.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=HTTPS)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=HTTPS)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=SECURE_HSTS_SECONDS > 0)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=SECURE_HSTS_SECONDS > 0)
+# How many reverse proxies in front of the site append to X-Forwarded-For. 0: the header is ignored and
+# REMOTE_ADDR is the client (any client can write the header; only our own proxies' entries count).
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=TRUSTED_PROXIES > 0) else None
+)
 X_FRAME_OPTIONS = "DENY"
 
 from django.utils.csp import CSP  # noqa: E402
@@ -227,6 +263,8 @@ REST_FRAMEWORK = {
         env("API_THROTTLE_RATES", default=""), DEFAULT_THROTTLE_RATES, "API_THROTTLE_RATES"
     ),
     "EXCEPTION_HANDLER": "adoption.api.exceptions.exception_handler",
+    # Throttles count clients by address: trust only our own proxies' X-Forwarded-For entries.
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 # Request bodies (forms and API JSON) above 1 MiB answer 400/413, never exhaust memory.
@@ -275,8 +313,10 @@ LOGGING = {
 # without those columns, which is harmless there.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
-# Rate limits of the sign-up and contribute forms and the adopter search (the API has its throttles).
+# Rate limits of the sign-up and contribute forms, the adopter search and password-reset emails (per address
+# and per account); the API has its throttles.
 PAGE_RATE_LIMITS = _parse_rates(
-    env("PAGE_RATE_LIMITS", default=""), {"signup": "10/hour", "submission": "30/hour", "search": "120/min"},
+    env("PAGE_RATE_LIMITS", default=""),
+    {"signup": "10/hour", "submission": "30/hour", "search": "120/min", "reset": "5/hour", "reset-account": "3/day"},
     "PAGE_RATE_LIMITS",
 )

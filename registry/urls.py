@@ -11,6 +11,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", accounts.account, name="account"),
     path("accounts/signup/", accounts.signup, name="signup"),
+    path("accounts/signup/confirm/<uidb64>/<token>/", accounts.signup_confirm, name="signup-confirm"),
+    path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/token/", accounts.api_token, name="api-token"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("adoption.api.urls")),

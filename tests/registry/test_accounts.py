@@ -16,12 +16,56 @@ SIGNUP = {"username": "newbie", "email": "newbie@example.org", "password1": "a-l
           "password2": "a-long-passphrase-42"}
 
 
-def test_sign_up_joins_contributors_and_signs_in(client):
+def _activation_link(message) -> str:
+    return re.search(r"http://testserver(/accounts/signup/confirm/\S+/)", message.body).group(1)
+
+
+def test_sign_up_joins_contributors_and_signs_in_from_the_emailed_link(client):
     response = client.post("/accounts/signup/", SIGNUP)
-    assert response.status_code == 302 and response["Location"] == "/contribute/"
+    assert response.status_code == 200 and "Check your email" in response.content.decode()
     user = get_user_model().objects.get(username="newbie")
+    assert not user.is_active  # nobody can use the account before the email's owner confirms it
     assert list(user.groups.values_list("name", flat=True)) == [CONTRIBUTOR]
+    assert [m.to for m in mail.outbox] == [["newbie@example.org"]]
+    link = _activation_link(mail.outbox[0])
+    assert "Activate" in client.get(link).content.decode()
+    response = client.post(link)
+    assert response.status_code == 302 and response["Location"] == "/contribute/"
     assert client.get("/contribute/").status_code == 200  # signed in
+    client.logout()
+    assert client.post(link).status_code == 400  # used once
+
+
+def _page(response, email: str) -> str:
+    """The page without what differs on every answer (CSP nonces, CSRF tokens) or was typed (the email)."""
+    body = response.content.decode().replace(email, "EMAIL")
+    return re.sub(r'(nonce|value)="[^"]*"', r'\1=""', body)
+
+
+def test_a_broken_activation_link_is_a_clear_400(client):
+    response = client.get("/accounts/signup/confirm/Mg/not-a-token/")
+    assert response.status_code == 400 and "no longer works" in response.content.decode()
+
+
+def test_sign_up_answers_the_same_for_an_existing_email_and_mails_its_owner(client):
+    get_user_model().objects.create_user("taken", "taken@example.org", "x")
+    fresh = client.post("/accounts/signup/", {**SIGNUP, "username": "other", "email": "fresh@example.org"})
+    client.cookies.clear()
+    existing = client.post("/accounts/signup/", {**SIGNUP, "email": "TAKEN@example.org"})
+    assert existing.status_code == fresh.status_code == 200
+    assert _page(existing, "TAKEN@example.org") == _page(fresh, "fresh@example.org")
+    assert not get_user_model().objects.filter(username="newbie").exists()
+    owner_mail = mail.outbox[-1]
+    assert owner_mail.to == ["taken@example.org"] and "You already have an account" in owner_mail.subject
+    assert "taken" in owner_mail.body and "/accounts/password_reset/" in owner_mail.body
+
+
+def test_sign_up_answers_the_same_for_a_taken_username(client):
+    get_user_model().objects.create_user("newbie", "first@example.org", "x")
+    response = client.post("/accounts/signup/", SIGNUP)
+    assert response.status_code == 200 and "Check your email" in response.content.decode()
+    assert get_user_model().objects.filter(username__iexact="newbie").count() == 1
+    assert mail.outbox[-1].to == ["newbie@example.org"] and "taken" in mail.outbox[-1].subject
 
 
 def test_sign_up_grants_the_role_through_the_roles_service(client, monkeypatch):
@@ -39,7 +83,7 @@ def test_sign_up_errors_keep_input(client):
     assert response.status_code == 400
     body = response.content.decode()
     assert 'value="newbie"' in body and 'value="TAKEN@example.org"' in body
-    assert "An account with this email already exists" in body and 'id="id_password2_error"' in body
+    assert "already exists" not in body and 'id="id_password2_error"' in body
     assert "<title>Sign up" in body
 
 

@@ -1,5 +1,10 @@
-"""POST /api/v1/auth/token/: a username and password for an API token."""
+"""POST /api/v1/auth/token/: a username and password for an API token.
 
+Failed attempts count towards the log-in lock-out like the log-in pages' (django-axes sees authenticate());
+a locked-out client gets 429 from axes' middleware whatever it sends.
+"""
+
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework.authtoken.models import Token
@@ -30,5 +35,7 @@ class TokenView(APIView):
         user = authenticate(request._request, **serializer.validated_data)
         if user is None or not user.is_active:
             raise ValidationError({"non_field_errors": ["Unable to sign in with this username and password."]})
+        # A token issued is a successful log-in: it ends the client's run of failures, as on the log-in pages.
+        AxesProxyHandler.user_logged_in(sender=type(self), request=request._request, user=user)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
