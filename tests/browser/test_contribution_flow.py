@@ -8,6 +8,7 @@ desktop and phone sizes.
 import re
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from adoption.choices import Status
@@ -50,6 +51,11 @@ def test_contribute_review_publish(sessions, catalogue, curator, second_curator)
     page.get_by_label("Password", exact=True).fill("a-long-passphrase-42")
     page.get_by_label("Password confirmation").fill("a-long-passphrase-42")
     page.get_by_role("button", name="Create account").click()
+    # Sign-up answers alike for new and known emails: the account is activated by the link it emails.
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    [welcome] = [message for message in mail.outbox if message.to == ["new@example.org"]]
+    page.goto(re.search(r"https?://\S+/accounts/\S+", welcome.body).group(0))
+    page.get_by_role("button", name="Activate and sign in").click()
     expect(page).to_have_url(re.compile(r"/contribute/$"))
     expect(page.get_by_role("heading", name="Propose an adoption")).to_be_visible()
 
