@@ -8,13 +8,16 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from adoption import filtersets, selectors
-from adoption.models import Adoption, ChangeRequest, Organization
+from adoption.choices import Status
+from adoption.models import Adoption, ChangeRequest, Evidence, Organization
 from adoption.roles import is_curator
 from adoption.services import change_requests, moderation, records
 from adoption.services.errors import StaleVersion
 
 from .. import serializers as s
 from ..exceptions import Conflict
+from ..exports import EXPORT_FORMAT, ExportMixin, export_responses
+from ..renderers import ExportContentNegotiation
 from ..throttling import SubmissionThrottle
 from .base import (
     COMMENT_EXAMPLE,
@@ -22,6 +25,7 @@ from .base import (
     NEW_ADOPTER_EXAMPLE,
     SUBMISSION_EXAMPLE,
     ApiViewMixin,
+    RecordScopedFilterBackend,
     _with_etag,
     errors,
     expected_version,
@@ -53,15 +57,24 @@ ACTION_SCHEMA = {"request": s.ActionInputSerializer, "parameters": [IF_MATCH], "
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: s.AdoptionSerializer(many=True), **errors(400, 404)}),
+    list=extend_schema(
+        parameters=[EXPORT_FORMAT],
+        responses={**export_responses(s.AdoptionSerializer, what="published record"), **errors(400, 404)},
+        description="Published records with their evidence, filtered; JSON pages by default. With "
+                    "`format=csv` or `format=ndjson` (or an Accept header naming text/csv or "
+                    "application/x-ndjson), every matching record as a download, no pages.",
+    ),
     retrieve=extend_schema(responses={200: s.AdoptionSerializer, **errors(404)}),
 )
-class AdoptionViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AdoptionViewSet(ExportMixin, ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      viewsets.GenericViewSet):
     """Published adoption records with their evidence; retraction, history and change requests."""
 
     serializer_class = s.AdoptionSerializer
     filterset_class = filtersets.AdoptionFilterSet
     lookup_value_regex = "[0-9]+"
+    content_negotiation_class = ExportContentNegotiation
+    export_name = "adoptions"
 
     def get_queryset(self):
         if self.action in ("list", "retrieve"):
@@ -117,6 +130,28 @@ class AdoptionViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelM
             comment=serializer.validated_data["comment"],
         )
         return Response(s.ChangeRequestSerializer(change_request).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(list=extend_schema(
+    parameters=[EXPORT_FORMAT],
+    responses={**export_responses(s.EvidenceRowSerializer, what="source"), **errors(400, 404)},
+    description="The sources of the published records, one row each with its record's `adoption_id`, "
+                "filtered with the adoptions' filters (the records they keep); JSON pages by default, every "
+                "matching source with `format=csv` or `format=ndjson`.",
+))
+class EvidenceViewSet(ExportMixin, ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The sources of published records, filtered by their records."""
+
+    serializer_class = s.EvidenceRowSerializer
+    filterset_class = filtersets.EvidenceFilterSet
+    filter_backends = [RecordScopedFilterBackend]
+    content_negotiation_class = ExportContentNegotiation
+    export_name = "evidence"
+
+    def get_queryset(self):
+        # The records' default order (latest start first), then the order the sources were cited in.
+        return Evidence.objects.filter(adoption__status=Status.PUBLISHED).order_by(
+            "-adoption__started_on", "-adoption_id", "id")
 
 
 def _workflow_action(name: str, service, description: str):
