@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from adoption import filtersets, selectors
 from adoption.choices import Status
+from adoption.dates import format_partial_date
 from adoption.models import Adoption, ChangeRequest, Evidence, Organization
 from adoption.roles import is_curator
 from adoption.services import change_requests, moderation, records
@@ -16,7 +17,7 @@ from adoption.services.errors import StaleVersion
 
 from .. import serializers as s
 from ..exceptions import Conflict
-from ..exports import EXPORT_FORMAT, ExportMixin, export_responses
+from ..exports import EXPORT_FORMAT, ExportMixin, ValuesPlan, export_responses, related_lists
 from ..renderers import ExportContentNegotiation
 from ..throttling import SubmissionThrottle
 from .base import (
@@ -59,7 +60,7 @@ ACTION_SCHEMA = {"request": s.ActionInputSerializer, "parameters": [IF_MATCH], "
 @extend_schema_view(
     list=extend_schema(
         parameters=[EXPORT_FORMAT],
-        responses={**export_responses(s.AdoptionSerializer, what="published record"), **errors(400, 404)},
+        responses=export_responses(s.AdoptionSerializer, what="published record", errors=errors(400, 404)),
         description="Published records with their evidence, filtered; JSON pages by default. With "
                     "`format=csv` or `format=ndjson` (or an Accept header naming text/csv or "
                     "application/x-ndjson), every matching record as a download, no pages.",
@@ -75,6 +76,16 @@ class AdoptionViewSet(ExportMixin, ApiViewMixin, mixins.ListModelMixin, mixins.R
     lookup_value_regex = "[0-9]+"
     content_negotiation_class = ExportContentNegotiation
     export_name = "adoptions"
+
+    def export_plan(self):
+        partners = Adoption.partners.through.objects.order_by("organization__name", "organization_id")
+        return ValuesPlan(self.get_export_serializer(), computed={
+            "started_on": (("started_on", "started_precision"), lambda date, precision:
+                           format_partial_date(date, precision) or None),
+        }, many={
+            "partners": related_lists(partners, s.OrganizationBriefSerializer(), "adoption_id", "organization__"),
+            "evidence": related_lists(Evidence.objects.order_by("id"), s.EvidenceSerializer(), "adoption_id"),
+        })
 
     def get_queryset(self):
         if self.action in ("list", "retrieve"):
@@ -134,7 +145,7 @@ class AdoptionViewSet(ExportMixin, ApiViewMixin, mixins.ListModelMixin, mixins.R
 
 @extend_schema_view(list=extend_schema(
     parameters=[EXPORT_FORMAT],
-    responses={**export_responses(s.EvidenceRowSerializer, what="source"), **errors(400, 404)},
+    responses=export_responses(s.EvidenceRowSerializer, what="source", errors=errors(400, 404)),
     description="The sources of the published records, one row each with its record's `adoption_id`, "
                 "filtered with the adoptions' filters (the records they keep); JSON pages by default, every "
                 "matching source with `format=csv` or `format=ndjson`.",

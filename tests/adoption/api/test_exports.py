@@ -349,7 +349,8 @@ def test_the_schema_documents_the_export_formats(anon):
         assert parameters["format"]["description"]
         content = operation["responses"]["200"]["content"]
         assert {"application/json", "text/csv", "application/x-ndjson"} <= set(content)
-        assert "results" in content["application/json"]["schema"]["$ref"].lower() or "Paginated" in (
-            content["application/json"]["schema"]["$ref"])
+        assert "Paginated" in content["application/json"]["schema"]["$ref"]
+        for code in ("400", "404"):  # errors are JSON whatever the format
+            assert set(operation["responses"][code]["content"]) == {"application/json"}
         assert "ordering" not in parameters if path == EVIDENCE_URL else "ordering" in parameters
         assert {"family", "country", "region", "since"} <= set(parameters)
