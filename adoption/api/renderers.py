@@ -1,5 +1,6 @@
 """The map endpoints' formats (DESIGN §4): DRF renderers for JSON, GeoJSON and CSV, and the content
-negotiation that picks one from `?format=` or the Accept header.
+negotiation that picks one from `?format=` or the Accept header; the lists' CSV and NDJSON exports
+(adoption.api.exports streams them) share the CSV cell guard and the negotiation.
 
 The renderers turn a map or timeseries payload into bytes; the views keep those bytes in the cache.
 The negotiation differs from DRF's default where the contract does: an unknown `?format=` is left to the
