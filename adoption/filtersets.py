@@ -95,7 +95,7 @@ class ParameterForm(forms.Form):
         query = {}
         for name in self.fields:
             value = self.cleaned_data.get(name)
-            if value in (None, "", ()):
+            if value in (None, "", (), []):
                 continue
             if isinstance(value, tuple | list):  # several values; `ordering` cleans to a list
                 value = ",".join(value)

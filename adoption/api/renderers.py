@@ -14,7 +14,7 @@ import io
 import json
 
 from rest_framework.exceptions import ValidationError
-from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.settings import api_settings
 
@@ -126,10 +126,10 @@ class MapContentNegotiation(BaseContentNegotiation):
         return chosen, chosen.media_type
 
 
-class ExportContentNegotiation(MapContentNegotiation):
-    """The maps' negotiation for the lists that export (adoption.api.exports.ExportMixin). A list has no
-    `format` field to validate it, so here an unknown `?format=` is the 400 naming the allowed ones (case
-    ignored, as the parameter grammar does)."""
+class ExportContentNegotiation(MapContentNegotiation, DefaultContentNegotiation):
+    """The maps' negotiation for the viewsets whose lists export (adoption.api.exports.ExportMixin). A list
+    has no `format` field to validate it, so here an unknown `?format=` is the 400 naming the allowed ones
+    (case ignored, as the parameter grammar does). Their writes read bodies as DRF does (its select_parser)."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
         wanted = format_suffix or request.GET.get(api_settings.URL_FORMAT_OVERRIDE)

@@ -326,6 +326,14 @@ def test_the_adoptions_page_links_the_exports_of_what_it_shows(client, anon, wor
     assert [row["url"] for row in sources] == ["https://example.org/qwen-sea-lion"]  # the undated one has none
 
 
+@pytest.mark.both_databases
+def test_the_adoptions_page_links_leave_out_the_empty_fields_of_its_form(client, anon, world):
+    response = client.get("/adoptions/", {"q": "", "family": "qwen", "stage": "", "ordering": ""})
+    links = dict(response.context["downloads"])
+    assert links["CSV"] == "/api/v1/adoptions/?family=qwen&format=csv"
+    assert len(list(csv.DictReader(io.StringIO(follow(anon, links["CSV"]))))) == 2
+
+
 def follow(client, link: str) -> str:
     response = client.get(link)
     assert response.status_code == 200
