@@ -9,7 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from adoption.choices import DatePrecision, Relation, Status
-from adoption.services import maps
+from adoption.maps import upkeep
 from tests.factories import AdoptionFactory, CountryFactory, ModelFamilyFactory, OrganizationFactory, RegionFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
@@ -110,7 +110,7 @@ def registry(db, curator):
             product_name=product, adopter=adopter, family=families[family], relation=relation, started_on=started,
             started_precision=DatePrecision.MONTH, sectors=sectors, languages=languages, status=Status.PUBLISHED,
         )
-        maps.summary_record_published(record)
+        upkeep.record_published(record)
     return curator
 
 

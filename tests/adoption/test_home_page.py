@@ -7,6 +7,7 @@ import re
 import pytest
 
 from adoption.choices import Status
+from adoption.maps import upkeep
 from tests.factories import AdoptionFactory, CountryFactory, ModelFamilyFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,8 +47,6 @@ def _number(pattern: str, body: str) -> int:
 def test_the_home_page_the_map_and_the_api_count_the_same_adopters(client, split):
     """Issue 11: an adopter on US and CN models is one adopter on the home page, on /map/ (its total, its
     table, its SVG), in the API and in the CSV's shares, however the map is split."""
-    from adoption.services import maps
-
     china = CountryFactory(iso2="CN", iso3="CHN", numeric="156", name="China")
     usa = CountryFactory(iso2="US", iso3="USA", numeric="840", name="United States")
     singapore = CountryFactory()
@@ -57,7 +56,7 @@ def test_the_home_page_the_map_and_the_api_count_the_same_adopters(client, split
     govtech = OrganizationFactory(name="GovTech", country=singapore, city="Singapore")
     for adopter, family, relation in ((aisg, llama, "fine_tune"), (aisg, qwen, "deployment"), (aisg, qwen, "fine_tune"),
                                       (govtech, qwen, "fine_tune")):
-        maps.summary_record_published(AdoptionFactory(adopter=adopter, family=family, relation=relation))
+        upkeep.record_published(AdoptionFactory(adopter=adopter, family=family, relation=relation))
 
     home = client.get("/").content.decode()
     adopters = _number(r"<strong>(\d+)</strong> adopters?</li>", home)

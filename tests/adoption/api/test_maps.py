@@ -10,8 +10,9 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from adoption.choices import Status
-from adoption.services import maps, moderation
-from tests.adoption.services.test_maps import make_geography
+from adoption.maps import fold, upkeep
+from adoption.services import moderation
+from tests.adoption.maps.registry import make_geography
 from tests.factories import AdoptionFactory, EvidenceFactory, ModelFamilyFactory, OrganizationFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
@@ -39,7 +40,7 @@ def registry():
     ke = OrganizationFactory(country=countries["KE"], city="Nairobi", kind="government")
     nowhere = OrganizationFactory(country=None, city="")
     for adopter, family in ((sg, llama), (sg, llama), (sg, qwen), (ke, qwen), (nowhere, llama)):
-        maps.summary_record_published(AdoptionFactory(adopter=adopter, family=family, sectors=["health"]))
+        upkeep.record_published(AdoptionFactory(adopter=adopter, family=family, sectors=["health"]))
     return countries
 
 
@@ -112,9 +113,8 @@ def test_a_cleared_cache_is_never_answered_from_a_process_copy(client, registry)
     from django.db.models import F
 
     from adoption.models import MapSummary
-    from adoption.services import maps
 
-    maps.summary_fold()  # the registry's counts in the summary (not left in the delta log)
+    fold.fold()  # the registry's counts in the summary (not left in the delta log)
     before = client.get(MAP)
     # The same data version (no bump) but other figures, as after a restore: once the shared cache is
     # cleared, the per-process copy of the old answer must not be served.
@@ -192,7 +192,7 @@ def test_csv_round_trips_to_the_json_figures(client, registry):
 
 def test_csv_never_starts_a_cell_with_a_formula(client):
     make_geography()
-    maps.summary_record_published(AdoptionFactory(adopter=OrganizationFactory(city="=HYPERLINK(1)")))
+    upkeep.record_published(AdoptionFactory(adopter=OrganizationFactory(city="=HYPERLINK(1)")))
     text = client.get(MAP, {"format": "csv", "group_by": "city"}).content.decode()
     assert ",'=HYPERLINK(1)," in text
 

@@ -2,8 +2,10 @@
 
 import pytest
 
-from adoption.aggregates import MapParams, adoption_map
-from adoption.services import catalogue, maps
+from adoption.maps import repair, upkeep
+from adoption.maps.answers import adoption_map
+from adoption.maps.params import MapParams
+from adoption.services import catalogue
 from tests.factories import AdoptionFactory, CountryFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,17 +20,17 @@ def test_moving_an_adopter_moves_its_records_on_the_map():
     malaysia = CountryFactory(iso2="MY", iso3="MYS", numeric="458", name="Malaysia")
     adopter = OrganizationFactory(name="Mesolitica")  # in Singapore by default
     record = AdoptionFactory(adopter=adopter)
-    maps.summary_record_published(record)
+    upkeep.record_published(record)
     assert country_totals() == {"SG": 1}
 
     catalogue.organization_update(organization=adopter, user=UserFactory(), data={"country": malaysia})
 
     assert country_totals() == {"MY": 1}
-    assert maps.summary_check(repair=False)["drifted"] == 0
+    assert repair.check(repair=False)["drifted"] == 0
 
 
 def test_editing_an_adopter_without_moving_it_leaves_the_map_alone():
     adopter = OrganizationFactory(name="ELYZA")
-    maps.summary_record_published(AdoptionFactory(adopter=adopter))
+    upkeep.record_published(AdoptionFactory(adopter=adopter))
     catalogue.organization_update(organization=adopter, user=None, data={"website": "https://elyza.ai/"})
     assert country_totals() == {"SG": 1}

@@ -3,7 +3,7 @@
 import pytest
 from django.core.cache import cache
 
-from adoption.services import maps
+from adoption.maps import upkeep
 from tests.factories import AdoptionFactory, CheckpointFactory, CountryFactory, ModelFamilyFactory, OrganizationFactory
 
 
@@ -55,7 +55,7 @@ def aisg(singapore):
 def publish(**kwargs):
     """A published record counted on the map, as approval through the services would leave it."""
     adoption = AdoptionFactory(**kwargs)
-    maps.summary_record_published(adoption)
+    upkeep.record_published(adoption)
     return adoption
 
 
