@@ -96,9 +96,9 @@ class ParameterForm(forms.Form):
         query = {}
         for name in self.fields:
             value = self.cleaned_data.get(name)
-            if value in (None, "", ()):
+            if value in (None, "", (), []):
                 continue
-            if isinstance(value, tuple):
+            if isinstance(value, tuple | list):  # several values; `ordering` cleans to a list
                 value = ",".join(value)
             elif isinstance(value, DateBound):
                 value = value.text
@@ -569,6 +569,13 @@ class AdoptionFilterSet(MapFilters):
         )
 
 
+class EvidenceFilterSet(AdoptionFilterSet):
+    """The evidence list (and its exports): the sources of the published records the adoption filters keep.
+    Sources come in their records' default order, so there is no `ordering`."""
+
+    ordering = None
+
+
 class SubmissionFilterSet(AdoptionFilterSet):
     """The submissions list: the adoption filters plus the workflow status (curators' queue)."""
 
@@ -734,6 +741,7 @@ __all__ = [
     "ChangeRequestFilterSet",
     "CheckpointFilterSet",
     "CountryFilterSet",
+    "EvidenceFilterSet",
     "MapFilterSet",
     "MapFilters",
     "ModelFamilyFilterSet",

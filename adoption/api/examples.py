@@ -92,6 +92,7 @@ WEBHOOK_DELIVERY = {
     ],
     "created_at": "2025-11-28T09:12:41Z", "delivered_at": "2025-11-28T09:12:47Z",
 }
+EVIDENCE_ROW = {"adoption_id": 17, **EVIDENCE}
 
 # Schema component name -> example. Paginated lists ("PaginatedAdoptionList") wrap the item's example.
 BY_COMPONENT = {
@@ -99,6 +100,7 @@ BY_COMPONENT = {
     "ChangeRequest": CHANGE_REQUEST, "AdoptionHistory": HISTORY, "Token": {"token": "9944b09199c62bcf9418ad84"},
     "Organization": ORGANIZATION, "Family": FAMILY, "Checkpoint": CHECKPOINT, "Country": COUNTRY, "Region": REGION,
     "AdoptionTimeseries": TIMESERIES, "Webhook": WEBHOOK, "WebhookDelivery": WEBHOOK_DELIVERY,
+    "EvidenceRow": EVIDENCE_ROW,
 }
 
 MAP_CSV = (
@@ -131,10 +133,28 @@ BY_MEDIA_TYPE = {
 }
 
 
+# The lists' exports: their JSON item's example written by the export's own renderer and columns.
+EXPORTS = {"/api/v1/adoptions/": ("AdoptionSerializer", ADOPTION),
+           "/api/v1/evidence/": ("EvidenceRowSerializer", EVIDENCE_ROW)}
+
+
+def _export_example(path: str, media_type: str) -> str:
+    from . import serializers
+    from .exports import Columns
+    from .renderers import ListCSVRenderer, NDJSONRenderer
+
+    serializer_name, item = EXPORTS[path]
+    renderer = ListCSVRenderer() if media_type == ListCSVRenderer.media_type else NDJSONRenderer()
+    columns = Columns.of(getattr(serializers, serializer_name)())
+    return b"".join(renderer.stream([[item]], columns)).decode()
+
+
 def example_for(path: str, media_type: str, schema: dict):
     """The example of a response, or None: by path and media type, else by the schema component it refers to."""
     if (path, media_type) in BY_MEDIA_TYPE:
         return BY_MEDIA_TYPE[path, media_type]
+    if path in EXPORTS and media_type in ("text/csv", "application/x-ndjson"):
+        return _export_example(path, media_type)
     name = schema.get("$ref", "").rpartition("/")[2]
     if name in BY_COMPONENT:
         return BY_COMPONENT[name]

@@ -1,5 +1,6 @@
 """The map endpoints' formats (DESIGN §4): DRF renderers for JSON, GeoJSON and CSV, and the content
-negotiation that picks one from `?format=` or the Accept header.
+negotiation that picks one from `?format=` or the Accept header; the lists' CSV and NDJSON exports
+(adoption.api.exports streams them) share the CSV cell guard and the negotiation.
 
 The renderers turn a map or timeseries payload into bytes; the views keep those bytes in the cache.
 The negotiation differs from DRF's default where the contract does: an unknown `?format=` is left to the
@@ -10,8 +11,10 @@ satisfies gets JSON (not a 406), and the Accept header's q-values count (ordered
 
 import csv
 import io
+import json
 
-from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.settings import api_settings
 
@@ -54,8 +57,9 @@ def map_geojson(payload: dict) -> dict:
 
 
 def _cell(text: str) -> str:
-    """Keep spreadsheets from running a name as a formula (CSV injection)."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+    """Keep spreadsheets from running a name as a formula (CSV injection; a leading tab or carriage return
+    can start one too)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 M49_GROUPS = ("subregion", "region", "intermediate_region")
@@ -139,6 +143,22 @@ class MapContentNegotiation(BaseContentNegotiation):
         return chosen, chosen.media_type
 
 
+class ExportContentNegotiation(MapContentNegotiation, DefaultContentNegotiation):
+    """The maps' negotiation for the viewsets whose lists export (adoption.api.exports.ExportMixin). A list
+    has no `format` field to validate it, so here an unknown `?format=` is the 400 naming the allowed ones
+    (case ignored, as the parameter grammar does). Their writes read bodies as DRF does (its select_parser)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        wanted = format_suffix or request.GET.get(api_settings.URL_FORMAT_OVERRIDE)
+        if wanted is None:
+            return super().select_renderer(request, renderers, format_suffix)
+        chosen = next((renderer for renderer in renderers if renderer.format == wanted.strip().lower()), None)
+        if chosen is None:
+            allowed = ", ".join(renderer.format for renderer in renderers)
+            raise ValidationError({api_settings.URL_FORMAT_OVERRIDE: [f"Choose one of: {allowed}."]})
+        return chosen, chosen.media_type
+
+
 def _by_preference(request, renderers):
     """The renderers the Accept header takes, most preferred first. Django orders the media ranges by
     q-value, then by how specific they are (dropping q=0); a range's parameters (`text/csv;
@@ -152,3 +172,56 @@ def _by_preference(request, renderers):
             main_type, _, sub_type = renderer.media_type.partition("/")
             if media_range.main_type in ("*", main_type) and media_range.sub_type in ("*", sub_type):
                 yield renderer
+
+
+# --- the list exports: CSV and NDJSON written row by row (adoption.api.exports streams them) ---
+
+
+class ExportRenderer(BaseRenderer):
+    """A list written as a file: `stream(rows, columns)` turns the JSON items, a chunk at a time, into
+    bytes; `render` writes a whole list the same way (DRF's interface)."""
+
+    charset = "utf-8"
+
+    def stream(self, chunks, columns):
+        """Bytes for each chunk (a list of JSON items) of `chunks`, after a header if the format has one."""
+        raise NotImplementedError
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        view = (renderer_context or {}).get("view")
+        return b"".join(self.stream([data], view.export_columns()))
+
+
+class ListCSVRenderer(ExportRenderer):
+    """One row per JSON item with nested objects flattened (`columns` is a exports.Columns); text cells
+    guarded against spreadsheet formulas (`_cell`), text quoted and numbers not, so codes such as M49's
+    "035" read as text."""
+
+    media_type = "text/csv"
+    format = "csv"
+
+    def stream(self, chunks, columns):
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_STRINGS)
+        writer.writerow(columns.names)
+        for chunk in chunks:
+            writer.writerows([_cell(value) if isinstance(value, str) else value for value in columns.row(item)]
+                             for item in chunk)
+            yield out.getvalue().encode()
+            out.seek(0)
+            out.truncate()
+        if out.tell():  # the header of an empty list
+            yield out.getvalue().encode()
+
+
+class NDJSONRenderer(ExportRenderer):
+    """JSON Lines: each JSON item as it is in the paginated list, one per line."""
+
+    media_type = "application/x-ndjson"
+    format = "ndjson"
+
+    def stream(self, chunks, columns):
+        encoder = JSONRenderer.encoder_class
+        for chunk in chunks:
+            yield "".join(json.dumps(item, cls=encoder, ensure_ascii=False, separators=(",", ":")) + "\n"
+                          for item in chunk).encode()

@@ -14,6 +14,7 @@ router.register("organizations", views.OrganizationViewSet, basename="organizati
 router.register("families", views.FamilyViewSet, basename="family")
 router.register("checkpoints", views.CheckpointViewSet, basename="checkpoint")
 router.register("adoptions", views.AdoptionViewSet, basename="adoption")
+router.register("evidence", views.EvidenceViewSet, basename="evidence")
 router.register("submissions", views.SubmissionViewSet, basename="submission")
 router.register("change-requests", views.ChangeRequestViewSet, basename="change-request")
 router.register("webhooks", views.WebhookViewSet, basename="webhook")

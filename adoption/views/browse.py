@@ -4,6 +4,8 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from adoption import feeds, selectors
 from adoption.choices import ChangeRequestStatus
@@ -54,8 +56,30 @@ def adoption_list(request):
     return render(request, "adoption/adoption_list.html", {
         "filterset": filterset, "page": page, "columns": columns, "ordering": ordering,
         "feed_url": feeds.feed_url(feeds.follow_query(filterset) if status == 200 else {}),
+        "downloads": _downloads(filterset) if status == 200 else [],
+        "api_url": _api_url(filterset) if status == 200 else reverse("api:adoption-list"),
         "filtered": any(value for key, value in request.GET.items() if key not in ("page", "ordering")),
     }, status=status)
+
+
+def _api_url(filterset) -> str:
+    """The API list of what the page shows: the cleaned filters and ordering, never an empty one (a 400)."""
+    query = filterset.form.query() if filterset.is_bound else {}
+    path = reverse("api:adoption-list")
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+def _downloads(filterset) -> list[tuple[str, str]]:
+    """The API's exports of what the list shows (its filters as cleaned, empty ones left out, which the
+    API refuses): the records as CSV and NDJSON, and their sources as CSV (sources have no ordering)."""
+    query = filterset.form.query() if filterset.is_bound else {}
+    records, sources = reverse("api:adoption-list"), reverse("api:evidence-list")
+    without_ordering = {name: value for name, value in query.items() if name != "ordering"}
+    return [
+        ("CSV", f"{records}?{urlencode({**query, 'format': 'csv'})}"),
+        ("JSON Lines (NDJSON)", f"{records}?{urlencode({**query, 'format': 'ndjson'})}"),
+        ("their sources (CSV)", f"{sources}?{urlencode({**without_ordering, 'format': 'csv'})}"),
+    ]
 
 
 def adoption_detail(request, pk):

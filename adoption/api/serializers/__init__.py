@@ -44,6 +44,7 @@ from .records import (  # noqa: F401
     AdoptionSerializer,
     DuplicateSerializer,
     EvidenceInputSerializer,
+    EvidenceRowSerializer,
     EvidenceSerializer,
     NewAdopterSerializer,
     SubmissionCreateSerializer,

@@ -32,6 +32,15 @@ class EvidenceSerializer(serializers.ModelSerializer):
                   "link_checked_at"]
 
 
+class EvidenceRowSerializer(EvidenceSerializer):
+    """A source in the evidence list and its exports: one row each, naming its record."""
+
+    adoption_id = serializers.IntegerField(read_only=True)
+
+    class Meta(EvidenceSerializer.Meta):
+        fields = ["adoption_id", *EvidenceSerializer.Meta.fields]
+
+
 class AdoptionSerializer(serializers.ModelSerializer):
     """A published record with everything a client needs to show it (no second request)."""
 

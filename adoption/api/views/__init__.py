@@ -19,6 +19,7 @@ from .catalogue import (  # noqa: F401
 from .records import (  # noqa: F401
     AdoptionViewSet,
     ChangeRequestViewSet,
+    EvidenceViewSet,
     SubmissionViewSet,
 )
 from .root import ApiRootView  # noqa: F401

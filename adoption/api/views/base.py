@@ -6,6 +6,8 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from adoption.models import Adoption
+
 from .. import serializers as s
 
 
@@ -24,6 +26,18 @@ class StrictFilterBackend(DjangoFilterBackend):
             if empty:
                 raise ValidationError(empty)
         return super().filter_queryset(request, queryset, view)
+
+
+class RecordScopedFilterBackend(StrictFilterBackend):
+    """Filters rows that belong to adoption records (their sources) with an adoption FilterSet: the rows of
+    the published records it keeps."""
+
+    def get_filterset_class(self, view, queryset=None):
+        return super().get_filterset_class(view, Adoption.objects.none())
+
+    def filter_queryset(self, request, queryset, view):
+        records = super().filter_queryset(request, Adoption.objects.published(), view)
+        return queryset.filter(adoption__in=records.values("pk"))
 
 
 class ApiViewMixin:

@@ -8,13 +8,17 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from adoption import filtersets, selectors
-from adoption.models import Adoption, ChangeRequest, Organization
+from adoption.choices import Status
+from adoption.dates import format_partial_date
+from adoption.models import Adoption, ChangeRequest, Evidence, Organization
 from adoption.roles import is_curator
 from adoption.services import change_requests, moderation, records
 from adoption.services.errors import StaleVersion
 
 from .. import serializers as s
 from ..exceptions import Conflict
+from ..exports import EXPORT_FORMAT, ExportMixin, ValuesPlan, export_responses, related_lists
+from ..renderers import ExportContentNegotiation
 from ..throttling import SubmissionThrottle
 from .base import (
     COMMENT_EXAMPLE,
@@ -22,6 +26,7 @@ from .base import (
     NEW_ADOPTER_EXAMPLE,
     SUBMISSION_EXAMPLE,
     ApiViewMixin,
+    RecordScopedFilterBackend,
     _with_etag,
     errors,
     expected_version,
@@ -62,18 +67,35 @@ ACTION_SCHEMA = {"request": s.ActionInputSerializer, "parameters": [IF_MATCH], "
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List published adoptions", responses={200: s.AdoptionSerializer(many=True), **errors(400, 404)},
+        summary="List published adoptions, or export them",
+        parameters=[EXPORT_FORMAT],
+        responses=export_responses(s.AdoptionSerializer, what="published record", errors=errors(400, 404)),
         description="Published adoption records with their sources, filtered with the registry's parameters "
-                    "(several values comma-separated; `region` any UN M49 level), newest first unless `ordering`.",
+                    "(several values comma-separated; `region` any UN M49 level), newest first unless `ordering`. "
+                    "JSON pages by default; with `format=csv` or `format=ndjson` (or an Accept header naming "
+                    "text/csv or application/x-ndjson), every matching record as a streamed download, no pages.",
     ),
     retrieve=extend_schema(summary="One published adoption", responses={200: s.AdoptionSerializer, **errors(404)}),
 )
-class AdoptionViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AdoptionViewSet(ExportMixin, ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      viewsets.GenericViewSet):
     """Published adoption records with their evidence; retraction, history and change requests."""
 
     serializer_class = s.AdoptionSerializer
     filterset_class = filtersets.AdoptionFilterSet
     lookup_value_regex = "[0-9]+"
+    content_negotiation_class = ExportContentNegotiation
+    export_name = "adoptions"
+
+    def export_plan(self):
+        partners = Adoption.partners.through.objects.order_by("organization__name", "organization_id")
+        return ValuesPlan(self.get_export_serializer(), computed={
+            "started_on": (("started_on", "started_precision"), lambda date, precision:
+                           format_partial_date(date, precision) or None),
+        }, many={
+            "partners": related_lists(partners, s.OrganizationBriefSerializer(), "adoption_id", "organization__"),
+            "evidence": related_lists(Evidence.objects.order_by("id"), s.EvidenceSerializer(), "adoption_id"),
+        })
 
     def get_queryset(self):
         if self.action in ("list", "retrieve"):
@@ -131,6 +153,29 @@ class AdoptionViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelM
             comment=serializer.validated_data["comment"],
         )
         return Response(s.ChangeRequestSerializer(change_request).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(list=extend_schema(
+    summary="List the sources of published adoptions, or export them",
+    parameters=[EXPORT_FORMAT],
+    responses=export_responses(s.EvidenceRowSerializer, what="source", errors=errors(400, 404)),
+    description="The sources of the published records, one row each with its record's `adoption_id`, "
+                "filtered with the adoptions' filters (the records they keep); JSON pages by default, every "
+                "matching source with `format=csv` or `format=ndjson`.",
+))
+class EvidenceViewSet(ExportMixin, ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The sources of published records, filtered by their records."""
+
+    serializer_class = s.EvidenceRowSerializer
+    filterset_class = filtersets.EvidenceFilterSet
+    filter_backends = [RecordScopedFilterBackend]
+    content_negotiation_class = ExportContentNegotiation
+    export_name = "evidence"
+
+    def get_queryset(self):
+        # The records' default order (latest start first), then the order the sources were cited in.
+        return Evidence.objects.filter(adoption__status=Status.PUBLISHED).order_by(
+            "-adoption__started_on", "-adoption_id", "id")
 
 
 def _workflow_action(name: str, service, summary: str, description: str):

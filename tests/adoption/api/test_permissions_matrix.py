@@ -90,6 +90,7 @@ MATRIX = {
     "GET /api/v1/checkpoints/{pk}/": (READ, "checkpoint", None),
     "PATCH /api/v1/checkpoints/{pk}/": (CURATOR_EDITS, "checkpoint", {"parameters": 32_000_000_000}),
     "GET /api/v1/adoptions/": (READ, None, None),
+    "GET /api/v1/evidence/": (READ, None, None),
     "GET /api/v1/adoptions/{pk}/": (READ, "published", None),
     "POST /api/v1/adoptions/{pk}/retract/": (CURATOR_EDITS, "published", {"comment": "Source withdrawn"}),
     "GET /api/v1/adoptions/{pk}/history/": (READ, "published", None),

@@ -171,3 +171,11 @@ def test_public_record_page_shows_no_draft_stage_edits_nor_who_made_them(
     client.force_login(contributor)  # the contributor (and the curators) still see the whole story
     history = client.get(f"/adoptions/{adoption.pk}/").content.decode().split("<h2>Moderation log</h2>")[1]
     assert "cura2" in history and "<strong>Created</strong>" in history and "PRIVATE note" in history
+
+
+def test_the_list_links_its_api_list_without_the_empty_fields_the_api_refuses(client, db):
+    from rest_framework.test import APIClient
+
+    body = client.get("/adoptions/", {"q": "", "family": "", "stage": "production", "page": "1"}).content.decode()
+    assert 'href="/api/v1/adoptions/?stage=production">this list as JSON' in body
+    assert APIClient().get("/api/v1/adoptions/?stage=production").status_code == 200
