@@ -108,12 +108,11 @@ def test_a_retracted_record_stays_readable_but_leaves_the_list(contributor, deci
 
 
 def test_a_submission_is_its_owners_and_the_curators_on_the_pages_and_in_the_api(
-    contributor, other_contributor, decider, aisg, family
+    signed_in, contributor, other_contributor, decider, aisg, family
 ):
     draft = record_in(Status.DRAFT, owner=contributor, curator=decider, adopter=aisg, family=family)
     for user, expected in ((contributor, 200), (other_contributor, 404), (decider, 200)):
-        client = Client()
-        client.force_login(user)
+        client = signed_in(user)
         page = client.get(reverse("adoption:submission-edit", args=[draft.pk])).status_code
         api = client.get(f"/api/v1/submissions/{draft.pk}/").status_code
         assert (page, api) == (expected, expected), user
@@ -131,7 +130,7 @@ def test_my_submissions_show_what_others_said_not_my_own_notes(contributor, deci
 # The curators' queue: one order (SQL) for the moderation page and the admin.
 
 def test_the_moderation_page_and_the_admin_list_the_queue_in_the_same_order(
-    contributor, decider, second_curator, aisg, family
+    signed_in, contributor, decider, second_curator, aisg, family
 ):
     def queued(status, days_ago, curator=decider):
         adoption = record_in(status, owner=contributor, curator=curator, adopter=aisg, family=family,
@@ -144,8 +143,7 @@ def test_the_moderation_page_and_the_admin_list_the_queue_in_the_same_order(
     others_old = queued(Status.IN_REVIEW, 10, curator=second_curator)
     published = queued(Status.PUBLISHED, 30)
 
-    client = Client()
-    client.force_login(decider)
+    client = signed_in(decider)
     admin = [row.pk for row in client.get(reverse("admin:adoption_adoption_changelist")).context["cl"].result_list]
     # In the queue first; the records this curator holds in review first; then the longest waiting.
     assert admin == [mine_old.pk, mine_new.pk, others_old.pk, waiting_old.pk, waiting_new.pk, published.pk]
@@ -173,7 +171,7 @@ def test_a_name_finds_its_organization_whatever_the_case_accents_spacing_and_pun
     assert organizations.organization_by_name("AI Singapura", user=contributor) is None
 
 
-def test_another_contributors_proposal_is_never_revealed(contributor, other_contributor, decider, proposal):
+def test_another_contributors_proposal_is_never_revealed(signed_in, contributor, other_contributor, decider, proposal):
     assert not proposal.is_published
     for typed in ("Kigali Speech Co-op", "kigali speech coop", proposal.slug):
         assert organizations.organization_by_name(typed, user=contributor) is None
@@ -184,8 +182,7 @@ def test_another_contributors_proposal_is_never_revealed(contributor, other_cont
     assert proposal.name not in organizations.adopter_choices(contributor).values_list("name", flat=True)
 
     # The API answers as for an unknown slug, the search as you type lists nothing.
-    client = Client()
-    client.force_login(contributor)
+    client = signed_in(contributor)
     response = client.post("/api/v1/submissions/", {"adopter": proposal.slug, "family": "qwen",
                                                      "relation": "fine_tune"}, content_type="application/json")
     assert response.status_code == 400

@@ -6,13 +6,11 @@ from django.test import Client
 from adoption.choices import Status
 from tests.factories import AdoptionFactory, CheckpointFactory, EvidenceFactory, OrganizationFactory
 
-from .conftest import publish
-
 pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 
 def test_home_shows_figures_map_and_latest(client, published, llama, usa):
-    publish(adopter=OrganizationFactory(name="Texas Gov", country=usa), family=llama)
+    AdoptionFactory(adopter=OrganizationFactory(name="Texas Gov", country=usa), family=llama, published=True)
     body = client.get("/").content.decode()
     assert "<title>Who builds on which open model" in body
     assert "<strong>2</strong> published adoptions" in body
@@ -22,7 +20,8 @@ def test_home_shows_figures_map_and_latest(client, published, llama, usa):
 
 
 def test_list_uses_the_shared_filters(client, published, llama, usa):
-    publish(adopter=OrganizationFactory(name="Texas Gov", country=usa), family=llama, product_name="Lone Star")
+    AdoptionFactory(adopter=OrganizationFactory(name="Texas Gov", country=usa),
+                    family=llama, product_name="Lone Star", published=True)
     body = client.get("/adoptions/?family=llama").content.decode()
     assert "Lone Star" in body and "Qwen-SEA-LION-v4" not in body
     assert "1 adoption matches the filters" in body
@@ -42,7 +41,7 @@ def test_list_bad_filter_is_400_with_a_message(client, published):
 
 def test_list_sorts_and_paginates_with_few_queries(client, qwen, aisg, django_assert_max_num_queries):
     for n in range(30):
-        publish(adopter=OrganizationFactory(name=f"Org {n:02d}"), family=qwen)
+        AdoptionFactory(adopter=OrganizationFactory(name=f"Org {n:02d}"), family=qwen, published=True)
     with django_assert_max_num_queries(8):
         body = client.get("/adoptions/?ordering=-adopter").content.decode()
     assert body.index("Org 29") < body.index("Org 28")
@@ -114,8 +113,9 @@ def test_merged_organization_redirects(client, aisg):
 
 
 def test_family_page_by_country(client, published, qwen, usa):
-    publish(adopter=OrganizationFactory(name="US User", country=usa), family=qwen)
-    publish(adopter=OrganizationFactory(name="Other SG", country=published.adopter.country), family=qwen)
+    AdoptionFactory(adopter=OrganizationFactory(name="US User", country=usa), family=qwen, published=True)
+    AdoptionFactory(adopter=OrganizationFactory(name="Other SG", country=published.adopter.country),
+                    family=qwen, published=True)
     body = client.get("/families/qwen/").content.decode()
     assert "<h1>Who builds on Qwen</h1>" in body
     sg, us = body.index(">Singapore</a></td><td class=\"num\">2<"), body.index(">United States</a></td><td")
@@ -123,7 +123,7 @@ def test_family_page_by_country(client, published, qwen, usa):
 
 
 def test_country_page_origin_mix(client, published, llama, aisg):
-    publish(adopter=aisg, family=llama)
+    AdoptionFactory(adopter=aisg, family=llama, published=True)
     body = client.get("/countries/SG/").content.decode()
     assert "<h1>Singapore</h1>" in body and "AI Singapore" in body
     assert "China: 1 (50%)" in body and "United States: 1 (50%)" in body
