@@ -3,7 +3,8 @@
 Records are drafts unless asked otherwise: `AdoptionFactory(published=True)` (or `retracted=True`) takes
 the draft through the moderation services as production does (submitted by its creator, claimed and
 approved, or retracted, by a curator of its own), so the history, the moderation log, the map upkeep and
-the data version follow. A raw `status=` writes the row without any of that: only for tests about drift.
+the data version follow. A raw `status=` writes the row as given with none of that: for a workflow step
+taken from a given status, or a test of drift between the records and the maps.
 """
 
 import datetime

@@ -1,22 +1,24 @@
 """The reads each rule lives in once (adoption.selectors, selectors.organizations and the queryset verbs):
 who may open a record, whose submissions, the curators' queue order, which organization a slug or a name
-means, near-identical names."""
+means, near-identical names, what the public and the people of a record read of its past, who wrote its
+content since it was last published."""
 
 import datetime
 import itertools
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from adoption import selectors
-from adoption.choices import Status
+from adoption.choices import Action, Status
 from adoption.models import Adoption, Organization
 from adoption.selectors import organizations
-from adoption.services import catalogue, moderation, records
+from adoption.services import catalogue, change_requests, moderation, records
 from adoption.services.roles import role_grant
-from tests.factories import CountryFactory, UserFactory
+from tests.factories import AdoptionFactory, CountryFactory, UserFactory, publish
 
 pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
@@ -241,3 +243,76 @@ def test_adopters_with_near_identical_names_are_likely_duplicates(contributor, d
     found = selectors.adoption_duplicates(new)
     assert [row["adoption"] for row in found] == [existing]
     assert any("near-identical name" in reason for reason in found[0]["reasons"])
+
+
+# --- what the record page reads of a record's past, and who wrote its content ---
+
+
+def test_published_adoptions_are_only_the_published_ones():
+    published = AdoptionFactory(published=True)
+    AdoptionFactory()
+    AdoptionFactory(retracted=True)
+    assert list(selectors.published_adoptions()) == [published]
+
+
+def test_the_public_reads_a_records_public_past_and_its_people_all_of_it(contributor, decider):
+    record = AdoptionFactory(created_by=contributor, retracted=True)  # submitted, claimed, approved, retracted
+    everything = [Action.SUBMIT, Action.CLAIM, Action.APPROVE, Action.RETRACT]
+    for reader in (contributor, decider):
+        assert selectors.sees_full_history(record, reader)
+        assert [event.action for event in selectors.adoption_events(record, reader)] == everything
+    for reader in (AnonymousUser(), UserFactory(username="passer-by")):
+        assert not selectors.sees_full_history(record, reader)
+        public = selectors.adoption_events(record, reader)
+        assert [event.action for event in public] == [Action.APPROVE, Action.RETRACT]
+        assert public[-1].comment == "Retracted by the test."  # a retraction's reason is public
+        versions = selectors.adoption_versions(record, reader)
+        assert [version.status for version in versions] == [Status.RETRACTED, Status.PUBLISHED]
+        entries = selectors.adoption_history_entries(record, reader)
+        assert [entry["label"] for entry in entries] == ["Retracted", "Published"]
+    own = selectors.adoption_history_entries(record, contributor)
+    assert [entry["label"] for entry in own] == ["Retracted", "Published", "In review", "Submitted", "Created"]
+
+
+def test_a_hidden_draft_never_shows_through_the_public_diff(contributor, aisg, family):
+    draft = records.adoption_create(user=contributor, data={"adopter": aisg, "family": family, "relation": "fine_tune",
+                                                            "summary": "Internal codename"},
+                                    evidence=[{"url": "https://example.org/card", "kind": "model_card"}])
+    records.adoption_update(adoption=draft, user=contributor, data={"summary": "A public summary"})
+    record = publish(Adoption.objects.get(pk=draft.pk))
+    [entry] = selectors.adoption_history_entries(record, AnonymousUser())
+    assert entry["label"] == "Published" and entry["changed"] == []
+    own = selectors.adoption_history_entries(record, contributor)
+    assert "summary" in next(entry["changed"] for entry in own if entry["label"] == "Changed")
+
+
+def test_content_authors_count_since_the_last_publication(contributor, aisg, family, django_assert_num_queries):
+    draft = records.adoption_create(user=contributor, data={"adopter": aisg, "family": family, "relation": "fine_tune"},
+                                    evidence=[{"url": "https://example.org/card", "kind": "model_card"}])
+    assert selectors.adoption_content_authors(Adoption.objects.get(pk=draft.pk)) == {contributor.pk}
+    publish(Adoption.objects.get(pk=draft.pk))
+    assert selectors.adoption_content_authors(Adoption.objects.get(pk=draft.pk)) == frozenset()  # seen by a curator
+    rows = [*AdoptionFactory.create_batch(3, created_by=contributor), Adoption.objects.get(pk=draft.pk)]
+    with django_assert_num_queries(2):  # any number of records: two queries
+        selectors.prime_content_authors(rows)
+    with django_assert_num_queries(0):
+        assert [selectors.adoption_content_authors(row) for row in rows] == [frozenset()] * 4
+
+
+def test_a_contributor_reads_their_own_change_requests_newest_first(contributor, other_contributor):
+    first, second = AdoptionFactory.create_batch(2, published=True)
+    older = change_requests.change_request_create(adoption=first, user=contributor, proposed={"stage": "pilot"})
+    newer = change_requests.change_request_create(adoption=second, user=contributor, proposed={"stage": "pilot"})
+    change_requests.change_request_create(adoption=first, user=other_contributor, proposed={"stage": "announced"})
+    assert list(selectors.contributor_change_requests(contributor)) == [newer, older]
+
+
+def test_an_organization_is_live_while_someone_elses_record_names_it(contributor, other_contributor, proposal):
+    # Only its proposer's own draft names it: not live for them (they may propose it afresh), live for others.
+    assert not organizations.organization_has_live_records(proposal, besides=other_contributor)
+    assert organizations.organization_has_live_records(proposal, besides=contributor)
+    AdoptionFactory(adopter=proposal, created_by=contributor, status=Status.REJECTED)
+    AdoptionFactory(adopter=proposal, created_by=contributor, status=Status.WITHDRAWN)
+    assert not organizations.organization_has_live_records(proposal, besides=other_contributor)
+    AdoptionFactory(adopter=proposal, created_by=contributor)  # a draft: live
+    assert organizations.organization_has_live_records(proposal, besides=other_contributor)

@@ -20,7 +20,7 @@ from adoption.tasks import (
 )
 from tests.factories import AdoptionFactory, EvidenceFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]  # the demo runs the tasks in-process
 MAP = "/api/v1/maps/adoption/"
 
 
