@@ -83,16 +83,14 @@ def record_in(status: str, *, owner, curator, adopter, family, product: str = ""
 # Who may open a record: the page and the API history read one rule (AdoptionQuerySet.readable_by).
 
 def test_every_status_is_readable_by_the_same_people_on_the_page_and_in_the_api(
-    contributor, other_contributor, decider, aisg, family
+    signed_in, contributor, other_contributor, decider, aisg, family
 ):
     made = {status: record_in(status, owner=contributor, curator=decider, adopter=aisg, family=family,
                               product=status) for status in STEPS}
     readers = {"anonymous": None, "owner": contributor, "other contributor": other_contributor, "curator": decider}
     public = {Status.PUBLISHED, Status.RETRACTED}
     for reader, user in readers.items():
-        client = Client()
-        if user is not None:
-            client.force_login(user)
+        client = Client() if user is None else signed_in(user)
         for status, adoption in made.items():
             page = client.get(reverse("adoption:adoption-detail", args=[adoption.pk])).status_code
             api = client.get(f"/api/v1/adoptions/{adoption.pk}/history/").status_code
@@ -212,9 +210,9 @@ def test_a_merged_organizations_slug_leads_to_the_survivor(contributor, aisg, si
     assert organizations.organization_by_name(old.slug, user=contributor) == aisg
 
 
-def test_the_adopter_search_ignores_case_accents_and_punctuation(client, contributor, aisg, singapore):
+def test_the_adopter_search_ignores_case_accents_and_punctuation(signed_in, contributor, aisg, singapore):
     catalogue.organization_create(name="Université de Kigali", country=singapore)
-    client.force_login(contributor)
+    client = signed_in(contributor)
 
     def names(query):
         return [row["name"] for row in client.get(reverse("adoption:adopter-search"), {"q": query}).json()["results"]]

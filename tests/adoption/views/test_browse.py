@@ -68,18 +68,18 @@ def test_record_page_shows_evidence_lineage_log_and_history(client, published, q
     assert 'rel="noopener noreferrer nofollow external"' in body
 
 
-def test_record_visibility(client, contributor, other_contributor, curator, qwen, aisg):
+def test_record_visibility(signed_in, client, contributor, other_contributor, curator, qwen, aisg):
     draft = AdoptionFactory(adopter=aisg, family=qwen, status=Status.DRAFT, created_by=contributor)
     assert client.get(f"/adoptions/{draft.pk}/").status_code == 404
-    client.force_login(other_contributor)
+    client = signed_in(other_contributor)
     assert client.get(f"/adoptions/{draft.pk}/").status_code == 404
-    client.force_login(contributor)
+    client = signed_in(contributor)
     assert client.get(f"/adoptions/{draft.pk}/").status_code == 200
-    client.force_login(curator)
+    client = signed_in(curator)
     assert client.get(f"/adoptions/{draft.pk}/").status_code == 200
 
 
-def test_comments_only_for_owner_and_curators(client, contributor, curator, qwen, aisg):
+def test_comments_only_for_owner_and_curators(signed_in, client, contributor, curator, qwen, aisg):
     from adoption.services import moderation, records
 
     adoption = records.adoption_create(
@@ -89,7 +89,7 @@ def test_comments_only_for_owner_and_curators(client, contributor, curator, qwen
     moderation.adoption_claim(adoption=adoption, user=curator)
     moderation.adoption_approve(adoption=adoption, user=curator, comment="Internal note for the contributor")
     assert "Internal note" not in client.get(f"/adoptions/{adoption.pk}/").content.decode()
-    client.force_login(contributor)
+    client = signed_in(contributor)
     assert "Internal note" in client.get(f"/adoptions/{adoption.pk}/").content.decode()
 
 
@@ -99,10 +99,10 @@ def test_organization_page(client, published, aisg):
     assert "/contribute/?adopter=ai-singapore" in body
 
 
-def test_unpublished_organization_is_hidden(client, contributor):
+def test_unpublished_organization_is_hidden(signed_in, client, contributor):
     OrganizationFactory(name="Proposed Org", slug="proposed-org", is_published=False, created_by=contributor)
     assert client.get("/organizations/proposed-org/").status_code == 404
-    client.force_login(contributor)
+    client = signed_in(contributor)
     assert client.get("/organizations/proposed-org/").status_code == 200
 
 
@@ -147,7 +147,7 @@ def test_pages_carry_a_csp_nonce_on_the_script(client):
 
 
 def test_public_record_page_shows_no_draft_stage_edits_nor_who_made_them(
-    client, contributor, curator, second_curator, qwen, aisg
+    signed_in, client, contributor, curator, second_curator, qwen, aisg
 ):
     from adoption.services import moderation, records
 
@@ -168,6 +168,6 @@ def test_public_record_page_shows_no_draft_stage_edits_nor_who_made_them(
     assert "Submit" not in history and "Claim" not in history and "Edit" not in history
     assert "<strong>Published</strong>" in history and "<strong>Retracted</strong>" in history
     assert "Source withdrawn." in history  # a retraction's reason is public
-    client.force_login(contributor)  # the contributor (and the curators) still see the whole story
+    client = signed_in(contributor)  # the contributor (and the curators) still see the whole story
     history = client.get(f"/adoptions/{adoption.pk}/").content.decode().split("<h2>Moderation log</h2>")[1]
     assert "cura2" in history and "<strong>Created</strong>" in history and "PRIVATE note" in history

@@ -70,13 +70,13 @@ def test_countries_bad_parameters_are_400_with_the_page(client, published, query
 
 # /organizations/
 
-def test_organizations_lists_published_ones_with_counts(client, published, aisg, qwen, contributor, curator):
+def test_organizations_lists_published_ones_with_counts(signed_in, client, published, aisg, qwen, contributor, curator):
     AdoptionFactory(adopter=aisg, family=ModelFamilyFactory(slug="gemma", name="Gemma"), published=True)
     OrganizationFactory(name="Proposed Lab", slug="proposed-lab", is_published=False, created_by=contributor)
     OrganizationFactory(name="AISG duplicate", slug="aisg-duplicate", merged_into=aisg)
     for user in (None, contributor, curator):  # not even its proposer or a curator sees a proposal listed
         if user:
-            client.force_login(user)
+            client = signed_in(user)
         body = client.get("/organizations/").content.decode()
         assert "Proposed Lab" not in body and "AISG duplicate" not in body
         assert 'href="/organizations/ai-singapore/"' in body
@@ -171,8 +171,8 @@ def test_accounts_index_anonymous_offers_the_ways_in(client):
     assert 'href="/accounts/password_reset/"' in body and "Log out of this account" not in body
 
 
-def test_accounts_index_signed_in_shows_the_account(client, curator):
-    client.force_login(curator)
+def test_accounts_index_signed_in_shows_the_account(signed_in, curator):
+    client = signed_in(curator)
     body = client.get("/accounts/").content.decode()
     assert "cura@example.org" in body and ">curator</span>" in body
     for href in ("/accounts/token/", "/accounts/password_change/", "/me/submissions/", "/moderation/"):
@@ -182,8 +182,8 @@ def test_accounts_index_signed_in_shows_the_account(client, curator):
     assert 'href="/accounts/" title="Your account and API token">cura</a>' in body  # the header's link
 
 
-def test_accounts_index_is_read_only(client, contributor):
-    client.force_login(contributor)
+def test_accounts_index_is_read_only(signed_in, contributor):
+    client = signed_in(contributor)
     assert client.post("/accounts/").status_code == 405
 
 

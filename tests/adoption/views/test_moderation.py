@@ -28,11 +28,11 @@ def as_curator(signed_in, curator):
     return signed_in(curator)
 
 
-def test_anonymous_goes_to_log_in_and_contributors_are_refused(client, contributor, submission):
+def test_anonymous_goes_to_log_in_and_contributors_are_refused(signed_in, client, contributor, submission):
     for url in ("/moderation/", f"/moderation/{submission.pk}/"):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
-    client.force_login(contributor)
+    client = signed_in(contributor)
     for url in ("/moderation/", f"/moderation/{submission.pk}/"):
         response = client.get(url)
         assert response.status_code == 403
@@ -163,8 +163,8 @@ def test_change_request_rejection_needs_a_reason(as_curator, change_request, pub
     assert change_request.status == ChangeRequestStatus.REJECTED and published.stage == "production"
 
 
-def test_contributor_cannot_decide_change_requests(client, contributor, change_request):
-    client.force_login(contributor)
+def test_contributor_cannot_decide_change_requests(signed_in, contributor, change_request):
+    client = signed_in(contributor)
     response = client.post(f"/moderation/change-requests/{change_request.pk}/", {"action": "approve"})
     assert response.status_code == 403
 
