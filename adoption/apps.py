@@ -9,3 +9,6 @@ class AdoptionConfig(AppConfig):
     def ready(self):
         # Register the tasks with the Celery app in every process: services queue them by name.
         from adoption import tasks  # noqa: F401
+
+        # drf-spectacular finds extensions by their import.
+        from adoption.api import openapi  # noqa: F401

@@ -24,13 +24,13 @@ from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from adoption import aggregates, filtersets
+from adoption.api.authentication import TokenAuthentication
 from adoption.services.data_version import data_version_entry, redis_client
 
 from .renderers import GeoJSONRenderer, MapContentNegotiation, MapCSVRenderer, TimeseriesCSVRenderer, content_type
@@ -250,7 +250,9 @@ FILTER_PARAMETERS = [
     *_filter_parameters(),
     OpenApiParameter("as_of", OpenApiTypes.DATETIME,
                      description="The registry as it stood at this instant (a date: the end of that day, UTC)."),
-    OpenApiParameter("split", str, enum=aggregates.SPLITS, default="origin_country"),
+    OpenApiParameter("split", str, enum=aggregates.SPLITS, default="origin_country",
+                     description="What each group's count is split by: the base model's origin country (ISO "
+                                 "alpha-2), the family slug, the relation, the stage, the adopter's kind, or none."),
     OpenApiParameter("unit", str, enum=aggregates.UNITS, default="adoptions",
                      description="adoptions: each published record once; adopters: distinct organizations, "
                                  "once in every total and once under each split key they have (so counts and "
@@ -305,7 +307,10 @@ class AdoptionMapView(_MapEndpoint):
         operation_id="maps_adoption",
         summary="Aggregate adoption map",
         parameters=[
-            OpenApiParameter("group_by", str, enum=aggregates.GROUP_BYS, default="country"),
+            OpenApiParameter("group_by", str, enum=aggregates.GROUP_BYS, default="country",
+                             description="One group per country (ISO alpha-2 key), UN M49 sub-region or region "
+                                         "(three-digit key, e.g. 035), or city (`{iso2}:{city}`); adopters "
+                                         "without one fall under `unknown`."),
             *FILTER_PARAMETERS,
             OpenApiParameter("format", str, enum=aggregates.FORMATS, default="json",
                              description="json, geojson (an RFC 7946 FeatureCollection) or csv "
@@ -341,7 +346,9 @@ class AdoptionTimeseriesView(_MapEndpoint):
         operation_id="maps_timeseries",
         summary="Adoptions over time",
         parameters=[
-            OpenApiParameter("interval", str, enum=aggregates.INTERVALS, default="quarter"),
+            OpenApiParameter("interval", str, enum=aggregates.INTERVALS, default="quarter",
+                             description="The length of a period: year (2025), quarter (2025-Q3) or month "
+                                         "(2025-07), by the records' start dates."),
             *FILTER_PARAMETERS,
             OpenApiParameter("format", str, enum=aggregates.TIMESERIES_FORMATS, default="json",
                              description="json or csv (period,split_key,count,cumulative)."),

@@ -1,4 +1,5 @@
-"""OpenAPI post-processing: the errors every operation can answer, documented once; strict request bodies.
+"""OpenAPI post-processing: the errors every operation can answer, documented once; strict request bodies;
+path parameters described once; an example on every successful answer (from adoption.api.examples).
 
 Views document the errors particular to them (409 on a refused transition, 412 on a stale version, ...)
 with their own descriptions. This hook adds the ones that follow from the shape of an operation, so no
@@ -16,6 +17,10 @@ Request bodies refuse unknown fields (400), which the schema states with `additi
 filter given empty is a 400 too, which string query parameters state with `minLength: 1`.
 """
 
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+
+from .examples import example_for
+
 ERROR_SCHEMA = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}}
 DESCRIPTIONS = {
@@ -28,6 +33,11 @@ DESCRIPTIONS = {
     "413": "The request body is too large.",
     "415": "The request body is not JSON.",
     "429": "Too many requests: wait the number of seconds in Retry-After.",
+}
+PATH_PARAMETERS = {
+    "id": "The object's id, as in the `id` field of the list.",
+    "slug": "The object's slug, as in the `slug` field of the list (any case).",
+    "iso2": "ISO 3166-1 alpha-2 country code, e.g. SG (any case).",
 }
 WRITES = ("post", "put", "patch", "delete")
 METHODS = ("get", "head", "options", *WRITES)
@@ -73,7 +83,15 @@ def add_common_errors(result, generator, request, public):
                 if code >= "400" and "content" not in response:  # every error has a JSON body
                     response["content"] = _error_content(code, schemas)
             responses["429"].setdefault("headers", {}).update(RETRY_AFTER)
+            for code, response in responses.items():
+                for media_type, content in response.get("content", {}).items():
+                    if code >= "300" or "example" in content or "examples" in content:
+                        continue
+                    if (example := example_for(path, media_type, content.get("schema", {}))) is not None:
+                        content["example"] = example
             for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "path" and not parameter.get("description"):
+                    parameter["description"] = PATH_PARAMETERS.get(parameter["name"], "")
                 schema = parameter.get("schema", {})
                 if parameter.get("in") == "query" and schema.get("type") == "string" and "enum" not in schema:
                     schema.setdefault("minLength", 1)
@@ -81,3 +99,17 @@ def add_common_errors(result, generator, request, public):
         if name.endswith("Request") and component.get("type") == "object":
             component["additionalProperties"] = False
     return result
+
+
+class FilterDescriptions(DjangoFilterExtension):
+    """drf-spectacular drops a filter's label when the filter's class fixes its schema (the partial dates,
+    codes and slugs): keep it, so every filter parameter says what it does."""
+
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        for parameter in parameters:
+            if not parameter.get("description"):
+                parameter["description"] = str(filter_field.extra.get("help_text") or filter_field.label or "")
+        return parameters

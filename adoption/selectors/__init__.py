@@ -27,6 +27,14 @@ def published_adoptions():
     return Adoption.objects.published().with_related()
 
 
+def first_start_date():
+    """The earliest start date among published records (None when none has one): where a time axis begins."""
+    return (
+        Adoption.objects.published().filter(started_on__isnull=False)
+        .order_by("started_on").values_list("started_on", flat=True).first()
+    )
+
+
 def contributor_records(user):
     """A contributor's own records, last changed first, each with the comments others left on its log
     (`curator_comments`, newest first): what 'my submissions' lists."""

@@ -5,6 +5,7 @@ The figures come from adoption.aggregates (the same computation and parameters a
 form is a GET form. With the page script, changing a filter swaps only the results (X-Map-Partial).
 """
 
+import datetime
 import math
 from urllib.parse import urlencode
 
@@ -14,7 +15,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from adoption import aggregates, figures, geo, mapdraw
+from adoption import aggregates, figures, geo, mapdraw, selectors
 from adoption.forms import map_form, split_labels
 
 API_PATH = "/api/v1/maps/adoption/"  # contract (DESIGN §4)
@@ -129,11 +130,28 @@ def build_map(data: dict, colour: str = "total") -> dict:
     }
 
 
+def _month_index(day: datetime.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def time_slider(form) -> dict | None:
+    """The month range the page script's slider moves `until` over: from the first published start date to
+    this month, positioned at the form's `until` (the end when there is none). None when nothing is dated."""
+    first = selectors.first_start_date()
+    if first is None:
+        return None
+    start, end = _month_index(first), _month_index(datetime.date.today())
+    until = form.cleaned_data.get("until") if form.is_valid() else None
+    value = end if until is None else min(max(_month_index(until.last), start), end)
+    return {"first": f"{first:%Y-%m}", "steps": end - start, "value": value - start,
+            "label": "all dates" if until is None else f"{value // 12}-{value % 12 + 1:02d}"}
+
+
 @require_GET
 def map_page(request):
     """The adoption map with its filter form, legend, split breakdown, figures table and downloads."""
     form, api_query, data = _compute(request.GET)
-    context = {"form": form, "data": data, "api_query": api_query}
+    context = {"form": form, "data": data, "api_query": api_query, "slider": time_slider(form)}
     if data is not None:
         colour = form.cleaned_data.get("colour") or "total"
         drawn = build_map(data, colour)

@@ -10,13 +10,14 @@ from adoption.models import Checkpoint, Country, ModelFamily, Organization, Regi
 
 from .fields import (
     CheckpointRefField,
+    ChoiceField,
     CountryRefField,
     FamilyRefField,
+    HttpURLField,
     OrganizationRefField,
     PartialDateField,
     StrictInputMixin,
     VersionInputMixin,
-    http_url_field,
     not_future,
     text_list_field,
 )
@@ -87,13 +88,13 @@ class OrganizationInputSerializer(StrictInputMixin, VersionInputMixin, serialize
     name = serializers.CharField(max_length=200)
     slug = serializers.SlugField(max_length=200, required=False, help_text="Only when creating; made from the name "
                                                                            "when left out.")
-    kind = serializers.ChoiceField(choices=OrganizationKind.choices, allow_blank=True, required=False)
+    kind = ChoiceField(choices=OrganizationKind.choices, allow_blank=True, required=False)
     country = CountryRefField(allow_null=True, required=False)
     city = serializers.CharField(max_length=120, allow_blank=True, required=False)
     latitude = serializers.FloatField(min_value=-90, max_value=90, allow_null=True, required=False)
     longitude = serializers.FloatField(min_value=-180, max_value=180, allow_null=True, required=False)
     aliases = text_list_field(200, 50, required=False)
-    website = http_url_field(max_length=500, allow_blank=True, required=False)
+    website = HttpURLField(max_length=500, allow_blank=True, required=False)
     hf_handle = serializers.CharField(max_length=100, allow_blank=True, required=False)
     parent = OrganizationRefField(allow_null=True, required=False)
 

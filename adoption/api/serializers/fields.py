@@ -57,14 +57,27 @@ class StrictInputMixin:
         return super().to_internal_value(data)
 
 
+class ChoiceField(serializers.ChoiceField):
+    """A choice whose error lists the valid values, so a client can correct it without the schema."""
+
+    def fail(self, key, **kwargs):
+        if key == "invalid_choice":
+            valid = ", ".join(str(value) for value in self.choice_strings_to_values if value != "")
+            raise serializers.ValidationError(
+                f'"{kwargs.get("input")}" is not a valid choice; choose one of: {valid}.', code=key
+            )
+        super().fail(key, **kwargs)
+
+
 class _RefField(serializers.Field):
     """A reference to a row by a key (or by an object echoed from a response that carries the key)."""
 
     key = "slug"
     default_error_messages = {
-        "does_not_exist": "No such {what}: {value}.", "invalid": "Give the {what} by its {lookup}.",
+        "does_not_exist": "No such {what}: {value}.{hint}", "invalid": "Give the {what} by its {lookup}.",
     }
     what = "object"
+    hint = ""  # where the valid values are listed
     types: tuple = (str,)  # JSON types are checked, not coerced: 0 is not a slug
 
     def queryset(self):
@@ -88,7 +101,7 @@ class _RefField(serializers.Field):
         value = str(data).strip()
         found = self.find(value)
         if found is None:
-            self.fail("does_not_exist", what=self.what, value=value)
+            self.fail("does_not_exist", what=self.what, value=value, hint=self.hint and f" {self.hint}")
         return found
 
     def to_representation(self, value):
@@ -98,6 +111,7 @@ class _RefField(serializers.Field):
 @extend_schema_field({"type": "string", "description": "ISO 3166-1 alpha-2 code, e.g. SG"})
 class CountryRefField(_RefField):
     key, what = "iso2", "country"
+    hint = "Give an ISO 3166-1 alpha-2 code such as SG; the countries are listed at /api/v1/countries/."
 
     def queryset(self):
         return Country.objects.all()
@@ -109,6 +123,8 @@ class CountryRefField(_RefField):
 @extend_schema_field({"type": "string", "description": "Slug of an organization"})
 class OrganizationRefField(_RefField):
     what = "organization"
+    hint = ("The organizations are listed at /api/v1/organizations/; to propose a new one, give new_adopter "
+            "instead of adopter.")
 
     def find(self, value: str):
         # Only organizations the caller may name: another contributor's proposal answers as an unknown slug.
@@ -119,6 +135,7 @@ class OrganizationRefField(_RefField):
 @extend_schema_field({"type": "string", "description": "Slug of a model family"})
 class FamilyRefField(_RefField):
     what = "model family"
+    hint = "The families are listed at /api/v1/families/."
 
     def queryset(self):
         return ModelFamily.objects.all()
@@ -130,6 +147,7 @@ class FamilyRefField(_RefField):
 })
 class CheckpointRefField(_RefField):
     key, what = "id", "checkpoint"
+    hint = "The checkpoints are listed at /api/v1/checkpoints/."
     types = (str, int)
 
     def queryset(self):
@@ -177,11 +195,15 @@ class PartialDateField(serializers.CharField):
             not_future(value)
 
 
-def http_url_field(**kwargs):
-    return serializers.URLField(
-        validators=[URLValidator(schemes=["http", "https"], message="Give an http:// or https:// address.")],
-        **kwargs,
-    )
+@extend_schema_field({"type": "string", "format": "uri", "description": "An http:// or https:// address"})
+class HttpURLField(serializers.CharField):
+    """A web address with one message when it is not one (URLField would add a second, generic one)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(URLValidator(
+            schemes=["http", "https"], message="Give an http:// or https:// address, e.g. https://example.org.",
+        ))
 
 
 @extend_schema_field({"type": "string", "format": "uri", "maxLength": 2000,

@@ -7,7 +7,7 @@ from adoption.choices import Relation, Stage
 from adoption.dates import format_partial_date
 from adoption.models import ChangeRequest, ModerationEvent
 
-from .fields import CheckpointRefField, PartialDateField, StrictInputMixin, not_future, text_list_field
+from .fields import CheckpointRefField, ChoiceField, PartialDateField, StrictInputMixin, not_future, text_list_field
 
 
 class ModerationEventSerializer(serializers.ModelSerializer):
@@ -23,7 +23,7 @@ class AdoptionVersionSerializer(serializers.Serializer):
 
     history_id = serializers.IntegerField()
     history_date = serializers.DateTimeField()
-    history_type = serializers.ChoiceField(choices=[("+", "created"), ("~", "changed"), ("-", "deleted")])
+    history_type = ChoiceField(choices=[("+", "created"), ("~", "changed"), ("-", "deleted")])
     changed_by = serializers.CharField(source="history_user.username", allow_null=True, default=None)
     version = serializers.IntegerField()
     status = serializers.CharField()
@@ -66,8 +66,8 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
 class ChangeRequestInputSerializer(StrictInputMixin, serializers.Serializer):
     """The fields to change on a published record (at least one) and why."""
 
-    relation = serializers.ChoiceField(choices=Relation.choices, required=False)
-    stage = serializers.ChoiceField(choices=Stage.choices, required=False)
+    relation = ChoiceField(choices=Relation.choices, required=False)
+    stage = ChoiceField(choices=Stage.choices, required=False)
     product_name = serializers.CharField(max_length=300, allow_blank=True, required=False)
     product_url = serializers.CharField(max_length=500, allow_blank=True, required=False)
     started_on = PartialDateField(allow_null=True, allow_blank=True, required=False)

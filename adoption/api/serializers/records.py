@@ -12,6 +12,7 @@ from adoption.models.records import validate_checkpoint_family
 from .catalogue import CheckpointBriefSerializer, FamilyBriefSerializer, OrganizationBriefSerializer
 from .fields import (
     CheckpointRefField,
+    ChoiceField,
     CountryRefField,
     EvidenceURLField,
     FamilyRefField,
@@ -103,7 +104,7 @@ class EvidenceInputSerializer(StrictInputMixin, serializers.Serializer):
     echoed_fields = frozenset({"id", "link_status", "link_checked_at", "created_at"})
 
     url = EvidenceURLField()
-    kind = serializers.ChoiceField(choices=EvidenceKind.choices, default=EvidenceKind.OTHER)
+    kind = ChoiceField(choices=EvidenceKind.choices, default=EvidenceKind.OTHER)
     title = serializers.CharField(max_length=500, allow_blank=True, default="")
     publisher = serializers.CharField(max_length=200, allow_blank=True, default="")
     published_on = serializers.DateField(allow_null=True, default=None, validators=[not_future])
@@ -112,7 +113,7 @@ class EvidenceInputSerializer(StrictInputMixin, serializers.Serializer):
 
 class NewAdopterSerializer(StrictInputMixin, serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    kind = serializers.ChoiceField(choices=OrganizationKind.choices, allow_blank=True, default="")
+    kind = ChoiceField(choices=OrganizationKind.choices, allow_blank=True, default="")
     country = CountryRefField(allow_null=True, default=None)
     city = serializers.CharField(max_length=120, allow_blank=True, default="")
 
@@ -131,8 +132,8 @@ class SubmissionUpdateSerializer(StrictInputMixin, VersionInputMixin, serializer
     adopter = OrganizationRefField(required=False)
     family = FamilyRefField(required=False)
     checkpoint = CheckpointRefField(allow_null=True, required=False)
-    relation = serializers.ChoiceField(choices=Relation.choices, required=False)
-    stage = serializers.ChoiceField(choices=Stage.choices, required=False)
+    relation = ChoiceField(choices=Relation.choices, required=False)
+    stage = ChoiceField(choices=Stage.choices, required=False)
     product_name = serializers.CharField(max_length=300, allow_blank=True, required=False)
     product_url = serializers.CharField(max_length=500, allow_blank=True, required=False)
     started_on = PartialDateField(allow_null=True, allow_blank=True, required=False)
@@ -175,7 +176,7 @@ class SubmissionCreateSerializer(SubmissionUpdateSerializer):
 
     new_adopter = NewAdopterSerializer(required=False, allow_null=True)
     family = FamilyRefField()
-    relation = serializers.ChoiceField(choices=Relation.choices)
+    relation = ChoiceField(choices=Relation.choices)
     evidence = EvidenceInputSerializer(many=True, max_length=20, required=False)
     submit = serializers.BooleanField(
         default=False, help_text="Submit at once (needs at least one source) instead of keeping a draft."

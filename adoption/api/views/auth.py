@@ -13,9 +13,10 @@ from ..parsers import FormParser, JSONParser
 from .base import errors
 
 
-@extend_schema(request=s.TokenInputSerializer, responses={200: s.TokenSerializer, **errors(400, 413)},
-               auth=[], description="Exchange a username and password for an API token "
-                                    "(send it as `Authorization: Token <key>`).")
+@extend_schema(summary="Get an API token", request=s.TokenInputSerializer,
+               responses={200: s.TokenSerializer, **errors(400, 413)}, auth=[],
+               description="Exchange a username and password for an API token (send it as "
+                           "`Authorization: Token <key>`; a `Bearer` header is refused with 401).")
 class TokenView(APIView):
     """POST username and password, receive {"token": ...} (the same token on every call)."""
 

@@ -15,7 +15,8 @@ from ..permissions import IsCuratorOrReadOnly
 from .base import IF_MATCH, ApiViewMixin, _with_etag, errors, expected_version
 
 
-@extend_schema_view(list=extend_schema(responses={200: s.RegionSerializer(many=True), **errors(400, 404)}))
+@extend_schema_view(list=extend_schema(summary="List UN M49 regions", responses={
+    200: s.RegionSerializer(many=True), **errors(400, 404)}))
 class RegionViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """UN M49 regions at every level (world, region, sub-region, intermediate region)."""
 
@@ -25,8 +26,9 @@ class RegionViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: s.CountrySerializer(many=True), **errors(400, 404)}),
-    retrieve=extend_schema(responses={200: s.CountrySerializer, **errors(404)}),
+    list=extend_schema(summary="List countries", responses={200: s.CountrySerializer(many=True), **errors(400, 404)}),
+    retrieve=extend_schema(summary="One country and its M49 regions",
+                           responses={200: s.CountrySerializer, **errors(404)}),
 )
 class CountryViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """ISO 3166-1 countries with their M49 regions and UN group flags."""
@@ -77,15 +79,17 @@ class CatalogueViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModel
 
 
 def _catalogue_schema(read, write, name):
+    plural = name.split(" ", 1)[1] + "s"
     return extend_schema_view(
-        list=extend_schema(responses={200: read(many=True), **errors(400, 404)}),
-        retrieve=extend_schema(responses={200: read, **errors(404)}),
+        list=extend_schema(summary=f"List {plural}", responses={200: read(many=True), **errors(400, 404)}),
+        retrieve=extend_schema(summary=f"One {name.split(' ', 1)[1]}", responses={200: read, **errors(404)}),
         create=extend_schema(
-            request=write, responses={201: read, **errors(400, 403, 409, 413)},
+            summary=f"Create {name}", request=write, responses={201: read, **errors(400, 403, 409, 413)},
             description=f"Create {name} (curators).",
         ),
         partial_update=extend_schema(
-            request=write, parameters=[IF_MATCH], responses={200: read, **errors(400, 403, 404, 409, 412, 413)},
+            summary=f"Edit {name}", request=write, parameters=[IF_MATCH],
+            responses={200: read, **errors(400, 403, 404, 409, 412, 413)},
             description=f"Edit {name} (curators); send the version you read as If-Match or `version`.",
         ),
     )

@@ -49,12 +49,24 @@ def _respond(request, adoption: Adoption, *, detail: bool = True, code: int = st
     return _with_etag(Response(serializer_class(fresh, context={"request": request}).data, status=code), fresh)
 
 
+WORKFLOW = (
+    "**The workflow**: a record is a `draft` until its contributor submits it (`submitted`; at least one "
+    "source). A curator other than its contributor claims it (`in_review`) and approves it (`published`), "
+    "rejects it (`rejected`) or requests changes (`changes_requested`: the contributor edits and submits "
+    "again). The contributor may withdraw it before publication; a curator may retract a published record "
+    "(`retracted`, it stays readable with its history). `allowed_actions` on each record lists what you may "
+    "do now; a refused action answers 409 with the current status."
+)
 ACTION_SCHEMA = {"request": s.ActionInputSerializer, "parameters": [IF_MATCH], "examples": [COMMENT_EXAMPLE]}
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: s.AdoptionSerializer(many=True), **errors(400, 404)}),
-    retrieve=extend_schema(responses={200: s.AdoptionSerializer, **errors(404)}),
+    list=extend_schema(
+        summary="List published adoptions", responses={200: s.AdoptionSerializer(many=True), **errors(400, 404)},
+        description="Published adoption records with their sources, filtered with the registry's parameters "
+                    "(several values comma-separated; `region` any UN M49 level), newest first unless `ordering`.",
+    ),
+    retrieve=extend_schema(summary="One published adoption", responses={200: s.AdoptionSerializer, **errors(404)}),
 )
 class AdoptionViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Published adoption records with their evidence; retraction, history and change requests."""
@@ -80,6 +92,7 @@ class AdoptionViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelM
         return _with_etag(Response(self.get_serializer(instance).data), instance)
 
     @extend_schema(**ACTION_SCHEMA, responses={200: s.SubmissionSerializer, **errors(400, 403, 404, 409, 412)},
+                   summary="Retract a published adoption",
                    description="Take a published record off the maps, with a reason (curators).")
     @action(detail=True, methods=["post"])
     def retract(self, request, pk=None):
@@ -89,7 +102,7 @@ class AdoptionViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelM
                         serializer=serializer)
         return _respond(request, adoption, detail=False)
 
-    @extend_schema(responses={200: s.AdoptionHistorySerializer, **errors(404)},
+    @extend_schema(responses={200: s.AdoptionHistorySerializer, **errors(404)}, summary="A record's history",
                    description="The moderation log and every saved version of a record that was ever published.")
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def history(self, request, pk=None):
@@ -106,6 +119,7 @@ class AdoptionViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelM
                        "A later stage", request_only=True,
                        value={"stage": "production", "comment": "In production since the launch in March."})],
                    responses={201: s.ChangeRequestSerializer, **errors(400, 404, 409, 413)},
+                   summary="Propose a correction",
                    description="Propose corrections to a published record; a curator approves or rejects them.")
     @action(detail=True, methods=["post"], url_path="change-requests", filterset_class=None)
     def change_requests(self, request, pk=None):
@@ -119,7 +133,7 @@ class AdoptionViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelM
         return Response(s.ChangeRequestSerializer(change_request).data, status=status.HTTP_201_CREATED)
 
 
-def _workflow_action(name: str, service, description: str):
+def _workflow_action(name: str, service, summary: str, description: str):
     """A POST /submissions/{id}/{name}/ action calling one moderation service; answers the record as it stands."""
 
     def view(self, request, pk=None):
@@ -132,22 +146,30 @@ def _workflow_action(name: str, service, description: str):
     view = action(detail=True, methods=["post"], url_path=name, url_name=name, filterset_class=None)(view)
     return extend_schema(
         **ACTION_SCHEMA, responses={200: s.SubmissionDetailSerializer, **errors(400, 403, 404, 409, 412)},
-        description=description,
+        summary=summary, description=f"{description}\n\n{WORKFLOW}",
     )(view)
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: s.SubmissionSerializer(many=True), **errors(400, 404)},
+    list=extend_schema(summary="List submissions",
+                       responses={200: s.SubmissionSerializer(many=True), **errors(400, 404)},
                        description="Your own records in every status (curators: everyone's; filter with ?status=)."),
-    retrieve=extend_schema(responses={200: s.SubmissionDetailSerializer, **errors(404)}),
+    retrieve=extend_schema(summary="One submission", responses={200: s.SubmissionDetailSerializer, **errors(404)}),
     create=extend_schema(
+        summary="Propose an adoption",
         request=s.SubmissionCreateSerializer, responses={201: s.SubmissionDetailSerializer, **errors(400, 403, 413)},
         examples=[SUBMISSION_EXAMPLE, NEW_ADOPTER_EXAMPLE],
         description="Propose a record (a draft, or submitted at once with submit=true). The answer lists likely "
-                    "duplicates: a warning that never blocks.",
+                    "duplicates: a warning that never blocks.\n\n"
+                    "**The adopter**: give `adopter`, the slug of an organization in /api/v1/organizations/, or, "
+                    "when it is not there yet, `new_adopter` (`name`, `kind`, `country` as an ISO alpha-2 code, "
+                    "`city`): it is proposed with your record and published with it. Not both.\n\n"
+                    "**The model**: `family` (a slug from /api/v1/families/) and optionally `checkpoint` (its id or "
+                    "Hugging Face repo id, from /api/v1/checkpoints/?family=...), which must belong to the family.\n\n"
+                    f"{WORKFLOW}",
     ),
     partial_update=extend_schema(
-        request=s.SubmissionUpdateSerializer, parameters=[IF_MATCH],
+        summary="Edit a submission", request=s.SubmissionUpdateSerializer, parameters=[IF_MATCH],
         responses={200: s.SubmissionDetailSerializer, **errors(400, 403, 404, 409, 412, 413)},
         description="Edit your record while it is a draft or sent back for changes; `evidence` replaces the list.",
     ),
@@ -200,22 +222,22 @@ class SubmissionViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
         )
         return _respond(request, adoption)
 
-    submit = _workflow_action("submit", moderation.adoption_submit,
+    submit = _workflow_action("submit", moderation.adoption_submit, "Submit for review",
                               "Send a draft (or a record sent back) to the curators; needs a source.")
-    withdraw = _workflow_action("withdraw", moderation.adoption_withdraw,
+    withdraw = _workflow_action("withdraw", moderation.adoption_withdraw, "Withdraw a submission",
                                 "Take back your record before it is published.")
-    claim = _workflow_action("claim", moderation.adoption_claim,
+    claim = _workflow_action("claim", moderation.adoption_claim, "Claim for review",
                              "Take a submission into review (curators; not your own).")
-    take_over = _workflow_action("take-over", moderation.adoption_take_over,
+    take_over = _workflow_action("take-over", moderation.adoption_take_over, "Take over a review",
                                  "Take over a record another curator claimed (logged, with the previous holder); "
                                  "only the holder decides on a record in review (curators; not your own).")
-    release = _workflow_action("release", moderation.adoption_release,
+    release = _workflow_action("release", moderation.adoption_release, "Release a review",
                                "Give a record you hold in review back to the queue, undecided (its holder).")
-    approve = _workflow_action("approve", moderation.adoption_approve,
+    approve = _workflow_action("approve", moderation.adoption_approve, "Approve and publish",
                                "Publish a record under review (curators; not your own).")
-    reject = _workflow_action("reject", moderation.adoption_reject,
+    reject = _workflow_action("reject", moderation.adoption_reject, "Reject a submission",
                               "Refuse a submission, saying why (curators; not your own).")
-    request_changes = _workflow_action("request-changes", moderation.adoption_request_changes,
+    request_changes = _workflow_action("request-changes", moderation.adoption_request_changes, "Request changes",
                                        "Send a submission back to its contributor, saying what to change (curators).")
 
 
@@ -226,9 +248,10 @@ CR_ACTION = {
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: s.ChangeRequestSerializer(many=True), **errors(400, 404)},
+    list=extend_schema(summary="List change requests",
+                       responses={200: s.ChangeRequestSerializer(many=True), **errors(400, 404)},
                        description="Your change requests (curators: all; the queue is ?status=pending)."),
-    retrieve=extend_schema(responses={200: s.ChangeRequestSerializer, **errors(404)}),
+    retrieve=extend_schema(summary="One change request", responses={200: s.ChangeRequestSerializer, **errors(404)}),
 )
 class ChangeRequestViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Proposed corrections to published records and the curators' decisions on them."""
@@ -258,12 +281,14 @@ class ChangeRequestViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveM
             raise Conflict(str(exc)) from exc
         return Response(s.ChangeRequestSerializer(change_request).data)
 
-    @extend_schema(**CR_ACTION, description="Apply the proposed values (curators; not your own).")
+    @extend_schema(**CR_ACTION, summary="Approve a change request",
+                   description="Apply the proposed values (curators; not your own).")
     @action(detail=True, methods=["post"], filterset_class=None)
     def approve(self, request, pk=None):
         return self._decide(change_requests.change_request_approve)
 
-    @extend_schema(**CR_ACTION, description="Turn the proposal down, saying why (curators; not your own).")
+    @extend_schema(**CR_ACTION, summary="Reject a change request",
+                   description="Turn the proposal down, saying why (curators; not your own).")
     @action(detail=True, methods=["post"], filterset_class=None)
     def reject(self, request, pk=None):
         return self._decide(change_requests.change_request_reject)

@@ -34,7 +34,7 @@ def endpoints(request, routers) -> dict[str, str]:
 
 
 ROOT_DOCS = extend_schema(
-    operation_id="api_root", auth=[],
+    operation_id="api_root", auth=[], summary="The endpoints",
     responses={200: OpenApiResponse(ROOT_SCHEMA, "Endpoint names and their absolute URLs.", examples=[
         OpenApiExample("The API root", response_only=True, value={
             "adoptions": "https://registry.example.org/api/v1/adoptions/",

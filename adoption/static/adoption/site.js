@@ -130,8 +130,49 @@
         });
     }
     form.addEventListener("change", function (event) {
+      if (event.target.type === "range") { return; }  // the time slider has its own handler below
       // The colour choices depend on the split: reload the whole page to get the new ones.
       if (event.target.name === "split") { form.submit(); } else { refresh(); }
+    });
+    timeSlider(form, refresh);
+  }
+
+  // The slider moves the `until` field over the months since the first start date: the map as it grew.
+  // Without this script the slider stays hidden and the date fields work alone.
+  function timeSlider(form, refresh) {
+    var box = form.querySelector("[data-time-slider]");
+    var until = form.elements.until;
+    if (!box || !until) { return; }
+    var range = box.querySelector("input[type=range]");
+    var output = box.querySelector("output");
+    var play = box.querySelector("[data-time-play]");
+    var first = box.dataset.first.split("-").map(Number);
+    var timer = null;
+    function month(step) {
+      var index = first[0] * 12 + first[1] - 1 + step;
+      return Math.floor(index / 12) + "-" + String(index % 12 + 1).padStart(2, "0");
+    }
+    function show() {
+      var atEnd = Number(range.value) === Number(range.max);
+      output.textContent = atEnd ? "all dates" : month(Number(range.value));
+      return atEnd ? "" : month(Number(range.value));
+    }
+    function apply() { until.value = show(); refresh(); }
+    function stop() { clearInterval(timer); timer = null; play.textContent = "Play"; }
+    box.hidden = false;
+    range.addEventListener("input", show);
+    range.addEventListener("change", apply);
+    until.addEventListener("change", function () { stop(); });
+    play.addEventListener("click", function () {
+      if (timer) { stop(); return; }
+      if (Number(range.value) === Number(range.max)) { range.value = 0; }
+      play.textContent = "Pause";
+      apply();
+      timer = setInterval(function () {
+        if (Number(range.value) >= Number(range.max)) { stop(); return; }
+        range.value = Number(range.value) + 1;
+        apply();
+      }, 800);
     });
   }
 

@@ -117,3 +117,30 @@ def test_an_instant_out_of_range_is_a_message_on_the_page(client, mapped, as_of)
     response = client.get("/map/", {"as_of": as_of})
     assert response.status_code == 400 and 'id="id_as_of_error"' in response.content.decode()
     assert client.get("/map/map.svg", {"as_of": as_of}).status_code == 400
+
+
+def test_the_time_slider_runs_from_the_first_start_to_this_month(client, mapped):
+    import datetime
+
+    today = datetime.date.today()
+    months = (today.year * 12 + today.month) - (2025 * 12 + 3)  # the records started in 2025-03
+    body = client.get("/map/").content.decode()
+    slider = re.search(r'<div class="time-slider" data-time-slider data-first="([0-9-]+)" hidden>', body)
+    assert slider and slider.group(1) == "2025-03"  # hidden until the page script shows it
+    assert f'min="0" max="{months}" step="1" value="{months}"' in body
+    assert ">all dates</output>" in body
+
+    body = client.get("/map/", {"until": "2025-06-14"}).content.decode()
+    assert f'max="{months}" step="1" value="3"' in body and ">2025-06</output>" in body
+    # Before the first start date: the slider's first step.
+    assert 'step="1" value="0"' in client.get("/map/", {"until": "1999"}).content.decode()
+
+
+def test_the_page_says_what_as_of_means_beside_since_and_until(client, mapped):
+    body = client.get("/map/").content.decode()
+    assert "As of</strong> shows the registry as it was published at that instant" in body
+    assert "Started since / until</strong> keep the adoptions that began in that period" in body
+
+
+def test_no_slider_when_nothing_published_is_dated(client, db):
+    assert "data-time-slider" not in client.get("/map/").content.decode()

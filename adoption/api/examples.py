@@ -1,0 +1,126 @@
+"""Response examples for the API documentation, one per schema component (the OpenAPI hook places them).
+
+Taken from the reference data (AI Singapore's SEA-LION on Qwen); tests/adoption/api/test_openapi_docs.py
+validates each against its schema, so an example that drifts from the serializers fails the suite.
+"""
+
+SINGAPORE = {"iso2": "SG", "name": "Singapore"}
+CHINA = {"iso2": "CN", "name": "China"}
+AI_SINGAPORE = {"slug": "ai-singapore", "name": "AI Singapore", "kind": "public_programme", "country": SINGAPORE,
+                "city": "Singapore"}
+QWEN = {"slug": "qwen", "name": "Qwen", "origin_country": CHINA}
+EVIDENCE = {
+    "id": 41, "url": "https://huggingface.co/aisingapore/Qwen-SEA-LION-v4-32B-IT", "kind": "model_card",
+    "title": "Qwen-SEA-LION-v4-32B-IT model card", "publisher": "AI Singapore", "published_on": "2025-11-24",
+    "quote": "Continue pretrained from model: Qwen-3-32B", "link_status": "ok",
+    "link_checked_at": "2026-11-30T04:00:12Z",
+}
+ADOPTION = {
+    "id": 17, "adopter": AI_SINGAPORE, "partners": [], "family": QWEN,
+    "checkpoint": {"id": 12, "repo_id": "Qwen/Qwen3-32B", "name": "Qwen3-32B"}, "checkpoint_note": "",
+    "relation": "continued_pretraining", "stage": "production", "product_name": "Qwen-SEA-LION-v4-32B-IT",
+    "product_url": "https://sea-lion.ai/", "started_on": "2025-11", "started_precision": "month",
+    "ended_on": None, "sectors": ["public_sector"], "languages": ["id", "ms", "th", "vi"],
+    "summary": "Southeast Asian languages model built on Qwen3-32B.", "confidence": "high",
+    "status": "published", "published_at": "2025-11-28T09:12:40Z", "version": 3,
+    "created_at": "2025-11-26T16:02:11Z", "updated_at": "2025-11-28T09:12:40Z", "evidence": [EVIDENCE],
+}
+SUBMISSION = {**ADOPTION, "created_by": "carla", "reviewer": "cura", "submitted_at": "2025-11-26T16:05:03Z",
+              "allowed_actions": ["retract"]}
+SUBMISSION_DETAIL = {**SUBMISSION, "duplicates": [
+    {"id": 9, "adopter": AI_SINGAPORE, "family": QWEN, "product_name": "Qwen-SEA-LION-v4-32B", "status": "submitted",
+     "reasons": ["same adopter and family", "same source address"]},
+]}
+CHANGE_REQUEST = {
+    "id": 5, "adoption": 17, "proposed": {"stage": "production"}, "base_version": 3,
+    "comment": "In production since the launch in March.", "status": "pending", "created_by": "omar",
+    "decided_by": None, "decided_at": None, "decision_comment": "", "created_at": "2026-03-20T08:30:00Z",
+}
+HISTORY = {
+    "id": 17, "status": "published",
+    "events": [{"action": "approve", "from_status": "in_review", "to_status": "published", "actor": "cura",
+                "comment": "Checked against the model card.", "change_request": None,
+                "created_at": "2025-11-28T09:12:40Z"}],
+    "versions": [{
+        "history_id": 88, "history_date": "2025-11-28T09:12:40Z", "history_type": "~", "changed_by": "cura",
+        "version": 3, "status": "published", "adopter": "ai-singapore", "family": "qwen", "checkpoint": 12,
+        "relation": "continued_pretraining", "stage": "production", "product_name": "Qwen-SEA-LION-v4-32B-IT",
+        "product_url": "https://sea-lion.ai/", "started_on": "2025-11-01", "ended_on": None,
+        "sectors": ["public_sector"], "languages": ["id", "ms", "th", "vi"],
+        "summary": "Southeast Asian languages model built on Qwen3-32B.",
+    }],
+}
+ORGANIZATION = {
+    **AI_SINGAPORE, "aliases": ["AI Singapore (AISG)"], "latitude": 1.28967, "longitude": 103.85007,
+    "website": "https://aisingapore.org/", "hf_handle": "aisingapore", "parent": None, "merged_into": None,
+    "is_published": True, "version": 3, "created_at": "2025-06-02T10:00:00Z", "updated_at": "2025-11-28T09:12:40Z",
+}
+FAMILY = {
+    **QWEN, "developer": {"slug": "alibaba-cloud", "name": "Alibaba Cloud", "kind": "company", "country": CHINA,
+                          "city": "Hangzhou"},
+    "default_license": "Apache-2.0", "first_release": "2023-08", "first_release_precision": "month",
+    "hub_prefixes": ["Qwen/"], "version": 1, "created_at": "2025-06-02T10:00:00Z",
+    "updated_at": "2025-06-02T10:00:00Z",
+}
+CHECKPOINT = {
+    "id": 12, "family": QWEN, "repo_id": "Qwen/Qwen3-32B", "name": "Qwen3-32B", "parameters": 32800000000,
+    "release_date": "2025-04-29", "license": "Apache-2.0", "open_weights": True, "derived_from": None, "version": 1,
+    "created_at": "2025-06-02T10:00:00Z", "updated_at": "2025-06-02T10:00:00Z",
+}
+COUNTRY = {
+    "iso2": "SG", "iso3": "SGP", "numeric": "702", "name": "Singapore", "region": "142", "subregion": "035",
+    "intermediate_region": None, "region_codes": ["001", "142", "035"], "ldc": False, "lldc": False, "sids": True,
+}
+REGION = {"code": "035", "name": "South-eastern Asia", "level": "subregion", "parent": "142"}
+TIMESERIES = {
+    "interval": "year", "split": "origin_country", "unit": "adoptions", "filters": {"region": "035"},
+    "as_of": None, "generated_at": "2026-11-29T10:00:00Z", "undated": 1,
+    "series": [{"period": "2024", "counts": {"US": 2}, "cumulative": {"US": 2}},
+               {"period": "2025", "counts": {"CN": 3, "US": 1}, "cumulative": {"CN": 3, "US": 3}}],
+}
+
+# Schema component name -> example. Paginated lists ("PaginatedAdoptionList") wrap the item's example.
+BY_COMPONENT = {
+    "Adoption": ADOPTION, "Submission": SUBMISSION, "SubmissionDetail": SUBMISSION_DETAIL,
+    "ChangeRequest": CHANGE_REQUEST, "AdoptionHistory": HISTORY, "Token": {"token": "9944b09199c62bcf9418ad84"},
+    "Organization": ORGANIZATION, "Family": FAMILY, "Checkpoint": CHECKPOINT, "Country": COUNTRY, "Region": REGION,
+    "AdoptionTimeseries": TIMESERIES,
+}
+
+MAP_CSV = (
+    "group_key,group_name,split_key,count,share\r\n"
+    "SG,Singapore,US,6,0.75\r\nSG,Singapore,CN,1,0.125\r\nSG,Singapore,CH,1,0.125\r\n"
+    "MY,Malaysia,CN,1,0.5\r\nMY,Malaysia,FR,1,0.5\r\n"
+)
+MAP_GEOJSON = {
+    "type": "FeatureCollection", "group_by": "subregion", "split": "origin_country", "unit": "adoptions",
+    "filters": {"region": "035"}, "as_of": None, "generated_at": "2026-11-29T10:00:00Z", "total": 10,
+    "split_totals": {"US": 6, "CN": 2, "CH": 1, "FR": 1},
+    "features": [{
+        "type": "Feature", "id": "035", "geometry": {"type": "Point", "coordinates": [108.974, 8.865]},
+        "properties": {"key": "035", "name": "South-eastern Asia", "total": 10,
+                       "counts": {"US": 6, "CN": 2, "CH": 1, "FR": 1},
+                       "shares": {"US": 0.6, "CN": 0.2, "CH": 0.1, "FR": 0.1}},
+    }],
+}
+TIMESERIES_CSV = (
+    "period,split_key,count,cumulative\r\n2024,CN,0,0\r\n2024,US,2,2\r\n2025,CN,3,3\r\n2025,US,1,3\r\n"
+)
+# (path, media type) -> example, for the answers that are not JSON objects of a component.
+BY_MEDIA_TYPE = {
+    ("/api/v1/maps/adoption/", "text/csv"): MAP_CSV,
+    ("/api/v1/maps/adoption/", "application/geo+json"): MAP_GEOJSON,
+    ("/api/v1/maps/timeseries/", "text/csv"): TIMESERIES_CSV,
+}
+
+
+def example_for(path: str, media_type: str, schema: dict):
+    """The example of a response, or None: by path and media type, else by the schema component it refers to."""
+    if (path, media_type) in BY_MEDIA_TYPE:
+        return BY_MEDIA_TYPE[path, media_type]
+    name = schema.get("$ref", "").rpartition("/")[2]
+    if name in BY_COMPONENT:
+        return BY_COMPONENT[name]
+    if name.startswith("Paginated") and name.endswith("List") and name[9:-4] in BY_COMPONENT:
+        return {"count": 1, "next": None, "previous": None, "results": [BY_COMPONENT[name[9:-4]]]}
+    return None
