@@ -27,10 +27,10 @@ from drf_spectacular.utils import extend_schema_field
 from adoption import geo
 from adoption.choices import ChangeRequestStatus, OrganizationKind, RegionLevel, Relation, Stage, Status
 from adoption.dates import parse_partial_date, period_end
+from adoption.maps.grains import TAG_MAX
 from adoption.models import Adoption, ChangeRequest, Checkpoint, Country, ModelFamily, Organization, Region
 from adoption.search import search_names
 from adoption.selectors.organizations import organizations_matching
-from adoption.services.maps import TAG_MAX
 
 # Parameters a list takes besides its filters: pagination, and DRF's choice of format.
 LIST_PARAMETERS = ("page", "page_size", "format")
@@ -403,11 +403,6 @@ def _region_filter(**kwargs) -> ValuesFilter:
     )
 
 
-def _region_countries(codes) -> list[str]:
-    """The countries in any of these M49 areas, from the shipped CSV as the maps read it (one definition)."""
-    return sorted({iso2 for code in codes for iso2 in geo.region_members(code)})
-
-
 def _known_adopters(slugs) -> set[str]:
     # Only published organizations: another contributor's proposal answers as an unknown slug would.
     return set(Organization.objects.published().filter(slug__in=slugs).values_list("slug", flat=True))
@@ -526,7 +521,7 @@ class MapFilters(ParameterFilterSet):
     def filter_region(self, queryset, name, codes):
         if geo.WORLD in codes:
             return queryset.filter(adopter__country__isnull=False)
-        return queryset.filter(adopter__country__in=_region_countries(codes))
+        return queryset.filter(adopter__country__in=geo.region_countries(codes))
 
     def filter_sector(self, queryset, name, values):
         return list_has(queryset, "sectors", values)
@@ -658,7 +653,7 @@ class CountryFilterSet(ParameterFilterSet):
     def filter_region(self, queryset, name, codes):
         if geo.WORLD in codes:
             return queryset
-        return queryset.filter(iso2__in=_region_countries(codes))
+        return queryset.filter(iso2__in=geo.region_countries(codes))
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

@@ -65,6 +65,11 @@ def region_members(code: str) -> list[str]:
     )
 
 
+def region_countries(codes) -> list[str]:
+    """The countries in any of these M49 areas: what a region filter keeps, on the lists and the maps."""
+    return sorted({iso2 for code in codes for iso2 in region_members(code)})
+
+
 # --- shapes ---
 
 

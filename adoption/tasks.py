@@ -4,6 +4,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
+from adoption.maps import fold, repair
 from adoption.services import notifications
 
 
@@ -27,17 +28,13 @@ def sweep_moderation_emails() -> int:
 @shared_task(acks_late=True)
 def check_map_summary() -> dict:
     """Periodic: compare the map summary with a recount from the records, repair drift and report it."""
-    from adoption.services import maps
-
-    return maps.summary_check(repair=True)
+    return repair.check(repair=True)
 
 
 @shared_task(acks_late=True)
 def fold_map_deltas() -> int:
     """Periodic (and every FOLD_EVERY deltas): fold the logged map deltas into the summary and presence rows."""
-    from adoption.services import maps
-
-    return maps.summary_fold(wait=False)  # when another fold or a rebuild runs, the next one will do
+    return fold.fold(wait=False)  # when another fold or a rebuild runs, the next one will do
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3, rate_limit="30/m")

@@ -29,8 +29,10 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from adoption import aggregates, filtersets
+from adoption import filtersets
 from adoption.api.authentication import TokenAuthentication
+from adoption.maps.answers import adoption_map, adoption_timeseries
+from adoption.maps.params import FORMATS, GROUP_BYS, INTERVALS, SPLITS, TIMESERIES_FORMATS, UNITS, MapParams
 from adoption.services.data_version import data_version_entry, redis_client
 
 from .renderers import GeoJSONRenderer, MapContentNegotiation, MapCSVRenderer, TimeseriesCSVRenderer, content_type
@@ -83,7 +85,7 @@ class _MapEndpoint(APIView):
 # --- the answer without the view: ETag, 304 and the cached bytes (shared with the middleware) ---
 
 
-def request_params(request, *, timeseries: bool, negotiated: str = "json") -> aggregates.MapParams:
+def request_params(request, *, timeseries: bool, negotiated: str = "json") -> MapParams:
     """The map parameters of a request; `negotiated` is the format content negotiation chose from the
     Accept header, taken when ?format= is not given (?format= wins).
     Raises ValidationError (a 400) on a bad parameter. Unlike the /map/ page's form, an API client
@@ -95,10 +97,10 @@ def request_params(request, *, timeseries: bool, negotiated: str = "json") -> ag
     if "format" not in query and negotiated != "json":
         query = query.copy()
         query["format"] = negotiated
-    return aggregates.MapParams.from_query(query, timeseries=timeseries)
+    return MapParams.from_query(query, timeseries=timeseries)
 
 
-def _digest(token: str, params: aggregates.MapParams, *, timeseries: bool) -> str:
+def _digest(token: str, params: MapParams, *, timeseries: bool) -> str:
     kind = "timeseries" if timeseries else "map"
     return hashlib.sha256(f"{token}|{params.format}|{params.cache_key(kind=kind)}".encode()).hexdigest()[:32]
 
@@ -106,7 +108,7 @@ def _digest(token: str, params: aggregates.MapParams, *, timeseries: bool) -> st
 class _Answer(NamedTuple):
     """What a map request asks for, under one data version: everything but the body."""
 
-    params: aggregates.MapParams
+    params: MapParams
     renderer: BaseRenderer
     digest: str
     etag: str
@@ -250,10 +252,10 @@ FILTER_PARAMETERS = [
     *_filter_parameters(),
     OpenApiParameter("as_of", OpenApiTypes.DATETIME,
                      description="The registry as it stood at this instant (a date: the end of that day, UTC)."),
-    OpenApiParameter("split", str, enum=aggregates.SPLITS, default="origin_country",
+    OpenApiParameter("split", str, enum=SPLITS, default="origin_country",
                      description="What each group's count is split by: the base model's origin country (ISO "
                                  "alpha-2), the family slug, the relation, the stage, the adopter's kind, or none."),
-    OpenApiParameter("unit", str, enum=aggregates.UNITS, default="adoptions",
+    OpenApiParameter("unit", str, enum=UNITS, default="adoptions",
                      description="adoptions: each published record once; adopters: distinct organizations, "
                                  "once in every total and once under each split key they have (so counts and "
                                  "shares may add up to more than the total)."),
@@ -307,12 +309,12 @@ class AdoptionMapView(_MapEndpoint):
         operation_id="maps_adoption",
         summary="Aggregate adoption map",
         parameters=[
-            OpenApiParameter("group_by", str, enum=aggregates.GROUP_BYS, default="country",
+            OpenApiParameter("group_by", str, enum=GROUP_BYS, default="country",
                              description="One group per country (ISO alpha-2 key), UN M49 sub-region or region "
                                          "(three-digit key, e.g. 035), or city (`{iso2}:{city}`); adopters "
                                          "without one fall under `unknown`."),
             *FILTER_PARAMETERS,
-            OpenApiParameter("format", str, enum=aggregates.FORMATS, default="json",
+            OpenApiParameter("format", str, enum=FORMATS, default="json",
                              description="json, geojson (an RFC 7946 FeatureCollection) or csv "
                                          "(group_key,group_name,split_key,count,share)."),
             OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, description="An ETag from before."),
@@ -333,7 +335,7 @@ class AdoptionMapView(_MapEndpoint):
         return super().get(request, *args, **kwargs)
 
     def compute(self, params) -> dict:
-        return aggregates.adoption_map(params)
+        return adoption_map(params)
 
 
 class AdoptionTimeseriesView(_MapEndpoint):
@@ -346,11 +348,11 @@ class AdoptionTimeseriesView(_MapEndpoint):
         operation_id="maps_timeseries",
         summary="Adoptions over time",
         parameters=[
-            OpenApiParameter("interval", str, enum=aggregates.INTERVALS, default="quarter",
+            OpenApiParameter("interval", str, enum=INTERVALS, default="quarter",
                              description="The length of a period: year (2025), quarter (2025-Q3) or month "
                                          "(2025-07), by the records' start dates."),
             *FILTER_PARAMETERS,
-            OpenApiParameter("format", str, enum=aggregates.TIMESERIES_FORMATS, default="json",
+            OpenApiParameter("format", str, enum=TIMESERIES_FORMATS, default="json",
                              description="json or csv (period,split_key,count,cumulative)."),
             OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, description="An ETag from before."),
         ],
@@ -364,4 +366,4 @@ class AdoptionTimeseriesView(_MapEndpoint):
         return super().get(request, *args, **kwargs)
 
     def compute(self, params) -> dict:
-        return aggregates.adoption_timeseries(params)
+        return adoption_timeseries(params)

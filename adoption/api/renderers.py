@@ -15,11 +15,12 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.settings import api_settings
 
-from adoption import aggregates, geo
+from adoption import geo
+from adoption.maps.grains import UNKNOWN
 
 
 def _geometry(group_by: str, key: str) -> dict | None:
-    if key == aggregates.UNKNOWN:
+    if key == UNKNOWN:
         return None
     if group_by == "country":
         return geo.country_features().get(key)

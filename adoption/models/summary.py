@@ -1,4 +1,4 @@
-"""The tables behind the maps, written only by adoption.services.maps.
+"""The tables behind the maps, written only by the map stack (adoption.maps: upkeep, fold, repair).
 
 `MapSummary` counts published records per cell of a *grain* (a set of dimensions; unused ones hold ''
 or 0), `AdopterPresence` counts them per adopter and split value, `PublicationSpan` keeps each period
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 # Grain id -> the columns of one partial index per grain (the columns a reader filters on first), so a
 # map reads its grain alone, however large the other grains grow. Kept in step with
-# adoption.services.maps.GRAINS (a test checks it).
+# adoption.maps.grains.GRAINS (a test checks it).
 # The default map (1) and the date ranges (6: months, 10: whole years) stay index-only scans however
 # large the table grows: their indexes carry the counts.
 COVERING = {1, 6, 10}
@@ -30,7 +30,7 @@ SUMMARY_INDEXES = {
 
 
 class MapSummary(models.Model):
-    """Count of published adoptions in one cell of one grain (see adoption.services.maps.GRAINS)."""
+    """Count of published adoptions in one cell of one grain (see adoption.maps.grains.Grain)."""
 
     grain = models.PositiveSmallIntegerField(_("grain"))
     country = models.CharField(_("adopter country"), max_length=2, blank=True, default="")
@@ -67,7 +67,7 @@ class MapSummary(models.Model):
 
 
 class AdopterPresence(models.Model):
-    """Published records of one adopter under one split value (adoption.services.maps.PRESENCE_GRAINS).
+    """Published records of one adopter under one split value (adoption.maps.grains.PresenceGrain).
 
     What `unit=adopters` counts without a distinct count over the records: one row per adopter and
     value with n > 0 is one adopter in that split key, so a map adds up rows. The adopter's country,
@@ -100,7 +100,7 @@ class AdopterPresence(models.Model):
 
 
 class SpanValues(models.Model):
-    """What the maps read of a published record (adoption.services.maps.SPAN_VALUES), the adopter's
+    """What the maps read of a published record (adoption.maps.grains.SPAN_VALUES), the adopter's
     country, city and kind as they stood: kept by a span and by a delta alike."""
 
     adopter_id = models.BigIntegerField(_("adopter id"))
@@ -160,7 +160,7 @@ class MapDelta(SpanValues):
     An approval or retraction writes one of these (beside its span) instead of updating the summary and
     presence rows; the maps add the unfolded deltas to what they read (read-your-writes holds), and a
     periodic task folds them in
-    (adoption.services.maps.summary_fold). The values are the span's: what the maps read of the record.
+    (adoption.maps.fold). The values are the span's: what the maps read of the record.
     """
 
     sign = models.SmallIntegerField(_("sign"))

@@ -27,6 +27,11 @@ def published_adoptions():
     return Adoption.objects.published().with_related()
 
 
+def latest_published(limit: int = 8):
+    """The most recently published records, for the home page."""
+    return published_adoptions().order_by("-published_at", "-id")[:limit]
+
+
 def first_start_date():
     """The earliest start date among published records (None when none has one): where a time axis begins."""
     return (

@@ -2,10 +2,11 @@
 
 Who may name which organization is the queryset's rule (OrganizationQuerySet.selectable_by): another
 contributor's proposal is never among them. Names compare as adoption.text.name_key does: case,
-accents, spacing and punctuation aside.
+accents, spacing and punctuation aside. The index and country pages' lists of organizations with
+their count of published records are here too.
 """
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from adoption.choices import Status
 from adoption.models import Adoption, Organization
@@ -70,3 +71,21 @@ def organization_has_live_records(organization: Organization, *, besides) -> boo
     withdrawn ones do not count): a proposed organization nobody else uses may be proposed afresh."""
     return (Adoption.objects.filter(adopter=organization).exclude(status__in=_LIVE_STATUSES_EXCLUDED)
             .exclude(created_by=besides).exists())
+
+
+def country_adopters(country):
+    """Published organizations of a country with their count of published adoptions, most active first."""
+    return (
+        Organization.objects.published().filter(country=country)
+        .annotate(published_adoptions=Count("adoptions", filter=Q(adoptions__status=Status.PUBLISHED)))
+        .filter(published_adoptions__gt=0)
+        .order_by("-published_adoptions", "name")
+    )
+
+
+def organization_counts(queryset):
+    """`queryset` (organizations) with `published_adoptions` and `families_developed`."""
+    return queryset.annotate(
+        published_adoptions=Count("adoptions", filter=Q(adoptions__status=Status.PUBLISHED), distinct=True),
+        families_developed=Count("families", distinct=True),
+    )

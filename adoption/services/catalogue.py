@@ -9,10 +9,10 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from adoption.geonames import city_coordinates
+from adoption.maps import upkeep
 from adoption.models import Checkpoint, ModelFamily, Organization
 from adoption.text import visible_name
 
-from . import maps
 from .workflow import check_version
 
 MAP_FIELDS = frozenset({"country", "city", "kind"})
@@ -103,7 +103,7 @@ def organization_update(*, organization: Organization, user, data: dict, expecte
 
     # The maps keep the adopter's country, city and kind with each published record: move them along.
     if MAP_FIELDS & set(data):
-        with maps.summary_adopter_changing(organization):
+        with upkeep.adopter_changing(organization):
             return _update(Organization, organization, data, ORGANIZATION_FIELDS, user, expected_version, relocate)
     return _update(Organization, organization, data, ORGANIZATION_FIELDS, user, expected_version, relocate)
 
@@ -154,7 +154,7 @@ def family_create(*, user=None, slug: str, name: str, **fields) -> ModelFamily:
 def family_update(*, family: ModelFamily, user, data: dict, expected_version: int | None = None) -> ModelFamily:
     # The maps split by the family's origin: a new origin moves its adopters' presence and the data version.
     if "origin_country" in data:
-        with maps.summary_family_changing(family):
+        with upkeep.family_changing(family):
             return _update(ModelFamily, family, data, FAMILY_FIELDS, user, expected_version)
     return _update(ModelFamily, family, data, FAMILY_FIELDS, user, expected_version)
 

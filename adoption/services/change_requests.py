@@ -9,10 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from adoption.choices import Action, ChangeRequestStatus, Status
+from adoption.maps import upkeep
 from adoption.models import Adoption, ChangeRequest
 from adoption.roles import is_contributor, is_curator
 
-from . import maps
 from .errors import ActionForbidden, TransitionNotAllowed
 from .records import change_values_apply, change_values_clean
 from .workflow import check_version, event_log, locked, queue_notification
@@ -62,7 +62,7 @@ def change_request_approve(*, change_request: ChangeRequest, user, comment: str 
         if record.status != Status.PUBLISHED:
             raise TransitionNotAllowed("apply a change to", record.status)
         check_version(record, request.base_version)
-        with maps.summary_record_changing(record):
+        with upkeep.record_changing(record):
             change_values_apply(record, request.proposed)
             record.version += 1
             record._history_user = user

@@ -12,9 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from adoption.choices import Action, Status
+from adoption.maps import upkeep
 from adoption.models import Adoption
 
-from . import catalogue, maps
+from . import catalogue
 from .errors import TransitionNotAllowed
 from .validation import validate_for_submission
 from .workflow import (
@@ -75,7 +76,7 @@ def _publish(record: Adoption, user) -> None:
     if not record.adopter.is_published:
         catalogue.organization_publish(organization=record.adopter, user=user)
     record.status = Status.PUBLISHED
-    maps.summary_record_published(record)
+    upkeep.record_published(record)
 
 
 def _apply(action: str, record: Adoption, user) -> None:
@@ -93,8 +94,8 @@ def _apply(action: str, record: Adoption, user) -> None:
         record.reviewer = user
         _publish(record, user)
     elif action == Action.RETRACT:
-        # The aggregates forget the record as it stood while published.
-        maps.summary_record_unpublished(record)
+        # The maps forget the record as it stood while published (its open span).
+        upkeep.record_unpublished(record)
 
 
 def adoption_submit(*, adoption: Adoption, user, comment: str = "", expected_version: int | None = None) -> Adoption:

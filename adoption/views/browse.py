@@ -5,11 +5,13 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from adoption import figures, selectors
+from adoption import selectors
 from adoption.choices import ChangeRequestStatus
 from adoption.filtersets import AdoptionFilterSet
+from adoption.maps import figures
 from adoption.models import Adoption, Country, ModelFamily, ModerationEvent, Organization
 from adoption.roles import is_curator
+from adoption.selectors.organizations import country_adopters
 from adoption.services.workflow import EDITABLE_STATUSES, allowed_actions
 
 from . import maps
@@ -27,8 +29,8 @@ def home(request):
     """Headline figures, the map and the latest published adoptions."""
     return render(request, "adoption/home.html", {
         "figures": figures.headline_figures(),
-        "latest": figures.latest_published(),
-        "origin_mix": figures.origin_mix(Adoption.objects.published()),
+        "latest": selectors.latest_published(),
+        "origin_mix": figures.origin_mix(),
         "map": maps.home_map(request),
     })
 
@@ -94,7 +96,7 @@ def organization_detail(request, slug):
     return render(request, "adoption/organization_detail.html", {
         "org": org, "adoptions": adoptions,
         "families": ModelFamily.objects.filter(developer=org).order_by("name"),
-        "origin_mix": figures.origin_mix(Adoption.objects.published().filter(adopter=org)),
+        "origin_mix": figures.origin_mix(adopter=org.pk),
     })
 
 
@@ -119,7 +121,7 @@ def country_detail(request, iso2):
     adoptions = Adoption.objects.published().with_related().filter(adopter__country=country)
     return render(request, "adoption/country_detail.html", {
         "country": country, "adoptions": adoptions,
-        "adopters": figures.country_adopters(country),
-        "origin_mix": figures.origin_mix(adoptions),
+        "adopters": country_adopters(country),
+        "origin_mix": figures.origin_mix(country=country.iso2),
         "families": ModelFamily.objects.filter(origin_country=country).order_by("name"),
     })

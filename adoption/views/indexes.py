@@ -8,9 +8,10 @@ from django import forms
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from adoption import figures
 from adoption.filtersets import ModelFamilyFilterSet, OrganizationFilterSet, ParameterForm
+from adoption.maps import figures
 from adoption.models import ModelFamily, Organization
+from adoption.selectors.organizations import organization_counts
 
 PAGE_SIZE = 50
 NO_REGION = "No M49 region"
@@ -69,7 +70,7 @@ def organization_list(request):
         request.GET or None, queryset=Organization.objects.published().select_related("country")
     )
     queryset, status = _rows(filterset)
-    page = Paginator(figures.organization_counts(queryset).order_by("name", "pk"), PAGE_SIZE).get_page(
+    page = Paginator(organization_counts(queryset).order_by("name", "pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(request, "adoption/organization_list.html", {
@@ -81,7 +82,7 @@ def family_list(request):
     """Model families with their developer, origin, licence and published adoptions, searchable."""
     filterset = ModelFamilyFilterSet(request.GET or None, queryset=ModelFamily.objects.all())
     queryset, status = _rows(filterset)
-    rows = figures.family_counts(queryset).order_by("-published_adoptions", "name", "pk")
+    rows = figures.family_index(queryset)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "adoption/family_list.html", {
         "filterset": filterset, "page": page, "filtered": _filtered(request),

@@ -1,6 +1,6 @@
 """The map page, its SVG at its own URL, and the small map of the home page.
 
-The figures come from adoption.aggregates (the same computation and parameters as the API's
+The figures come from adoption.maps (the same computation and parameters as the API's
 /api/v1/maps/adoption/); adoption.mapdraw draws them. The page works without JavaScript: the filter
 form is a GET form. With the page script, changing a filter swaps only the results (X-Map-Partial).
 """
@@ -15,8 +15,12 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from adoption import aggregates, figures, geo, mapdraw, selectors
+from adoption import geo, mapdraw, selectors
 from adoption.forms import map_form, split_labels
+from adoption.maps import figures
+from adoption.maps.answers import adoption_map, cached_answer
+from adoption.maps.grains import UNKNOWN
+from adoption.maps.params import MapParams
 
 API_PATH = "/api/v1/maps/adoption/"  # contract (DESIGN §4)
 UNIT_WORDS = {"adoptions": ("adoption", "adoptions"), "adopters": ("adopter", "adopters")}
@@ -44,7 +48,7 @@ def _compute(query):
     form = map_form(query)
     if not form.is_valid():
         return form, {}, None
-    return form, form.api_query(), aggregates.adoption_map(aggregates.MapParams.from_form(form))
+    return form, form.api_query(), adoption_map(MapParams.from_form(form))
 
 
 def _segments(group: dict, labels: dict, colours: dict) -> list[dict]:
@@ -70,8 +74,8 @@ def build_map(data: dict, colour: str = "total") -> dict:
     group_by, unit, split = data["group_by"], data["unit"], data["split"]
     labels = split_labels(split)
     colours = _split_colours(data)
-    groups = [g for g in data["groups"] if g["key"] != aggregates.UNKNOWN]
-    unknown = next((g["total"] for g in data["groups"] if g["key"] == aggregates.UNKNOWN), 0)
+    groups = [g for g in data["groups"] if g["key"] != UNKNOWN]
+    unknown = next((g["total"] for g in data["groups"] if g["key"] == UNKNOWN), 0)
     by_share = colour != "total" and colour in labels
     if by_share:
         value_of = {g["key"]: g["shares"].get(colour, 0.0) for g in groups}
@@ -189,7 +193,7 @@ def map_svg(request):
 
 def home_map(request) -> dict:
     """The default map (adoptions by country, coloured by count) for the home page."""
-    data = aggregates.adoption_map(aggregates.MapParams())
+    data = cached_answer(MapParams())  # the answer the headline figures read too
     drawn = build_map(data)
     drawn["svg"] = mark_safe(mapdraw.render(drawn["layer"], element_id="home-map"))  # noqa: S308
     return drawn

@@ -46,7 +46,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from adoption import geo
-from adoption.services.maps import spans_from_history_sql, summary_rebuild
+from adoption.maps.repair import rebuild, spans_from_history_sql
 
 ORGANIZATIONS = 50_000
 POPULAR = ["US", "CN", "IN", "GB", "DE", "FR", "SG", "JP", "KR", "BR", "CA", "ID", "KE", "NG", "AE", "SA", "CH",
@@ -253,7 +253,7 @@ class Command(BaseCommand):
             self._execute(spans_from_history_sql())
         t1 = time.perf_counter()
 
-        cells = summary_rebuild()
+        cells = rebuild()
         t2 = time.perf_counter()
         # What autovacuum does in production: statistics, and the visibility map index-only scans need.
         self._execute("VACUUM ANALYZE")
@@ -390,17 +390,19 @@ class Command(BaseCommand):
             results.append(("trivial DRF endpoint", self._time(get("/bench/ping/")), "ref"))
         results += approvals
         if backlog:
-            from adoption.services.maps import summary_fold
+            from adoption.maps.fold import fold
 
             start = time.perf_counter()
-            summary_fold()
+            fold()
             results.append((f"fold of the {backlog} deltas", [(time.perf_counter() - start) * 1000], "fold"))
         return results
 
     def _approvals(self, count: int = 30) -> list[tuple]:
         """Time real approvals with and without the summary maintenance (in turn)."""
         try:
-            from adoption.services import maps, moderation
+            from adoption.maps import upkeep
+            from adoption.services import moderation
+            from adoption.services.data_version import data_version_bump
         except ImportError:
             return []
         from django.contrib.auth.models import Group, User
@@ -411,7 +413,7 @@ class Command(BaseCommand):
         curator.groups.add(Group.objects.get_or_create(name="curator")[0])
         author, _ = User.objects.get_or_create(username="bench-author")
         # Timed in turn (3 x count), then a backlog of untimed ones (see below).
-        pending = list(Adoption.objects.filter(status="in_review")[: count * 3 + maps.FOLD_EVERY - 4])
+        pending = list(Adoption.objects.filter(status="in_review")[: count * 3 + upkeep.FOLD_EVERY - 4])
         for record in pending:
             Adoption.objects.filter(pk=record.pk).update(created_by=author)
             Evidence.objects.get_or_create(adoption=record, url=f"https://example.org/bench/{record.pk}")
@@ -419,38 +421,38 @@ class Command(BaseCommand):
         from adoption import tasks
 
         # Three kinds of approval in turn: the full upkeep (summary, adopter presence, span, data version);
-        # only the data version bump, which the ETags need with or without aggregates; nothing.
+        # only the data version bump, which the ETags need with or without the map upkeep; nothing.
         samples: dict[str, list[float]] = {"upkeep": [], "bump": [], "none": []}
-        real = (maps.summary_record_published, maps.summary_record_unpublished)
-        variants = {"upkeep": real, "bump": (lambda adoption: maps.data_version_bump(),) * 2,
+        real = (upkeep.record_published, upkeep.record_unpublished)
+        variants = {"upkeep": real, "bump": (lambda adoption: data_version_bump(),) * 2,
                     "none": (lambda adoption: None,) * 2}
         # In production the decision email is queued to the broker; here Celery is eager, so keep it out.
         queue = tasks.send_moderation_email.delay
         tasks.send_moderation_email.delay = lambda *args, **kwargs: None
-        fold_every = maps.FOLD_EVERY
+        fold_every = upkeep.FOLD_EVERY
         try:
             for index, record in enumerate(records):
                 kind = ("upkeep", "bump", "none")[index % 3]
-                maps.summary_record_published, maps.summary_record_unpublished = variants[kind]
+                upkeep.record_published, upkeep.record_unpublished = variants[kind]
                 try:
                     start = time.perf_counter()
                     moderation.adoption_approve(adoption=record, user=curator)
                     samples[kind].append((time.perf_counter() - start) * 1000)
                 finally:
-                    maps.summary_record_published, maps.summary_record_unpublished = real
+                    upkeep.record_published, upkeep.record_unpublished = real
             if not all(samples.values()):
                 return []
-            maps.summary_rebuild()  # (the bump-only and bare approvals left the aggregates behind)
+            rebuild()  # (the bump-only and bare approvals left the summary behind)
             # What autovacuum does after such a rewrite; else the maps below would read the dead rows too.
             self._execute("VACUUM ANALYZE adoption_mapsummary, adoption_adopterpresence")
             # The backlog, approved with the upkeep, untimed and with no fold: the deltas it leaves (about the
             # most a fold every FOLD_EVERY deltas lets pile up) are what the maps then add.
-            maps.FOLD_EVERY = 10**12
+            upkeep.FOLD_EVERY = 10**12
             for record in backlog:
                 moderation.adoption_approve(adoption=record, user=curator)
         finally:
             tasks.send_moderation_email.delay = queue
-            maps.FOLD_EVERY = fold_every
+            upkeep.FOLD_EVERY = fold_every
         return [("approval with summary upkeep", samples["upkeep"], "approval"),
                 ("approval with the data version bump only", samples["bump"], "approval"),
                 ("approval without summary upkeep", samples["none"], "approval-ref")]

@@ -15,25 +15,27 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = """
 import json
 from django.contrib.auth.models import User
-from adoption.aggregates import MapParams, adoption_map
+from adoption.maps import fold, repair
+from adoption.maps.answers import adoption_map
+from adoption.maps.params import MapParams
 from adoption.models import Adoption, MapDelta
-from adoption.services import catalogue, maps, moderation
+from adoption.services import catalogue, moderation
 
 def totals():
     return [adoption_map(MapParams.from_query(q))["total"] for q in ({}, {"unit": "adopters"}, {"group_by": "city"})]
 
-out = {"loaded": totals(), "deltas": MapDelta.objects.count(), "drift": [maps.summary_check()["drifted"]]}
+out = {"loaded": totals(), "deltas": MapDelta.objects.count(), "drift": [repair.check()["drifted"]]}
 curator = User.objects.create_superuser("demo-check", "demo-check@example.org", "x")
 record = Adoption.objects.filter(status="published").select_related("adopter").first()
 moderation.adoption_retract(adoption=record, user=curator, comment="Checking the demo.")
 out["retracted"] = totals()
-out["drift"].append(maps.summary_check()["drifted"])
+out["drift"].append(repair.check()["drifted"])
 other = Adoption.objects.filter(status="published").select_related("adopter").first().adopter
 catalogue.organization_update(organization=other, user=curator, data={"city": "Elsewhere"})
-out["drift"].append(maps.summary_check()["drifted"])
-out["folded"] = maps.summary_fold()
+out["drift"].append(repair.check()["drifted"])
+out["folded"] = fold.fold()
 out["after_fold"] = totals()
-out["drift"].append(maps.summary_check()["drifted"])
+out["drift"].append(repair.check()["drifted"])
 out["published"] = Adoption.objects.filter(status="published").count()
 # The list filters on JSON lists, as a visitor of the demo uses them (the reference data has no sectors or
 # languages: give three records some, after the map checks, which these do not concern).

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from adoption.services.maps import summary_check
+from adoption.maps.repair import check
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("--repair", action="store_true", help="Rebuild the summary and reopen drifted spans.")
 
     def handle(self, *args, repair, **options):
-        report = summary_check(repair=repair)
+        report = check(repair=repair)
         if not report["drifted"]:
             self.stdout.write(f"Map summary consistent ({report['cells_checked']} cells).")
             return

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from adoption.services.maps import summary_rebuild
+from adoption.maps.repair import rebuild
 
 
 class Command(BaseCommand):
@@ -12,5 +12,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.perf_counter()
-        cells = summary_rebuild()
+        cells = rebuild()
         self.stdout.write(f"Map summary rebuilt: {cells} cells in {time.perf_counter() - started:.2f} s.")

@@ -10,8 +10,9 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from adoption.choices import Status
+from adoption.maps import fold
 from adoption.services import moderation
-from tests.adoption.services.test_maps import make_geography
+from tests.adoption.maps.registry import make_geography
 from tests.factories import AdoptionFactory, EvidenceFactory, ModelFamilyFactory, OrganizationFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
@@ -107,9 +108,8 @@ def test_a_cleared_cache_is_never_answered_from_a_process_copy(client, registry)
     from django.db.models import F
 
     from adoption.models import MapSummary
-    from adoption.services import maps
 
-    maps.summary_fold()  # the registry's counts in the summary (not left in the delta log)
+    fold.fold()  # the registry's counts in the summary (not left in the delta log)
     before = client.get(MAP)
     # The same data version (no bump) but other figures, as after a restore: once the shared cache is
     # cleared, the per-process copy of the old answer must not be served.

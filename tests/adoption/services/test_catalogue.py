@@ -2,8 +2,10 @@
 
 import pytest
 
-from adoption.aggregates import MapParams, adoption_map
-from adoption.services import catalogue, maps
+from adoption.maps import repair
+from adoption.maps.answers import adoption_map
+from adoption.maps.params import MapParams
+from adoption.services import catalogue
 from tests.factories import AdoptionFactory, CountryFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +25,7 @@ def test_moving_an_adopter_moves_its_records_on_the_map():
     catalogue.organization_update(organization=adopter, user=UserFactory(), data={"country": malaysia})
 
     assert country_totals() == {"MY": 1}
-    assert maps.summary_check(repair=False)["drifted"] == 0
+    assert repair.check(repair=False)["drifted"] == 0
 
 
 def test_editing_an_adopter_without_moving_it_leaves_the_map_alone():

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from adoption.choices import Action, Status
+from adoption.maps import upkeep
 from adoption.models import Adoption, ModerationEvent
 from adoption.services import moderation, workflow
 from adoption.services.errors import ActionForbidden, ClaimHeld, StaleVersion, TransitionNotAllowed
@@ -246,7 +247,7 @@ def test_two_curators_approving_at_once_one_wins(contributor, curator, second_cu
     adoption = record(Status.IN_REVIEW, contributor)
     first_inside = threading.Event()
     release_first = threading.Event()
-    real_published = moderation.maps.summary_record_published
+    real_published = upkeep.record_published
 
     def slow_published(record):
         # The first approval holds the row lock here until the second is seen waiting for it.
@@ -255,7 +256,7 @@ def test_two_curators_approving_at_once_one_wins(contributor, curator, second_cu
             release_first.wait(timeout=30)
         real_published(record)
 
-    monkeypatch.setattr(moderation.maps, "summary_record_published", slow_published)
+    monkeypatch.setattr(upkeep, "record_published", slow_published)
     outcomes = {}
 
     def approve(name, user):

@@ -16,8 +16,6 @@ INTERVALS = tuple(value for value, _ in filtersets.INTERVAL_CHOICES)
 # The filters that take values (the dates are since/until, the instant as_of).
 LIST_FILTERS = tuple(name for name, spec in filtersets.MapFilters.base_filters.items()
                      if isinstance(spec, filtersets.ValuesFilter))
-UNKNOWN = "unknown"
-NO_SPLIT = "all"  # the one split key when split=none
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = """
 import json
 from django.utils import timezone
-from adoption.aggregates import GROUP_BYS, SPLITS, UNITS, MapParams, adoption_map, adoption_timeseries
-from tests.adoption.services.test_maps import answer, expected_map
+from adoption.maps.answers import adoption_timeseries
+from adoption.maps.params import GROUP_BYS, SPLITS, UNITS, MapParams
+from tests.adoption.maps.registry import answer, expected_map
 
 mismatches, checked = [], 0
 now = timezone.now().isoformat()

@@ -1,8 +1,10 @@
-"""The one aggregate query behind each map or timeseries: over summary cells or adopter presence rows
-(with the unfolded deltas added) when a grain holds every dimension asked for, else over the
-publication spans (adoption.models.PublicationSpan): the open ones (the registry now) or, for as_of,
-those covering its instant. All of them carry the adopter's country, city and kind, so no query reads
-the records or joins the organizations."""
+"""The one aggregate query behind each map or timeseries answer.
+
+Over summary cells or adopter presence rows (with the unfolded deltas added) when a grain holds every
+dimension asked for, else over the publication spans: the open ones (the registry now) or, for as_of,
+those covering its instant. Every one of them carries the adopter's country, city and kind, so no
+query reads the records or joins the organizations.
+"""
 
 # SQL here is assembled from fixed fragments only; every value travels as a query parameter.
 # ruff: noqa: S608
@@ -15,17 +17,10 @@ from django.db import connection
 from adoption import geo
 from adoption.dates import period_end
 from adoption.models import ModelFamily
-from adoption.services.maps import (
-    CELL_COLUMNS,
-    GRAINS,
-    MONTH_GRAIN,
-    PRESENCE_GRAINS,
-    YEAR_GRAIN,
-    cells_sql,
-    presence_rows_sql,
-)
 
-from .params import NO_SPLIT, UNKNOWN, MapParams
+from .grains import CELL_COLUMNS, GRAINS, NO_SPLIT, PRESENCE_GRAINS, UNKNOWN, Grain, PresenceGrain
+from .params import MapParams
+from .sql import cells_sql, month_sql, presence_rows_sql
 
 
 @dataclass
@@ -38,15 +33,9 @@ class _Source:
     params: list
     cols: dict[str, str]
     measure: str
-    summary_grain: int | None = None  # set when sector/language are one `tag` column of cells
+    summary_grain: Grain | None = None  # set when sector/language are one `tag` column of cells
     dates_applied: bool = False  # the since/until bounds are already in from_sql
     presence: bool = False  # rows are (adopter, split value) pairs: counted like records
-
-
-def _month_expr(column: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"COALESCE(EXTRACT(YEAR FROM {column})::int * 100 + EXTRACT(MONTH FROM {column})::int, 0)"
-    return f"COALESCE(CAST(strftime('%%Y%%m', {column}) AS INTEGER), 0)"
 
 
 def _needed_dims(params: MapParams, *, timeseries: bool) -> set[str] | None:
@@ -74,7 +63,7 @@ def _needed_dims(params: MapParams, *, timeseries: bool) -> set[str] | None:
     return dims
 
 
-def _grain_for(dims: set[str] | None) -> int | None:
+def _grain_for(dims: set[str] | None) -> Grain | None:
     if dims is None or ({"sector", "language"} <= dims):
         return None
     fitting = [grain for grain, held in GRAINS.items() if dims <= set(held)]
@@ -88,8 +77,8 @@ def _whole_years_and_months(params: MapParams) -> tuple[str, list]:
     until = params.until.year * 100 + params.until.month if params.until else None
     first_year = None if since is None else since // 100 + (0 if since % 100 == 1 else 1)
     last_year = None if until is None else until // 100 - (0 if until % 100 == 12 else 1)
-    months, month_args = ["grain = %s", "month > 0"], [MONTH_GRAIN]
-    years, year_args = ["grain = %s", "month > 0"], [YEAR_GRAIN]
+    months, month_args = ["grain = %s", "month > 0"], [int(Grain.MONTH)]
+    years, year_args = ["grain = %s", "month > 0"], [int(Grain.YEAR)]
     for op, value in ((">=", since), ("<=", until)):
         if value is not None:
             months.append(f"month {op} %s")
@@ -112,15 +101,15 @@ def _whole_years_and_months(params: MapParams) -> tuple[str, list]:
             month_args.append(last_year * 100 + 12)
         months.append("(" + " OR ".join(outside) + ")" if outside else "1 = 0")
     columns = ", ".join((*CELL_COLUMNS[1:], "n"))
-    return (f"(SELECT {columns} FROM ({cells_sql(YEAR_GRAIN)}) y WHERE {' AND '.join(years)} UNION ALL "
-            f"SELECT {columns} FROM ({cells_sql(MONTH_GRAIN)}) m WHERE {' AND '.join(months)}) s",
+    return (f"(SELECT {columns} FROM ({cells_sql(Grain.YEAR)}) y WHERE {' AND '.join(years)} UNION ALL "
+            f"SELECT {columns} FROM ({cells_sql(Grain.MONTH)}) m WHERE {' AND '.join(months)}) s",
             year_args + month_args)
 
 
 _LOCATION_FILTERS = {"country", "region"}
 
 
-def _presence_grain(params: MapParams, *, timeseries: bool) -> int | None:
+def _presence_grain(params: MapParams, *, timeseries: bool) -> PresenceGrain | None:
     """The presence grain that counts the adopters of this map, if one can: unit=adopters now, not over
     time, filtered by the adopters' place only."""
     if params.unit != "adopters" or params.as_of is not None or timeseries or params.since or params.until:
@@ -131,11 +120,11 @@ def _presence_grain(params: MapParams, *, timeseries: bool) -> int | None:
     return next(grain for grain, held in PRESENCE_GRAINS.items() if held == split)
 
 
-def _presence_source(grain: int) -> _Source:
+def _presence_source(grain: PresenceGrain) -> _Source:
     """One row per adopter and split value of `grain`: the number of rows is the number of adopters."""
     cols = {"country": "p.country", "city": "p.city", "adopter_kind": "p.adopter_kind", "family": "p.family_id",
             "relation": "p.value", "stage": "p.value", "origin": "p.value", "adopter": "p.adopter_id"}
-    return _Source(f"({presence_rows_sql([grain])}) p", [], ["p.grain = %s", "p.n > 0"], [grain], cols, "COUNT(*)",
+    return _Source(f"({presence_rows_sql([grain])}) p", [], ["p.grain = %s", "p.n > 0"], [int(grain)], cols, "COUNT(*)",
                    presence=True)
 
 
@@ -150,12 +139,12 @@ def _source(params: MapParams, *, timeseries: bool) -> _Source:
         cols = {"country": "s.country", "city": "s.city", "adopter_kind": "s.adopter_kind", "family": "s.family_id",
                 "relation": "s.relation", "stage": "s.stage", "month": "s.month", "sector": "s.tag",
                 "language": "s.tag", "adopter": "NULL"}
-        if grain == MONTH_GRAIN and not timeseries and (params.since or params.until):
+        if grain == Grain.MONTH and not timeseries and (params.since or params.until):
             from_sql, from_params = _whole_years_and_months(params)
             return _Source(from_sql, from_params, ["1 = 1"], [], cols, "SUM(s.n)", grain, dates_applied=True)
-        return _Source(f"({cells_sql(grain)}) s", [], ["s.grain = %s"], [grain], cols, "SUM(s.n)", grain)
+        return _Source(f"({cells_sql(grain)}) s", [], ["s.grain = %s"], [int(grain)], cols, "SUM(s.n)", grain)
     cols = {"country": "a.country", "city": "a.city", "adopter_kind": "a.adopter_kind", "family": "a.family_id",
-            "relation": "a.relation", "stage": "a.stage", "month": _month_expr("a.started_on"),
+            "relation": "a.relation", "stage": "a.stage", "month": month_sql("a.started_on"),
             "sector": "a.sectors", "language": "a.languages", "adopter": "a.adopter_id"}
     measure = "COUNT(DISTINCT a.adopter_id)" if params.unit == "adopters" else "COUNT(*)"
     if params.as_of is None:
@@ -206,16 +195,15 @@ def _where(params: MapParams, src: _Source) -> tuple[list[str], list]:
             clause, extra = _in(src.cols[name], values)
             where.append(clause)
             args += extra
+    if values := params.get("adopter"):  # not a public parameter: the organization pages' own figures
+        clause, extra = _in(src.cols["adopter"], [int(value) for value in values])
+        where.append(clause)
+        args += extra
     if codes := params.get("region"):
-        if geo.WORLD in codes:
-            where.append(f"{src.cols['country']} <> ''")
-        else:
-            placeholders = ", ".join(["%s"] * len(codes))
-            where.append(
-                f"{src.cols['country']} IN (SELECT iso2 FROM adoption_country WHERE region_id IN ({placeholders}) "
-                f"OR subregion_id IN ({placeholders}) OR intermediate_region_id IN ({placeholders}))"
-            )
-            args += list(codes) * 3
+        # The M49 membership of the shipped CSV, as the lists filter by it (adoption.geo).
+        clause, extra = _in(src.cols["country"], geo.region_countries(codes))
+        where.append(clause if extra else "1 = 0")
+        args += extra
     for name in ("sector", "language"):
         if values := params.get(name):
             if src.summary_grain is not None:
@@ -302,7 +290,6 @@ def _raw_dims(params: MapParams, src: _Source, *, split: bool = True) -> list[st
 
 # The splits whose key is one per adopter (its kind, or none): its split counts add up to its distinct adopters.
 _ONE_KEY_PER_ADOPTER = ("none", "adopter_kind")
-_ADOPTERS_GRAIN = next(grain for grain, held in PRESENCE_GRAINS.items() if held == "none")
 
 
 def map_rows(params: MapParams) -> list[tuple]:
@@ -322,7 +309,7 @@ def map_rows(params: MapParams) -> list[tuple]:
     if src.presence and params.split not in _ONE_KEY_PER_ADOPTER:
         # An adopter has one row in the "none" presence grain, in one place: its rows per group are the
         # group's distinct adopters, and those add up to the adopters overall (in the same statement).
-        everyone = _presence_source(_ADOPTERS_GRAIN)
+        everyone = _presence_source(PresenceGrain.NONE)
         totals_where, totals_args = _where(params, everyone)
         sql += " UNION ALL " + _counted_sql(params, everyone, totals_where, split=False)
         args += everyone.from_params + totals_args

@@ -1,15 +1,11 @@
-"""The aggregate adoption map and timeseries (DESIGN §4, a contract): parameters and computation.
+"""The map and timeseries answers (DESIGN §4, a contract) from the rows of `queries`.
 
     params = MapParams.from_query(request.GET)          # ValidationError({"param": [message]}) when bad
-    adoption_map(params) -> dict                         # the JSON contract of /api/v1/maps/adoption/
+    adoption_map(params) -> dict                         # the JSON of /api/v1/maps/adoption/
     adoption_timeseries(params) -> dict                  # ... and of /api/v1/maps/timeseries/
+    cached_answer(params)                                # either, cached by the registry's data version
 
-Each answer is one aggregate query (`sql`): over the summary cells or adopter presence rows when a
-grain holds every dimension asked for, else over the publication spans (the open ones, or for as_of
-those covering its instant). Never a loop over records in Python; the only other query is the family
-filter's lookup.
-
-Modules: `params` (parsing and validation, no database), `sql` (the query), this one (the answers).
+The API renders the same dicts as CSV and GeoJSON (adoption.api.renderers); the pages draw them.
 """
 
 import contextlib
@@ -19,26 +15,11 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from adoption import geo
+from adoption.services.data_version import data_version
 
-from .params import (
-    FORMATS,
-    GROUP_BYS,
-    INTERVALS,
-    LIST_FILTERS,
-    NO_SPLIT,
-    SPLITS,
-    TIMESERIES_FORMATS,
-    UNITS,
-    UNKNOWN,
-    MapParams,
-)
-from .sql import map_rows, timeseries_rows
-
-__all__ = [
-    "FORMATS", "GROUP_BYS", "INTERVALS", "LIST_FILTERS", "NO_SPLIT", "SPLITS", "TIMESERIES_FORMATS",
-    "UNITS", "UNKNOWN", "MapParams", "adoption_map", "adoption_timeseries", "cached_answer", "map_rows",
-    "timeseries_rows",
-]
+from .grains import UNKNOWN
+from .params import MapParams
+from .queries import map_rows, timeseries_rows
 
 
 def _ordered(counts: dict[str, int]) -> dict[str, int]:
@@ -156,9 +137,7 @@ def adoption_timeseries(params: MapParams) -> dict:
 
 def cached_answer(params: MapParams, *, timeseries: bool = False) -> dict:
     """adoption_map / adoption_timeseries through the cache, keyed by the registry's data version:
-    what the /map/ page calls, so a page view after an approval still shows it (new version, new key)."""
-    from adoption.services.maps import data_version
-
+    what the pages call, so a page view after an approval still shows it (new version, new key)."""
     kind = "timeseries" if timeseries else "map"
     token, _ = data_version()
     key = "adoption:maps:payload:" + hashlib.sha256(f"{token}|{params.cache_key(kind=kind)}".encode()).hexdigest()
