@@ -1,4 +1,5 @@
-"""Shared fixtures: users in each role, the reference geography, and an eager Celery by default."""
+"""Shared fixtures: users in each role, clients signed in as them, the reference geography, one empty
+cache per test and an eager Celery by default."""
 
 from io import StringIO
 
@@ -8,6 +9,9 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from adoption.roles import CONTRIBUTOR, CURATOR
 
@@ -16,9 +20,10 @@ from .factories import UserFactory
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """The cache outlives each test's rolled-back database (map data versions, throttle and rate-limit
-    counters): start every test from an empty one so no test sees another's figures, and drop this
-    process's copy of the map data version with it."""
+    """The one place the cache is emptied. It outlives each test's rolled-back database (map data versions,
+    cached map answers, API throttle and page rate-limit counters): every test starts from an empty one so
+    no test sees another's figures or is throttled by another's requests, and this process's copy of the
+    map data version is dropped with it."""
     from adoption.services.data_version import forget_local_copy
 
     cache.clear()
@@ -30,7 +35,8 @@ def _empty_cache():
 
 @pytest.fixture
 def local_memory_cache(settings):
-    """The demo's cache (local memory, no Redis) whatever CACHE_URL says."""
+    """The demo's cache (local memory, no Redis) whatever CACHE_URL says (overriding CACHES also drops the
+    process's copy of the map data version)."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     yield
     cache.clear()
@@ -91,6 +97,34 @@ def second_curator(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="root", is_superuser=True, is_staff=True)
+
+
+def api_client(user=None) -> APIClient:
+    """A DRF client for the API, authenticated as `user` with a token as API users are (anonymous without)."""
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def api_client_for(db):
+    """`api_client_for(user)`: an API client authenticated as `user` (`api_client_for()`: anonymous)."""
+    return api_client
+
+
+@pytest.fixture
+def signed_in(db):
+    """`signed_in(user)`: a Django test client with `user` signed in to the pages (and the admin). Each
+    call is a new client with its own session, so two people can act side by side in one test."""
+
+    def sign_in(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return sign_in
 
 
 def pytest_configure(config):

@@ -211,10 +211,8 @@ PAGES = {
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["anonymous", "contributor", "curator"])
-def test_no_link_leads_nowhere(private_records, who, request):
-    client = Client()
-    if who != "anonymous":
-        client.force_login(request.getfixturevalue(who))
+def test_no_link_leads_nowhere(private_records, who, request, signed_in):
+    client = Client() if who == "anonymous" else signed_in(request.getfixturevalue(who))
     failures, statuses, pages = crawl(client)
     # Every kind of page was reached, so "no failure" means something.
     assert not PAGES[who] - set(pages), sorted(PAGES[who] - set(pages))

@@ -7,7 +7,6 @@ import re
 import pytest
 
 from adoption.choices import Status
-from adoption.maps import upkeep
 from tests.factories import AdoptionFactory, CountryFactory, ModelFamilyFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,9 +16,10 @@ def test_home_lists_published_and_hides_unpublished(client):
     china = CountryFactory(iso2="CN", iso3="CHN", numeric="156", name="China")
     qwen = ModelFamilyFactory(slug="qwen", name="Qwen", developer=OrganizationFactory(country=china),
                               origin_country=china)
-    AdoptionFactory(family=qwen, adopter=OrganizationFactory(name="AI Singapore"), product_name="Qwen-SEA-LION-v4")
+    AdoptionFactory(family=qwen, adopter=OrganizationFactory(name="AI Singapore"), product_name="Qwen-SEA-LION-v4",
+                    published=True)
     AdoptionFactory(family=qwen, status=Status.SUBMITTED, product_name="Secret draft model")
-    AdoptionFactory(family=qwen, status=Status.RETRACTED, product_name="Retracted model")
+    AdoptionFactory(family=qwen, retracted=True, product_name="Retracted model")
 
     response = client.get("/")
     assert response.status_code == 200
@@ -31,7 +31,7 @@ def test_home_lists_published_and_hides_unpublished(client):
 
 
 def test_home_escapes_user_text(client):
-    AdoptionFactory(product_name="<script>alert(1)</script>")
+    AdoptionFactory(product_name="<script>alert(1)</script>", published=True)
     body = client.get("/").content.decode()
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
@@ -56,7 +56,7 @@ def test_the_home_page_the_map_and_the_api_count_the_same_adopters(client, split
     govtech = OrganizationFactory(name="GovTech", country=singapore, city="Singapore")
     for adopter, family, relation in ((aisg, llama, "fine_tune"), (aisg, qwen, "deployment"), (aisg, qwen, "fine_tune"),
                                       (govtech, qwen, "fine_tune")):
-        upkeep.record_published(AdoptionFactory(adopter=adopter, family=family, relation=relation))
+        AdoptionFactory(adopter=adopter, family=family, relation=relation, published=True)
 
     home = client.get("/").content.decode()
     adopters = _number(r"<strong>(\d+)</strong> adopters?</li>", home)

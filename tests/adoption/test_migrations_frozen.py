@@ -72,7 +72,8 @@ def _execute(sql: str) -> None:
 
 @pytest.fixture
 def published(db):
-    """Two published records and a draft, the migrations' tables emptied (the test fills them)."""
+    """Two published records and a draft, the migrations' tables emptied (the test fills them). Raw
+    published rows, not through the services: the migrations' SQL under test builds the tables from them."""
     adopter = OrganizationFactory()
     family = ModelFamilyFactory()
     AdoptionFactory(adopter=adopter, family=family, status=Status.PUBLISHED, relation=Relation.FINE_TUNE.value,

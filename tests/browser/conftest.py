@@ -10,7 +10,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.cache import cache
 
 # The sync Playwright API runs an event loop in this thread; the ORM calls of the test are still safe.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -73,7 +72,6 @@ class Session:
 @pytest.fixture
 def sessions(browser, live_server):
     """A factory of browser sessions; each is checked for outside requests and console errors at the end."""
-    cache.clear()  # rate-limit counters
     opened: list[Session] = []
 
     def open_session(viewport=DESKTOP) -> Session:

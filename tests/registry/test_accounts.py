@@ -137,9 +137,9 @@ def test_password_reset_by_email(client, contributor):
     assert contributor.check_password("another-long-pass-77")
 
 
-def test_api_token_page(client, contributor):
+def test_api_token_page(signed_in, client, contributor):
     assert client.get("/accounts/token/").status_code == 302
-    client.force_login(contributor)
+    client = signed_in(contributor)
     assert "You have no token yet" in client.get("/accounts/token/").content.decode()
     client.post("/accounts/token/", {"action": "create"})
     token = Token.objects.get(user=contributor)

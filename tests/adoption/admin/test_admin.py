@@ -30,14 +30,6 @@ def staff_curator(db):
     return user
 
 
-@pytest.fixture
-def client_for(client):
-    def login(user):
-        client.force_login(user)
-        return client
-    return login
-
-
 def queued(status, owner, submitted_days_ago=1, **fields):
     adoption = AdoptionFactory(
         status=status, created_by=owner, submitted_at=timezone.now() - datetime.timedelta(days=submitted_days_ago),
@@ -56,20 +48,20 @@ def texts(response) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_queue_lists_waiting_records_first_oldest_first(client_for, staff_curator, contributor):
+def test_queue_lists_waiting_records_first_oldest_first(signed_in, staff_curator, contributor):
     published = queued(Status.PUBLISHED, contributor, submitted_days_ago=90)
     newer = queued(Status.SUBMITTED, contributor, submitted_days_ago=1)
     older = queued(Status.IN_REVIEW, contributor, submitted_days_ago=10)
-    response = client_for(staff_curator).get(CHANGELIST)
+    response = signed_in(staff_curator).get(CHANGELIST)
     assert response.status_code == 200
     assert shown(response) == [older.pk, newer.pk, published.pk]
 
 
 @pytest.mark.django_db
 def test_queue_query_count_does_not_grow_with_rows(
-    client_for, staff_curator, contributor, django_assert_max_num_queries
+    signed_in, staff_curator, contributor, django_assert_max_num_queries
 ):
-    client = client_for(staff_curator)
+    client = signed_in(staff_curator)
     for _ in range(3):
         queued(Status.SUBMITTED, contributor)
     client.get(CHANGELIST)  # warm caches (content types, sessions)
@@ -85,7 +77,7 @@ def test_queue_query_count_does_not_grow_with_rows(
 
 
 @pytest.mark.django_db
-def test_queue_filters(client_for, staff_curator, contributor):
+def test_queue_filters(signed_in, staff_curator, contributor):
     kenya = CountryFactory(iso2="KE", iso3="KEN", numeric="404", name="Kenya",
                            region=Region.objects.get_or_create(code="002", name="Africa", level="region")[0],
                            subregion=None)
@@ -96,7 +88,7 @@ def test_queue_filters(client_for, staff_curator, contributor):
     mine.save()
     old = queued(Status.SUBMITTED, contributor, submitted_days_ago=45, adopter=nairobi_lab, family=family)
     published = queued(Status.PUBLISHED, contributor)
-    client = client_for(staff_curator)
+    client = signed_in(staff_curator)
     cases = {
         "status=submitted": [old.pk],
         "assigned=me": [mine.pk],
@@ -117,9 +109,9 @@ def test_queue_filters(client_for, staff_curator, contributor):
 
 
 @pytest.mark.django_db
-def test_status_is_not_a_form_field_and_records_cannot_be_edited_here(client_for, staff_curator, contributor):
+def test_status_is_not_a_form_field_and_records_cannot_be_edited_here(signed_in, staff_curator, contributor):
     adoption = queued(Status.SUBMITTED, contributor)
-    client = client_for(staff_curator)
+    client = signed_in(staff_curator)
     url = reverse("admin:adoption_adoption_change", args=[adoption.pk])
     page = client.get(url)
     assert page.status_code == 200
@@ -131,7 +123,7 @@ def test_status_is_not_a_form_field_and_records_cannot_be_edited_here(client_for
 
 
 @pytest.mark.django_db
-def test_record_page_shows_evidence_health_events_history_and_duplicates(client_for, staff_curator, contributor):
+def test_record_page_shows_evidence_health_events_history_and_duplicates(signed_in, staff_curator, contributor):
     adopter = OrganizationFactory(name="Sarvam AI")
     family = ModelFamilyFactory(slug="mistral")
     existing = queued(Status.PUBLISHED, contributor, adopter=adopter, family=family, product_name="Sarvam-M")
@@ -139,7 +131,7 @@ def test_record_page_shows_evidence_health_events_history_and_duplicates(client_
     adoption.evidence.update(link_status="broken")
     workflow.event_log(adoption=adoption, user=contributor, action=Action.SUBMIT, to_status=Status.SUBMITTED,
                          comment="Not the same as the first one.")
-    client = client_for(staff_curator)
+    client = signed_in(staff_curator)
     page = client.get(reverse("admin:adoption_adoption_change", args=[adoption.pk])).content.decode()
     assert "Broken" in page  # link health of the source
     assert "Not the same as the first one." in page  # the moderation log
@@ -149,9 +141,9 @@ def test_record_page_shows_evidence_health_events_history_and_duplicates(client_
 
 
 @pytest.mark.django_db
-def test_decision_asks_for_a_comment_and_calls_the_service(client_for, staff_curator, contributor):
+def test_decision_asks_for_a_comment_and_calls_the_service(signed_in, staff_curator, contributor):
     adoption = queued(Status.IN_REVIEW, contributor)
-    client = client_for(staff_curator)
+    client = signed_in(staff_curator)
     url = reverse("admin:adoption_adoption_decide", args=[adoption.pk, "reject"])
     form = client.get(url)
     assert form.status_code == 200 and b"Required: say why" in form.content
@@ -169,11 +161,11 @@ def test_decision_asks_for_a_comment_and_calls_the_service(client_for, staff_cur
 
 
 @pytest.mark.django_db
-def test_decision_on_a_stale_page_is_refused(client_for, staff_curator, second_curator, contributor):
+def test_decision_on_a_stale_page_is_refused(signed_in, staff_curator, second_curator, contributor):
     adoption = queued(Status.SUBMITTED, contributor)
     seen = adoption.version
     moderation.adoption_claim(adoption=adoption, user=second_curator)
-    client = client_for(staff_curator)
+    client = signed_in(staff_curator)
     response = client.post(reverse("admin:adoption_adoption_decide", args=[adoption.pk, "request_changes"]),
                            {"comment": "Add a source.", "expected_version": seen})
     assert response.status_code == 302
@@ -183,12 +175,12 @@ def test_decision_on_a_stale_page_is_refused(client_for, staff_curator, second_c
 
 
 @pytest.mark.django_db
-def test_bulk_approve_applies_what_it_may_and_reports_the_rest(client_for, staff_curator, contributor):
+def test_bulk_approve_applies_what_it_may_and_reports_the_rest(signed_in, staff_curator, contributor):
     ok_1 = queued(Status.IN_REVIEW, contributor)
     ok_2 = queued(Status.IN_REVIEW, contributor)
     own = queued(Status.IN_REVIEW, staff_curator)
     not_claimed = queued(Status.SUBMITTED, contributor)
-    client = client_for(staff_curator)
+    client = signed_in(staff_curator)
     selected = [ok_1.pk, ok_2.pk, own.pk, not_claimed.pk]
     confirm = client.post(CHANGELIST, {"action": "approve_selected", "_selected_action": selected})
     assert confirm.status_code == 200 and b"Comment" in confirm.content
@@ -208,9 +200,9 @@ def test_bulk_approve_applies_what_it_may_and_reports_the_rest(client_for, staff
 
 
 @pytest.mark.django_db
-def test_bulk_reject_needs_the_comment(client_for, staff_curator, contributor):
+def test_bulk_reject_needs_the_comment(signed_in, staff_curator, contributor):
     adoption = queued(Status.SUBMITTED, contributor)
-    response = client_for(staff_curator).post(
+    response = signed_in(staff_curator).post(
         CHANGELIST, {"action": "reject_selected", "_selected_action": [adoption.pk], "apply": "1", "comment": ""}
     )
     assert response.status_code == 200 and b"This field is required" in response.content
@@ -219,11 +211,11 @@ def test_bulk_reject_needs_the_comment(client_for, staff_curator, contributor):
 
 
 @pytest.mark.django_db
-def test_change_request_diff_and_approval_in_the_admin(client_for, staff_curator, contributor, other_contributor):
+def test_change_request_diff_and_approval_in_the_admin(signed_in, staff_curator, contributor, other_contributor):
     adoption = queued(Status.PUBLISHED, contributor, summary="Old summary")
     request = change_requests.change_request_create(adoption=adoption, user=other_contributor,
                                                proposed={"summary": "New summary"}, comment="Typo.")
-    client = client_for(staff_curator)
+    client = signed_in(staff_curator)
     page = client.get(reverse("admin:adoption_changerequest_change", args=[request.pk])).content.decode()
     assert "<del>Old summary</del>" in page and "<ins>New summary</ins>" in page
     response = client.post(reverse("admin:adoption_changerequest_decide", args=[request.pk, "approve"]),
@@ -236,10 +228,10 @@ def test_change_request_diff_and_approval_in_the_admin(client_for, staff_curator
 
 
 @pytest.mark.django_db
-def test_organization_edits_go_through_the_service_with_version_checks(client_for, staff_curator, superuser):
+def test_organization_edits_go_through_the_service_with_version_checks(signed_in, staff_curator, superuser):
     org = OrganizationFactory(name="Aleph Alpha", city="")
     url = reverse("admin:adoption_organization_change", args=[org.pk])
-    client = client_for(staff_curator)
+    client = signed_in(staff_curator)
     form = {"name": "Aleph Alpha GmbH", "aliases": "[]", "kind": "company", "country": org.country_id,
             "city": "", "website": "", "hf_handle": "", "notes": "", "expected_version": org.version}
     assert client.post(url, form).status_code == 302
@@ -253,9 +245,9 @@ def test_organization_edits_go_through_the_service_with_version_checks(client_fo
 
 
 @pytest.mark.django_db
-def test_contributors_cannot_open_the_admin_or_decide(client_for, contributor):
+def test_contributors_cannot_open_the_admin_or_decide(signed_in, contributor):
     adoption = queued(Status.IN_REVIEW, UserFactory(username="someone"))
-    client = client_for(contributor)
+    client = signed_in(contributor)
     assert client.get(CHANGELIST).status_code == 302  # to the admin login
     client.post(reverse("admin:adoption_adoption_decide", args=[adoption.pk, "approve"]), {"comment": ""})
     adoption.refresh_from_db()
@@ -265,7 +257,7 @@ def test_contributors_cannot_open_the_admin_or_decide(client_for, contributor):
 @pytest.mark.django_db
 @pytest.mark.parametrize("model", [Region, Country, Organization, ModelFamily, Checkpoint, Adoption, Evidence,
                                    ModerationEvent, "changerequest"])
-def test_every_model_has_a_working_list_and_record_page(client_for, staff_curator, contributor, model):
+def test_every_model_has_a_working_list_and_record_page(signed_in, staff_curator, contributor, model):
     adoption = queued(Status.PUBLISHED, contributor)
     moderation.adoption_retract(adoption=adoption, user=staff_curator, comment="Gone.")
     request = change_requests.change_request_create(
@@ -277,17 +269,17 @@ def test_every_model_has_a_working_list_and_record_page(client_for, staff_curato
     name = model if isinstance(model, str) else model._meta.model_name
     instance = request if name == "changerequest" else (
         ModerationEvent.objects.first() if model is ModerationEvent else model.objects.first())
-    client = client_for(staff_curator)
+    client = signed_in(staff_curator)
     listing = client.get(reverse(f"admin:adoption_{name}_changelist") + "?q=a")
     assert listing.status_code == 200
     assert client.get(reverse(f"admin:adoption_{name}_change", args=[instance.pk])).status_code == 200
 
 
 @pytest.mark.django_db
-def test_a_claim_holds_in_the_admin_until_taken_over(client_for, staff_curator, second_curator, contributor):
+def test_a_claim_holds_in_the_admin_until_taken_over(signed_in, staff_curator, second_curator, contributor):
     adoption = queued(Status.SUBMITTED, contributor)
     moderation.adoption_claim(adoption=adoption, user=second_curator)
-    client = client_for(staff_curator)
+    client = signed_in(staff_curator)
     page = client.get(reverse("admin:adoption_adoption_change", args=[adoption.pk]))
     assert b"Take over" in page.content and b">Approve<" not in page.content
     assert any("Claimed by cura2" in message for message in texts(page))
@@ -313,14 +305,14 @@ def test_a_claim_holds_in_the_admin_until_taken_over(client_for, staff_curator, 
 
 
 @pytest.mark.django_db
-def test_a_curator_who_edited_the_record_is_refused_in_the_admin(client_for, staff_curator, contributor):
+def test_a_curator_who_edited_the_record_is_refused_in_the_admin(signed_in, staff_curator, contributor):
     from adoption.services import records
 
     second_curator = UserFactory(username="bea")
     role_grant(user=second_curator, role="curator")
 
     adoption = queued(Status.DRAFT, contributor)
-    client = client_for(staff_curator)
+    client = signed_in(staff_curator)
     change = reverse("admin:adoption_adoption_change", args=[adoption.pk])
     assert client.post(change, {"summary": "Edited in the admin"}).status_code == 403  # no edits here at all
     records.adoption_update(adoption=adoption, user=staff_curator, data={"summary": "The curator's wording."})
@@ -337,7 +329,7 @@ def test_a_curator_who_edited_the_record_is_refused_in_the_admin(client_for, sta
     assert "1 refused" in " ".join(texts(bulk))
     adoption.refresh_from_db()
     assert adoption.status == Status.SUBMITTED
-    other = client_for(second_curator)
+    other = signed_in(second_curator)
     other.post(reverse("admin:adoption_adoption_decide", args=[adoption.pk, "claim"]),
                {"comment": "", "expected_version": adoption.version})
     adoption.refresh_from_db()
@@ -345,10 +337,10 @@ def test_a_curator_who_edited_the_record_is_refused_in_the_admin(client_for, sta
 
 
 @pytest.mark.django_db
-def test_own_change_request_is_refused_in_the_admin(client_for, staff_curator, contributor):
+def test_own_change_request_is_refused_in_the_admin(signed_in, staff_curator, contributor):
     adoption = queued(Status.PUBLISHED, contributor)
     mine = change_requests.change_request_create(adoption=adoption, user=staff_curator, proposed={"stage": "pilot"})
-    response = client_for(staff_curator).post(
+    response = signed_in(staff_curator).post(
         reverse("admin:adoption_changerequest_decide", args=[mine.pk, "approve"]), {"comment": ""}
     )
     assert any("your own change request" in message for message in texts(response))

@@ -30,8 +30,6 @@ from tests.factories import (
     OrganizationFactory,
 )
 
-from .conftest import client_for
-
 pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 SAMPLES = [
@@ -97,9 +95,10 @@ def registry(no_throttles, contributor, curator):
 
 
 def _client(role, request):
+    api_client_for = request.getfixturevalue("api_client_for")
     if role == "anonymous":
-        return client_for()
-    client = client_for(request.getfixturevalue(role))
+        return api_client_for()
+    client = api_client_for(request.getfixturevalue(role))
     client.force_login(request.getfixturevalue(role))  # the pages read the session
     return client
 

@@ -10,7 +10,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from adoption.choices import Status
-from adoption.maps import fold, upkeep
+from adoption.maps import fold
 from adoption.services import moderation
 from tests.adoption.maps.registry import make_geography
 from tests.factories import AdoptionFactory, EvidenceFactory, ModelFamilyFactory, OrganizationFactory
@@ -18,11 +18,6 @@ from tests.factories import AdoptionFactory, EvidenceFactory, ModelFamilyFactory
 pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 MAP = "/api/v1/maps/adoption/"
 SERIES = "/api/v1/maps/timeseries/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
 
 
 @pytest.fixture
@@ -40,7 +35,7 @@ def registry():
     ke = OrganizationFactory(country=countries["KE"], city="Nairobi", kind="government")
     nowhere = OrganizationFactory(country=None, city="")
     for adopter, family in ((sg, llama), (sg, llama), (sg, qwen), (ke, qwen), (nowhere, llama)):
-        upkeep.record_published(AdoptionFactory(adopter=adopter, family=family, sectors=["health"]))
+        AdoptionFactory(adopter=adopter, family=family, sectors=["health"], published=True)
     return countries
 
 
@@ -192,7 +187,7 @@ def test_csv_round_trips_to_the_json_figures(client, registry):
 
 def test_csv_never_starts_a_cell_with_a_formula(client):
     make_geography()
-    upkeep.record_published(AdoptionFactory(adopter=OrganizationFactory(city="=HYPERLINK(1)")))
+    AdoptionFactory(adopter=OrganizationFactory(city="=HYPERLINK(1)"), published=True)
     text = client.get(MAP, {"format": "csv", "group_by": "city"}).content.decode()
     assert ",'=HYPERLINK(1)," in text
 

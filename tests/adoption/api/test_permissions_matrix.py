@@ -22,8 +22,6 @@ from tests.factories import (
     OrganizationFactory,
 )
 
-from .conftest import client_for
-
 ROLES = ("anon", "contributor", "other", "curator", "superuser")
 API = "/api/v1/"
 
@@ -168,11 +166,11 @@ def users(contributor, other_contributor, curator, superuser):
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
-def test_permission_matrix(endpoint, role, world, users):
+def test_permission_matrix(endpoint, role, world, users, api_client_for):
     statuses, target, body = MATRIX[endpoint]
     method, route = endpoint.split(" ")
     url = re.sub(r"\{\w+\}", str(world(target)) if target else "", route)
-    client = client_for(users[role])
+    client = api_client_for(users[role])
     response = getattr(client, method.lower())(url, body, format="json") if body is not None else getattr(
         client, method.lower())(url)
     assert response.status_code == statuses[role], (endpoint, role, response.content[:300])
@@ -180,8 +178,8 @@ def test_permission_matrix(endpoint, role, world, users):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("route", sorted({key.split(" ")[1] for key in MATRIX}))
-def test_methods_without_a_decision_are_not_allowed(route, world, superuser):
-    client = client_for(superuser)
+def test_methods_without_a_decision_are_not_allowed(route, world, superuser, api_client_for):
+    client = api_client_for(superuser)
     url = route.replace("{iso2}", "SG").replace("{slug}", "aisg").replace("{pk}", "1")
     decided = {key.split(" ")[0] for key in MATRIX if key.split(" ")[1] == route}
     for method in {"GET", "POST", "PUT", "PATCH", "DELETE"} - decided:

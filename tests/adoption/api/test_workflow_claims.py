@@ -91,7 +91,7 @@ def test_a_curator_who_edited_the_draft_through_the_api_may_not_decide(
 
 
 def test_a_curator_never_approves_their_own_change_request(as_curator, as_curator2, curator):
-    record = AdoptionFactory(status=Status.PUBLISHED)
+    record = AdoptionFactory(published=True)
     proposed = change_requests.change_request_create(adoption=record, user=curator, proposed={"stage": "pilot"})
     url = f"/api/v1/change-requests/{proposed.pk}/approve/"
     refused = as_curator.post(url, {})

@@ -2,7 +2,7 @@
 
 import pytest
 
-from adoption.maps import repair, upkeep
+from adoption.maps import repair
 from adoption.maps.answers import adoption_map
 from adoption.maps.params import MapParams
 from adoption.services import catalogue
@@ -19,8 +19,7 @@ def country_totals() -> dict[str, int]:
 def test_moving_an_adopter_moves_its_records_on_the_map():
     malaysia = CountryFactory(iso2="MY", iso3="MYS", numeric="458", name="Malaysia")
     adopter = OrganizationFactory(name="Mesolitica")  # in Singapore by default
-    record = AdoptionFactory(adopter=adopter)
-    upkeep.record_published(record)
+    AdoptionFactory(adopter=adopter, published=True)
     assert country_totals() == {"SG": 1}
 
     catalogue.organization_update(organization=adopter, user=UserFactory(), data={"country": malaysia})
@@ -31,6 +30,6 @@ def test_moving_an_adopter_moves_its_records_on_the_map():
 
 def test_editing_an_adopter_without_moving_it_leaves_the_map_alone():
     adopter = OrganizationFactory(name="ELYZA")
-    upkeep.record_published(AdoptionFactory(adopter=adopter))
+    AdoptionFactory(adopter=adopter, published=True)
     catalogue.organization_update(organization=adopter, user=None, data={"website": "https://elyza.ai/"})
     assert country_totals() == {"SG": 1}

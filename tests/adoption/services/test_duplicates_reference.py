@@ -9,7 +9,6 @@ from django.db import connection
 from adoption import selectors
 from adoption.models import Adoption, ModelFamily
 from adoption.services import records
-from tests.adoption.api.conftest import client_for
 from tests.factories import OrganizationFactory
 
 
@@ -72,9 +71,9 @@ def test_reference_records_are_found_the_way_a_contributor_misses_them(reference
     assert missed == []
 
 
-def test_the_readme_example_lists_the_reference_record(reference, contributor):
+def test_the_readme_example_lists_the_reference_record(reference, contributor, api_client_for):
     """README: POST a submission for adopter sunbird-ai, family qwen, started 2025-10."""
-    answer = client_for(contributor).post("/api/v1/submissions/", {
+    answer = api_client_for(contributor).post("/api/v1/submissions/", {
         "adopter": "sunbird-ai", "family": "qwen", "relation": "fine_tune", "stage": "pilot", "started_on": "2025-10",
         "evidence": [{"url": "https://example.org/announcement", "kind": "official_announcement"}],
     }, format="json")

@@ -338,10 +338,12 @@ def test_others_cannot_edit_a_draft(contributor, other_contributor):
 
 @pytest.mark.django_db
 def test_duplicates_same_adopter_and_family_and_similar_product_names(contributor, adopter, family):
-    existing = AdoptionFactory(adopter=adopter, family=family, product_name="SEA-LION v3")
-    other_product = AdoptionFactory(adopter=adopter, family=family, product_name="Something else entirely")
-    elsewhere = AdoptionFactory(family=family, product_name="Sea Lion")  # another adopter, the same product name
-    AdoptionFactory(adopter=adopter, product_name="SEA-LION")  # another family: a different adoption
+    existing = AdoptionFactory(adopter=adopter, family=family, product_name="SEA-LION v3", published=True)
+    other_product = AdoptionFactory(adopter=adopter, family=family, product_name="Something else entirely",
+                                    published=True)
+    # another adopter, the same product name
+    elsewhere = AdoptionFactory(family=family, product_name="Sea Lion", published=True)
+    AdoptionFactory(adopter=adopter, product_name="SEA-LION", published=True)  # another family: a different adoption
     record = records.adoption_create(user=contributor, data=data(adopter, family), evidence=[SOURCE])
     found = {row["adoption"]: row["reasons"] for row in selectors.adoption_duplicates(record)}
     assert list(found) == [existing, other_product, elsewhere]  # the most reasons first
@@ -352,7 +354,8 @@ def test_duplicates_same_adopter_and_family_and_similar_product_names(contributo
 
 @pytest.mark.django_db
 def test_same_adopter_and_family_without_a_product_name(contributor, adopter, family):
-    existing = AdoptionFactory(adopter=adopter, family=family, product_name="Sunflower-14B / Sunflower-32B")
+    existing = AdoptionFactory(adopter=adopter, family=family, product_name="Sunflower-14B / Sunflower-32B",
+                               published=True)
     record = records.adoption_create(user=contributor, data=data(adopter, family, product_name=""), evidence=[SOURCE])
     assert [row["adoption"] for row in selectors.adoption_duplicates(record)] == [existing]
 
@@ -370,9 +373,9 @@ def test_product_similarity_on_sqlite_matches_pg_trgm(contributor, adopter, fami
         for a, b in pairs:
             cursor.execute("SELECT similarity(%s, %s)", [a, b])
             assert selectors.trigram_similarity(a, b) == pytest.approx(cursor.fetchone()[0], abs=1e-6), (a, b)
-    AdoptionFactory(family=family, product_name="SEA-LION v3")
-    AdoptionFactory(family=family, product_name="Qwen-SEA-LION-v4")
-    AdoptionFactory(family=family, product_name="Qwen Chat")
+    AdoptionFactory(family=family, product_name="SEA-LION v3", published=True)
+    AdoptionFactory(family=family, product_name="Qwen-SEA-LION-v4", published=True)
+    AdoptionFactory(family=family, product_name="Qwen Chat", published=True)
     record = records.adoption_create(user=contributor, data=data(adopter, family), evidence=[SOURCE])
     on_postgresql = selectors.adoption_duplicates(record)
     monkeypatch.setattr(connection, "vendor", "sqlite")
@@ -388,7 +391,7 @@ def test_product_similarity_on_sqlite_matches_pg_trgm(contributor, adopter, fami
     "https://EXAMPLE.org./announcement/?",
 ])
 def test_duplicates_by_shared_source_url_in_another_spelling(contributor, adopter, family, theirs):
-    other = AdoptionFactory(product_name="Unrelated")
+    other = AdoptionFactory(product_name="Unrelated", published=True)
     EvidenceFactory(adoption=other, url=theirs)
     record = records.adoption_create(user=contributor, data=data(adopter, family), evidence=[SOURCE])
     found = selectors.adoption_duplicates(record)
@@ -406,7 +409,7 @@ def test_normal_url_keeps_what_names_the_page():
 @pytest.mark.django_db
 def test_duplicates_by_near_identical_adopter_name_or_alias(contributor, family):
     aisg = OrganizationFactory(name="AI Singapore", aliases=["AISG"])
-    existing = AdoptionFactory(adopter=aisg, family=family, product_name="Other")
+    existing = AdoptionFactory(adopter=aisg, family=family, product_name="Other", published=True)
     by_alias = records.adoption_create(
         user=contributor, data=data(None, family), evidence=[SOURCE], new_adopter={"name": "A.I.S.G."},
     )
@@ -431,7 +434,7 @@ def test_a_contributor_is_not_shown_others_unpublished_duplicates(contributor, o
 
 @pytest.mark.django_db
 def test_no_duplicates_for_a_distinct_record(contributor, adopter, family):
-    AdoptionFactory(product_name="Llama Guard")
+    AdoptionFactory(product_name="Llama Guard", published=True)
     record = records.adoption_create(user=contributor, data=data(adopter, family), evidence=[SOURCE])
     assert selectors.adoption_duplicates(record) == []
 
@@ -441,9 +444,7 @@ def test_no_duplicates_for_a_distinct_record(contributor, adopter, family):
 
 @pytest.fixture
 def published(contributor, adopter, family):
-    record = AdoptionFactory(adopter=adopter, family=family, status=Status.PUBLISHED, created_by=contributor)
-    EvidenceFactory(adoption=record)
-    return record
+    return AdoptionFactory(adopter=adopter, family=family, created_by=contributor, published=True)
 
 
 @pytest.mark.django_db

@@ -1,18 +1,8 @@
-"""Fixtures of the page tests: a clean rate-limit cache, a small catalogue, published records on the map."""
+"""Fixtures of the page tests: a small catalogue and a published record on the map."""
 
 import pytest
-from django.core.cache import cache
 
-from adoption.maps import upkeep
 from tests.factories import AdoptionFactory, CheckpointFactory, CountryFactory, ModelFamilyFactory, OrganizationFactory
-
-
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    """Rate-limit counters live in the cache: every test starts with none."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -52,13 +42,6 @@ def aisg(singapore):
     return OrganizationFactory(name="AI Singapore", slug="ai-singapore", country=singapore, city="Singapore")
 
 
-def publish(**kwargs):
-    """A published record counted on the map, as approval through the services would leave it."""
-    adoption = AdoptionFactory(**kwargs)
-    upkeep.record_published(adoption)
-    return adoption
-
-
 @pytest.fixture
 def published(aisg, qwen):
-    return publish(adopter=aisg, family=qwen, product_name="Qwen-SEA-LION-v4")
+    return AdoptionFactory(adopter=aisg, family=qwen, product_name="Qwen-SEA-LION-v4", published=True)

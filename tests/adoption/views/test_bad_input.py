@@ -19,13 +19,13 @@ def test_adopter_search_ignores_nul(client, aisg):
     assert client.get("/contribute/adopters.json?q=Sing%00").json()["results"][0]["slug"] == "ai-singapore"
 
 
-def test_contribute_prefill_ignores_nul(client, contributor):
-    client.force_login(contributor)
+def test_contribute_prefill_ignores_nul(signed_in, contributor):
+    client = signed_in(contributor)
     assert client.get("/contribute/?adopter=%00&family=%00").status_code == 200
 
 
-def test_add_source_with_a_tampered_row_count_reshows_the_form(client, contributor, qwen):
-    client.force_login(contributor)
+def test_add_source_with_a_tampered_row_count_reshows_the_form(signed_in, contributor, qwen):
+    client = signed_in(contributor)
     response = client.post("/contribute/", {
         "adopter": "Someone", "family": "qwen", "product_name": "Kept value", "add_source": "1",
         "evidence-TOTAL_FORMS": "abc", "evidence-INITIAL_FORMS": "0",

@@ -6,13 +6,11 @@ from django.test import Client
 from adoption.choices import Status
 from tests.factories import AdoptionFactory, CheckpointFactory, EvidenceFactory, OrganizationFactory
 
-from .conftest import publish
-
 pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 
 def test_home_shows_figures_map_and_latest(client, published, llama, usa):
-    publish(adopter=OrganizationFactory(name="Texas Gov", country=usa), family=llama)
+    AdoptionFactory(adopter=OrganizationFactory(name="Texas Gov", country=usa), family=llama, published=True)
     body = client.get("/").content.decode()
     assert "<title>Who builds on which open model" in body
     assert "<strong>2</strong> published adoptions" in body
@@ -22,7 +20,8 @@ def test_home_shows_figures_map_and_latest(client, published, llama, usa):
 
 
 def test_list_uses_the_shared_filters(client, published, llama, usa):
-    publish(adopter=OrganizationFactory(name="Texas Gov", country=usa), family=llama, product_name="Lone Star")
+    AdoptionFactory(adopter=OrganizationFactory(name="Texas Gov", country=usa),
+                    family=llama, product_name="Lone Star", published=True)
     body = client.get("/adoptions/?family=llama").content.decode()
     assert "Lone Star" in body and "Qwen-SEA-LION-v4" not in body
     assert "1 adoption matches the filters" in body
@@ -42,7 +41,7 @@ def test_list_bad_filter_is_400_with_a_message(client, published):
 
 def test_list_sorts_and_paginates_with_few_queries(client, qwen, aisg, django_assert_max_num_queries):
     for n in range(30):
-        publish(adopter=OrganizationFactory(name=f"Org {n:02d}"), family=qwen)
+        AdoptionFactory(adopter=OrganizationFactory(name=f"Org {n:02d}"), family=qwen, published=True)
     with django_assert_max_num_queries(8):
         body = client.get("/adoptions/?ordering=-adopter").content.decode()
     assert body.index("Org 29") < body.index("Org 28")
@@ -69,18 +68,18 @@ def test_record_page_shows_evidence_lineage_log_and_history(client, published, q
     assert 'rel="noopener noreferrer nofollow external"' in body
 
 
-def test_record_visibility(client, contributor, other_contributor, curator, qwen, aisg):
+def test_record_visibility(signed_in, client, contributor, other_contributor, curator, qwen, aisg):
     draft = AdoptionFactory(adopter=aisg, family=qwen, status=Status.DRAFT, created_by=contributor)
     assert client.get(f"/adoptions/{draft.pk}/").status_code == 404
-    client.force_login(other_contributor)
+    client = signed_in(other_contributor)
     assert client.get(f"/adoptions/{draft.pk}/").status_code == 404
-    client.force_login(contributor)
+    client = signed_in(contributor)
     assert client.get(f"/adoptions/{draft.pk}/").status_code == 200
-    client.force_login(curator)
+    client = signed_in(curator)
     assert client.get(f"/adoptions/{draft.pk}/").status_code == 200
 
 
-def test_comments_only_for_owner_and_curators(client, contributor, curator, qwen, aisg):
+def test_comments_only_for_owner_and_curators(signed_in, client, contributor, curator, qwen, aisg):
     from adoption.services import moderation, records
 
     adoption = records.adoption_create(
@@ -90,7 +89,7 @@ def test_comments_only_for_owner_and_curators(client, contributor, curator, qwen
     moderation.adoption_claim(adoption=adoption, user=curator)
     moderation.adoption_approve(adoption=adoption, user=curator, comment="Internal note for the contributor")
     assert "Internal note" not in client.get(f"/adoptions/{adoption.pk}/").content.decode()
-    client.force_login(contributor)
+    client = signed_in(contributor)
     assert "Internal note" in client.get(f"/adoptions/{adoption.pk}/").content.decode()
 
 
@@ -100,10 +99,10 @@ def test_organization_page(client, published, aisg):
     assert "/contribute/?adopter=ai-singapore" in body
 
 
-def test_unpublished_organization_is_hidden(client, contributor):
+def test_unpublished_organization_is_hidden(signed_in, client, contributor):
     OrganizationFactory(name="Proposed Org", slug="proposed-org", is_published=False, created_by=contributor)
     assert client.get("/organizations/proposed-org/").status_code == 404
-    client.force_login(contributor)
+    client = signed_in(contributor)
     assert client.get("/organizations/proposed-org/").status_code == 200
 
 
@@ -114,8 +113,9 @@ def test_merged_organization_redirects(client, aisg):
 
 
 def test_family_page_by_country(client, published, qwen, usa):
-    publish(adopter=OrganizationFactory(name="US User", country=usa), family=qwen)
-    publish(adopter=OrganizationFactory(name="Other SG", country=published.adopter.country), family=qwen)
+    AdoptionFactory(adopter=OrganizationFactory(name="US User", country=usa), family=qwen, published=True)
+    AdoptionFactory(adopter=OrganizationFactory(name="Other SG", country=published.adopter.country),
+                    family=qwen, published=True)
     body = client.get("/families/qwen/").content.decode()
     assert "<h1>Who builds on Qwen</h1>" in body
     sg, us = body.index(">Singapore</a></td><td class=\"num\">2<"), body.index(">United States</a></td><td")
@@ -123,7 +123,7 @@ def test_family_page_by_country(client, published, qwen, usa):
 
 
 def test_country_page_origin_mix(client, published, llama, aisg):
-    publish(adopter=aisg, family=llama)
+    AdoptionFactory(adopter=aisg, family=llama, published=True)
     body = client.get("/countries/SG/").content.decode()
     assert "<h1>Singapore</h1>" in body and "AI Singapore" in body
     assert "China: 1 (50%)" in body and "United States: 1 (50%)" in body
@@ -147,7 +147,7 @@ def test_pages_carry_a_csp_nonce_on_the_script(client):
 
 
 def test_public_record_page_shows_no_draft_stage_edits_nor_who_made_them(
-    client, contributor, curator, second_curator, qwen, aisg
+    signed_in, client, contributor, curator, second_curator, qwen, aisg
 ):
     from adoption.services import moderation, records
 
@@ -168,7 +168,7 @@ def test_public_record_page_shows_no_draft_stage_edits_nor_who_made_them(
     assert "Submit" not in history and "Claim" not in history and "Edit" not in history
     assert "<strong>Published</strong>" in history and "<strong>Retracted</strong>" in history
     assert "Source withdrawn." in history  # a retraction's reason is public
-    client.force_login(contributor)  # the contributor (and the curators) still see the whole story
+    client = signed_in(contributor)  # the contributor (and the curators) still see the whole story
     history = client.get(f"/adoptions/{adoption.pk}/").content.decode().split("<h2>Moderation log</h2>")[1]
     assert "cura2" in history and "<strong>Created</strong>" in history and "PRIVATE note" in history
 

@@ -2,7 +2,6 @@
 contributor who may not see them."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from adoption.services import records
@@ -20,7 +19,8 @@ def propose(user, family, country, *, url, product_name=""):
     )
 
 
-def test_the_curator_sees_what_the_contributor_may_not(client, contributor, other_contributor, qwen, singapore):
+def test_the_curator_sees_what_the_contributor_may_not(signed_in, client, contributor, other_contributor, qwen,
+                                                       singapore):
     alice = propose(contributor, qwen, singapore, url="https://news.example.org/lion-asr", product_name="Lion ASR v2")
     bob = propose(other_contributor, qwen, singapore, product_name="Lion ASR",
                   url="http://www.news.example.org/lion-asr/?utm_source=feed&utm_medium=rss#story")
@@ -29,8 +29,7 @@ def test_the_curator_sees_what_the_contributor_may_not(client, contributor, othe
 
     staff = UserFactory(username="staffcur", is_staff=True)
     role_grant(user=staff, role="curator")
-    curator = Client()
-    curator.force_login(staff)
+    curator = signed_in(staff)
     review = curator.get(f"/moderation/{bob.pk}/").content.decode()
     admin = curator.get(reverse("admin:adoption_adoption_change", args=[bob.pk])).content.decode()
     for page in (review, admin):

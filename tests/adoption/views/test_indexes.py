@@ -11,8 +11,6 @@ from adoption.search import search_names
 from adoption.text import fold
 from tests.factories import AdoptionFactory, CountryFactory, ModelFamilyFactory, OrganizationFactory
 
-from .conftest import publish
-
 pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 
@@ -31,8 +29,8 @@ def usp(brazil):
 # /countries/
 
 def test_countries_lists_adopter_and_origin_countries_with_counts(client, published, aisg, qwen, llama):
-    publish(adopter=aisg, family=llama)
-    publish(adopter=OrganizationFactory(name="GovTech", country=aisg.country), family=qwen)
+    AdoptionFactory(adopter=aisg, family=llama, published=True)
+    AdoptionFactory(adopter=OrganizationFactory(name="GovTech", country=aisg.country), family=qwen, published=True)
     AdoptionFactory(adopter=aisg, family=qwen, status=Status.SUBMITTED)  # not counted
     response = client.get("/countries/")
     assert response.status_code == 200
@@ -55,8 +53,8 @@ def test_countries_hides_countries_without_records_unless_asked(client, publishe
 
 
 def test_countries_order_by_name_or_count(client, published, aisg, qwen, usa):
-    publish(adopter=OrganizationFactory(name="Texas Gov", country=usa), family=qwen)
-    publish(adopter=OrganizationFactory(name="Ohio Gov", country=usa), family=qwen)
+    AdoptionFactory(adopter=OrganizationFactory(name="Texas Gov", country=usa), family=qwen, published=True)
+    AdoptionFactory(adopter=OrganizationFactory(name="Ohio Gov", country=usa), family=qwen, published=True)
     body = client.get("/countries/").content.decode()  # all three in Asia (the factories' default)
     assert body.index("/countries/US/") < body.index("/countries/SG/") < body.index("/countries/CN/")
     body = client.get("/countries/?ordering=name").content.decode()
@@ -72,13 +70,13 @@ def test_countries_bad_parameters_are_400_with_the_page(client, published, query
 
 # /organizations/
 
-def test_organizations_lists_published_ones_with_counts(client, published, aisg, qwen, contributor, curator):
-    publish(adopter=aisg, family=ModelFamilyFactory(slug="gemma", name="Gemma"))
+def test_organizations_lists_published_ones_with_counts(signed_in, client, published, aisg, qwen, contributor, curator):
+    AdoptionFactory(adopter=aisg, family=ModelFamilyFactory(slug="gemma", name="Gemma"), published=True)
     OrganizationFactory(name="Proposed Lab", slug="proposed-lab", is_published=False, created_by=contributor)
     OrganizationFactory(name="AISG duplicate", slug="aisg-duplicate", merged_into=aisg)
     for user in (None, contributor, curator):  # not even its proposer or a curator sees a proposal listed
         if user:
-            client.force_login(user)
+            client = signed_in(user)
         body = client.get("/organizations/").content.decode()
         assert "Proposed Lab" not in body and "AISG duplicate" not in body
         assert 'href="/organizations/ai-singapore/"' in body
@@ -134,8 +132,8 @@ def test_organizations_bad_values_are_400_naming_the_field(client, published, qu
 def test_families_list_developer_origin_licence_and_counts(client, published, aisg, qwen, llama, usa):
     qwen.default_license = "Apache-2.0"
     qwen.save()
-    publish(adopter=OrganizationFactory(name="Texas Gov", country=usa), family=qwen)
-    publish(adopter=aisg, family=qwen)
+    AdoptionFactory(adopter=OrganizationFactory(name="Texas Gov", country=usa), family=qwen, published=True)
+    AdoptionFactory(adopter=aisg, family=qwen, published=True)
     body = client.get("/families/").content.decode()
     assert body.index('href="/families/qwen/"') < body.index('href="/families/llama/"')  # most adopted first
     row = body[body.index('href="/families/qwen/"'):]
@@ -173,8 +171,8 @@ def test_accounts_index_anonymous_offers_the_ways_in(client):
     assert 'href="/accounts/password_reset/"' in body and "Log out of this account" not in body
 
 
-def test_accounts_index_signed_in_shows_the_account(client, curator):
-    client.force_login(curator)
+def test_accounts_index_signed_in_shows_the_account(signed_in, curator):
+    client = signed_in(curator)
     body = client.get("/accounts/").content.decode()
     assert "cura@example.org" in body and ">curator</span>" in body
     for href in ("/accounts/token/", "/accounts/password_change/", "/me/submissions/", "/moderation/"):
@@ -184,8 +182,8 @@ def test_accounts_index_signed_in_shows_the_account(client, curator):
     assert 'href="/accounts/" title="Your account and API token">cura</a>' in body  # the header's link
 
 
-def test_accounts_index_is_read_only(client, contributor):
-    client.force_login(contributor)
+def test_accounts_index_is_read_only(signed_in, contributor):
+    client = signed_in(contributor)
     assert client.post("/accounts/").status_code == 405
 
 
@@ -225,8 +223,8 @@ def test_the_json_link_keeps_the_filters_but_not_the_page(client, published, pag
 def test_index_pages_take_a_few_queries_whatever_the_data(client, qwen, llama, singapore, usa,
                                                           django_assert_max_num_queries):
     for n in range(20):
-        publish(adopter=OrganizationFactory(name=f"Lab {n:02d}", country=(singapore, usa)[n % 2]),
-                family=(qwen, llama)[n % 2])
+        AdoptionFactory(adopter=OrganizationFactory(name=f"Lab {n:02d}", country=(singapore, usa)[n % 2]),
+                        family=(qwen, llama)[n % 2], published=True)
     for page in ("/countries/", "/countries/?all=on", "/families/", "/organizations/?q=lab&kind=company"):
         with django_assert_max_num_queries(6):
             assert client.get(page).status_code == 200

@@ -5,17 +5,16 @@ import re
 
 import pytest
 
-from tests.factories import OrganizationFactory
-
-from .conftest import publish
+from tests.factories import AdoptionFactory, OrganizationFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 
 @pytest.fixture
 def mapped(published, llama, usa, qwen, aisg):
-    publish(adopter=aisg, family=llama, product_name="Llama-SEA-LION")
-    publish(adopter=OrganizationFactory(name="Texas Gov", country=usa, city="Austin"), family=llama)
+    AdoptionFactory(adopter=aisg, family=llama, product_name="Llama-SEA-LION", published=True)
+    AdoptionFactory(adopter=OrganizationFactory(name="Texas Gov", country=usa, city="Austin"),
+                    family=llama, published=True)
     return published
 
 
@@ -84,7 +83,8 @@ def test_partial_for_the_page_script(client, mapped):
 
 
 def test_map_escapes_names(client, qwen):
-    publish(adopter=OrganizationFactory(name="X", country=None, city="<b>City</b>"), family=qwen)
+    AdoptionFactory(adopter=OrganizationFactory(name="X", country=None, city="<b>City</b>"),
+                    family=qwen, published=True)
     body = client.get("/map/?group_by=city").content.decode()
     assert "<b>City</b>" not in body
 

@@ -24,16 +24,15 @@ def submission(contributor, qwen, aisg):
 
 
 @pytest.fixture
-def as_curator(client, curator):
-    client.force_login(curator)
-    return client
+def as_curator(signed_in, curator):
+    return signed_in(curator)
 
 
-def test_anonymous_goes_to_log_in_and_contributors_are_refused(client, contributor, submission):
+def test_anonymous_goes_to_log_in_and_contributors_are_refused(signed_in, client, contributor, submission):
     for url in ("/moderation/", f"/moderation/{submission.pk}/"):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
-    client.force_login(contributor)
+    client = signed_in(contributor)
     for url in ("/moderation/", f"/moderation/{submission.pk}/"):
         response = client.get(url)
         assert response.status_code == 403
@@ -94,10 +93,9 @@ def test_reject_with_reason(as_curator, submission):
     assert submission.status == Status.REJECTED
 
 
-def test_four_eyes_no_buttons_on_own_submission(curator, qwen, aisg):
+def test_four_eyes_no_buttons_on_own_submission(signed_in, curator, qwen, aisg):
     own = _submitted(curator, qwen, aisg)
-    client = Client()
-    client.force_login(curator)
+    client = signed_in(curator)
     page = client.get(f"/moderation/{own.pk}/").content.decode()
     assert "another curator must decide" in page
     assert 'value="claim"' not in page
@@ -165,8 +163,8 @@ def test_change_request_rejection_needs_a_reason(as_curator, change_request, pub
     assert change_request.status == ChangeRequestStatus.REJECTED and published.stage == "production"
 
 
-def test_contributor_cannot_decide_change_requests(client, contributor, change_request):
-    client.force_login(contributor)
+def test_contributor_cannot_decide_change_requests(signed_in, contributor, change_request):
+    client = signed_in(contributor)
     response = client.post(f"/moderation/change-requests/{change_request.pk}/", {"action": "approve"})
     assert response.status_code == 403
 
@@ -190,10 +188,9 @@ def test_csrf_is_enforced_on_decisions(curator, submission):
     assert submission.status == Status.SUBMITTED
 
 
-def test_a_claimed_record_offers_take_over_to_other_curators(curator, second_curator, submission):
+def test_a_claimed_record_offers_take_over_to_other_curators(signed_in, curator, second_curator, submission):
     moderation.adoption_claim(adoption=submission, user=curator)
-    other = Client()
-    other.force_login(second_curator)
+    other = signed_in(second_curator)
     page = other.get(f"/moderation/{submission.pk}/").content.decode()
     assert "Claimed by <strong>cura</strong>" in page and 'value="take_over"' in page
     assert 'value="approve"' not in page and 'value="reject"' not in page
@@ -225,7 +222,7 @@ def test_the_holder_releases_a_record_from_the_page(as_curator, curator, submiss
 
 
 def test_a_curator_who_edited_the_draft_on_the_page_may_not_decide(
-    as_curator, second_curator, contributor, qwen, aisg
+    signed_in, as_curator, second_curator, contributor, qwen, aisg
 ):
     from tests.adoption.views.test_contribute import form_data
 
@@ -246,20 +243,18 @@ def test_a_curator_who_edited_the_draft_on_the_page_may_not_decide(
     assert forged.status_code == 403 and "you changed its content" in forged.content.decode()
     draft.refresh_from_db()
     assert draft.status == Status.SUBMITTED
-    other = Client()
-    other.force_login(second_curator)
+    other = signed_in(second_curator)
     assert 'value="claim"' in other.get(f"/moderation/{draft.pk}/").content.decode()
     assert other.post(f"/moderation/{draft.pk}/", {"action": "claim"}).status_code == 302
 
 
-def test_own_change_request_is_not_decided_on_the_page(as_curator, curator, second_curator, published):
+def test_own_change_request_is_not_decided_on_the_page(signed_in, as_curator, curator, second_curator, published):
     mine = change_requests.change_request_create(adoption=published, user=curator, proposed={"stage": "pilot"})
     page = as_curator.get(f"/moderation/change-requests/{mine.pk}/").content.decode()
     assert "You proposed this correction: another curator must decide." in page and 'value="approve"' not in page
     forged = as_curator.post(f"/moderation/change-requests/{mine.pk}/", {"action": "approve"})
     assert forged.status_code == 403 and "your own change request" in forged.content.decode()
-    other = Client()
-    other.force_login(second_curator)
+    other = signed_in(second_curator)
     assert other.post(f"/moderation/change-requests/{mine.pk}/", {"action": "approve"}).status_code == 302
     published.refresh_from_db()
     assert published.stage == "pilot"
