@@ -214,6 +214,10 @@ class ExportMixin:
             renderers += [renderer() for renderer in self.export_renderer_classes]
         return renderers
 
+    def perform_content_negotiation(self, request, force=False):
+        # A method the endpoint lacks has no action: it answers 405, in JSON, whatever ?format= asks for.
+        return super().perform_content_negotiation(request, force=force or getattr(self, "action", None) is None)
+
     def get_export_serializer(self) -> serializers.Serializer:
         serializer_class = self.export_serializer_class or self.get_serializer_class()
         return serializer_class(context=self.get_serializer_context())

@@ -362,3 +362,12 @@ def test_the_schema_documents_the_export_formats(anon):
             assert set(operation["responses"][code]["content"]) == {"application/json"}
         assert "ordering" not in parameters if path == EVIDENCE_URL else "ordering" in parameters
         assert {"family", "country", "region", "since"} <= set(parameters)
+
+
+@pytest.mark.parametrize("method", ["trace", "put", "delete"])
+def test_a_method_the_list_lacks_is_a_405_whatever_the_format(method):
+    from rest_framework.test import APIClient
+
+    response = getattr(APIClient(), method)("/api/v1/adoptions/?format=csv&country=0")
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
