@@ -122,6 +122,9 @@ def crawl(client: Client) -> tuple[list[tuple[str, str, int]], Counter, Counter]
         if response.status_code >= 400 and response.status_code not in not_dead:
             failures.append((referrer, url, response.status_code))
             continue
+        if response.streaming:  # an export: read it to the end (an error mid-stream is a failure too)
+            b"".join(response.streaming_content)
+            continue
         content_type = response.get("Content-Type", "")
         if response.status_code in (301, 302, 303, 307, 308):
             found, accepted = [response["Location"]], not_dead

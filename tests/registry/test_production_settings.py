@@ -10,7 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 # Whatever the test run itself uses, these must not leak into the production-like processes below.
 _CLEARED = ("DEBUG", "LOCAL_HTTP", "SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_URL", "SECURE_SSL_REDIRECT",
-            "SECURE_HSTS_SECONDS", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "BEHIND_PROXY", "TRUSTED_PROXIES")
+            "SECURE_HSTS_SECONDS", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "BEHIND_PROXY", "TRUSTED_PROXIES",
+            # Set by the browser tests' conftest for Playwright's thread; the deploy check refuses it.
+            "DJANGO_ALLOW_ASYNC_UNSAFE")
 PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": "a-long-random-production-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
