@@ -128,6 +128,7 @@ def test_the_api_merges_and_old_urls_answer_301(pair, curator, contributor, api_
     duplicate.is_published = survivor.is_published = True
     duplicate.save()
     survivor.save()
+    record = AdoptionFactory(adopter=duplicate, published=True)
     url = f"/api/v1/organizations/{duplicate.slug}/merge/"
 
     assert api_client_for(contributor).post(url, {"into": survivor.slug}, format="json").status_code == 403
@@ -145,8 +146,11 @@ def test_the_api_merges_and_old_urls_answer_301(pair, curator, contributor, api_
     assert api.status_code == 301 and api["Location"].endswith(f"/api/v1/organizations/{survivor.slug}/")
     page = client.get(f"/organizations/{duplicate.slug}/")
     assert page.status_code == 301 and page["Location"] == f"/organizations/{survivor.slug}/"
-    # The list shows the survivor only; the adopter filter by the old slug finds the survivor's records.
+    # The list shows the survivor only; a saved filter by the old slug finds the survivor's records.
     slugs = [org["slug"] for org in client.get("/api/v1/organizations/").json()["results"]]
     assert duplicate.slug not in slugs and survivor.slug in slugs
+    assert [row["id"] for row in client.get("/api/v1/adoptions/", {"adopter": duplicate.slug}).json()["results"]] \
+        == [record.pk]
+    assert client.get("/adoptions/", {"adopter": duplicate.slug}).status_code == 200
     again = api_client_for(curator).post(url, {"into": survivor.slug}, format="json")
     assert again.status_code == 400 and "already merged" in str(again.json())
