@@ -2,6 +2,7 @@
 
 from .families import Checkpoint, ModelFamily
 from .geography import Country, Region
+from .imports import ImportBatch
 from .moderation import ChangeRequest, ModerationEvent
 from .organizations import Organization, OrganizationMerge
 from .records import Adoption, Evidence
@@ -15,6 +16,7 @@ __all__ = [
     "Checkpoint",
     "Country",
     "Evidence",
+    "ImportBatch",
     "MapDelta",
     "MapSummary",
     "ModelFamily",
