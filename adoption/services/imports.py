@@ -127,16 +127,16 @@ def _jsonl_rows(text: str) -> list[tuple[int, dict | str]]:
 def _flat_errors(detail, prefix: str = "") -> list[tuple[str, str]]:
     """Serializer or service errors as (field, message) pairs; nested objects flattened as the CSV names
     them (new_adopter_country, evidence_url; a second source is evidence[1]_url)."""
+    if isinstance(detail, list) and detail and all(isinstance(item, dict | list) for item in detail):
+        detail = dict(enumerate(detail))
     if isinstance(detail, dict):
         pairs = []
         for key, value in detail.items():
+            if isinstance(key, int):  # the n-th item of a list (DRF keys a list's errors by index)
+                pairs += _flat_errors(value, prefix if key == 0 else f"{prefix}[{key}]")
+                continue
             name = "" if key in ("non_field_errors", "__all__") else str(key)
             pairs += _flat_errors(value, f"{prefix}_{name}" if prefix and name else prefix or name)
-        return pairs
-    if isinstance(detail, list) and detail and all(isinstance(item, dict | list) for item in detail):
-        pairs = []
-        for index, item in enumerate(detail):
-            pairs += _flat_errors(item, prefix if index == 0 else f"{prefix}[{index}]")
         return pairs
     messages = detail if isinstance(detail, list) else [detail]
     return [(prefix, str(message)) for message in messages if str(message)]
@@ -219,7 +219,7 @@ def template_csv() -> str:
         "new_adopter_city": "Nairobi", "family": "qwen", "relation": "fine_tune", "stage": "pilot",
         "product_name": "Afya Assistant", "started_on": "2025-06", "sectors": "health", "languages": "sw, en",
         "summary": "A Swahili health assistant fine-tuned from Qwen.",
-        "evidence_url": "https://example.org/press/afya-assistant", "evidence_kind": "press_release",
+        "evidence_url": "https://example.org/press/afya-assistant", "evidence_kind": "official_announcement",
         "evidence_title": "Afya Assistant launched",
     }
     writer.writerow([example.get(column, "") for column in CSV_COLUMNS])

@@ -4,10 +4,8 @@ from rest_framework import serializers
 
 from adoption.models import ImportBatch
 
-from .fields import StrictInputMixin
 
-
-class ImportInputSerializer(StrictInputMixin, serializers.Serializer):
+class ImportInputSerializer(serializers.Serializer):
     file = serializers.FileField(
         allow_empty_file=False,
         help_text="CSV (UTF-8, a header row naming the submission fields, new_adopter_* and evidence_* flattened; "
@@ -17,6 +15,14 @@ class ImportInputSerializer(StrictInputMixin, serializers.Serializer):
     dry_run = serializers.BooleanField(
         default=True, help_text="Check only (the default). false creates the records, only if every row is valid.",
     )
+
+    def validate(self, attrs):
+        # A form field's values are strings, so the JSON bodies' strict typing does not apply; a misspelt
+        # field is still refused rather than ignored.
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+        return attrs
 
 
 class RowErrorSerializer(serializers.Serializer):
