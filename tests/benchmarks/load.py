@@ -304,13 +304,23 @@ def _percentile(sorted_seconds: list[float], percent: int) -> float:
 
 # --- afterwards ---
 
-def fold_and_check(env: dict) -> str:
-    """Fold the map deltas left, then compare every map cell with a plain recount (check_map_summary)."""
+def afterwards(site: Site, env: dict, plan: dict, results: Results) -> dict:
+    """Fold the map deltas left, compare every map cell with a plain recount (check_map_summary), and
+    read the counts the maps and the lists give now, with what the seed and the curators imply."""
     manage(env, "shell", "-c", "from adoption.maps.fold import fold; fold()")
-    return manage(env, "check_map_summary").stdout.strip()
+    family = plan["families"][0]
+    return {
+        "check": manage(env, "check_map_summary").stdout.strip(),
+        "expected": plan["published"] + results.approvals - results.retractions,
+        "listed": _json(site, "/api/v1/adoptions/?page_size=1")["count"],
+        "mapped": _json(site, "/api/v1/maps/adoption/?split=none")["total"],
+        "family listed": _json(site, f"/api/v1/adoptions/?family={family}&page_size=1")["count"],
+        "family mapped": _json(site, f"/api/v1/maps/adoption/?family={family}&group_by=region")["total"],
+    }
 
 
-def api_json(site: Site, path: str) -> dict:
+def _json(site: Site, path: str) -> dict:
     status, body = site.get(path)
-    assert status == 200, f"{path}: {status} {body[:300]!r}"
+    if status != 200:
+        raise AssertionError(f"{path}: {status} {body[:300]!r}")
     return json.loads(body)
