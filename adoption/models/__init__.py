@@ -3,7 +3,7 @@
 from .families import Checkpoint, ModelFamily
 from .geography import Country, Region
 from .moderation import ChangeRequest, ModerationEvent
-from .organizations import Organization
+from .organizations import Organization, OrganizationMerge
 from .records import Adoption, Evidence
 from .summary import AdopterPresence, MapDelta, MapSummary, PublicationSpan, RegistryDataVersion
 from .webhooks import Webhook, WebhookDelivery
@@ -20,6 +20,7 @@ __all__ = [
     "ModelFamily",
     "ModerationEvent",
     "Organization",
+    "OrganizationMerge",
     "PublicationSpan",
     "Region",
     "RegistryDataVersion",

@@ -13,6 +13,7 @@ from .catalogue import (  # noqa: F401
     FamilySerializer,
     OrganizationBriefSerializer,
     OrganizationInputSerializer,
+    OrganizationMergeSerializer,
     OrganizationSerializer,
     RegionSerializer,
 )
