@@ -8,16 +8,18 @@ else (other requests, Celery tasks, management commands) reads from the primary,
 - the map data version, the key maps are cached under.
 
 A request's first replica read asks the replica once how far it has replayed the primary's WAL (and its map
-data version). The replica serves the request only if it answers, if it has replayed the user's last write and,
+data version). The replica serves the request only if it answers, if it has replayed the client's last write and,
 for the map tables, if it shows the data version in hand: a map answer is cached under that version, so one
 computed from a replica behind it would keep an old map for that whole version.
 
-Read-your-writes: after a request of a signed-in user that wrote, the primary's WAL insert position is kept in
-the shared cache for the user (DATABASE_REPLICA_PIN_SECONDS). Until the replica has replayed that far, that
-user's reads go to the primary, however long it lags, whichever process serves them.
+Read-your-writes: after a request that wrote, the primary's WAL insert position is kept in the shared cache
+under the client's credentials, its API token and its session (DATABASE_REPLICA_PIN_SECONDS). Until the replica
+has replayed that far, that client's reads go to the primary, however long it lags, whichever process serves
+them.
 """
 
 import contextvars
+import hashlib
 import logging
 import time
 
@@ -46,6 +48,11 @@ _request = contextvars.ContextVar("replica_request", default=None)
 _down_until = 0.0
 
 
+def pin_keys(*credentials: str | None) -> list[str]:
+    """Cache keys of a client's credentials (API token header, session key), hashed: no secret in a key."""
+    return [PIN_KEY.format(hashlib.sha256(value.encode()).hexdigest()) for value in credentials if value]
+
+
 def lsn_value(lsn: str) -> int:
     """A WAL position ('16/B374D848') as a comparable number."""
     high, low = lsn.split("/")
@@ -60,7 +67,7 @@ class _Reads:
         self.eligible = request.method in SAFE_METHODS and not request.path_info.startswith(PRIMARY_PATHS)
         self.wrote = False
         self._probe: tuple[int, str | None] | None | bool = False  # False: not asked yet; None: no answer
-        self._pins: dict[int, int | None] = {}
+        self._pin: int | None | bool = False  # False: not looked up yet
 
     def replica_state(self) -> tuple[int, str | None] | None:
         """(replayed WAL position, map data version token) of the replica, asked once; None when it fails."""
@@ -82,17 +89,18 @@ class _Reads:
         return self._probe
 
     def pin(self) -> int | None:
-        """The WAL position of the signed-in user's last write, while it is kept."""
-        user = getattr(self.request, "user", None)
-        if user is None or not user.is_authenticated:
-            return None
-        if user.pk not in self._pins:
+        """The WAL position of the last write made with this request's credentials, while it is kept."""
+        if self._pin is False:
+            # From the request's own header and cookie: loading the session or the user here would make
+            # a map answer vary by cookie.
+            request = self.request
+            keys = pin_keys(request.META.get("HTTP_AUTHORIZATION"), request.COOKIES.get(settings.SESSION_COOKIE_NAME))
             try:
-                raw = cache.get(PIN_KEY.format(user.pk))
+                pins = cache.get_many(keys).values() if keys else ()
             except Exception:  # noqa: BLE001 (a cache outage: assume a recent write, read from the primary)
-                raw = "FFFFFFFF/FFFFFFFF"
-            self._pins[user.pk] = None if raw is None else lsn_value(raw)
-        return self._pins[user.pk]
+                pins = ["FFFFFFFF/FFFFFFFF"]
+            self._pin = max((lsn_value(lsn) for lsn in pins), default=None)
+        return self._pin
 
     def use_replica(self, label: str) -> bool:
         if not self.eligible or self.wrote or connections[PRIMARY].in_atomic_block:
@@ -142,7 +150,7 @@ def _streamed(reads: _Reads, chunks):
 
 
 class ReplicaMiddleware:
-    """Marks the request for the router; after a signed-in user's write, keeps its WAL position (place it first)."""
+    """Marks the request for the router; after a write, keeps its WAL position for the client (place it first)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -161,14 +169,16 @@ class ReplicaMiddleware:
         return response
 
     def _pin(self, request) -> None:
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
+        session = getattr(request, "session", None)
+        # The session as the response leaves it: a log-in has just given it a new key, a log-out none.
+        keys = pin_keys(request.META.get("HTTP_AUTHORIZATION"), session.session_key if session is not None else None)
+        if not keys:
             return
         try:
             with connections[PRIMARY].cursor() as cursor:
                 # The insert position: past every record this request's commits wrote, flushed or not.
                 cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
                 lsn = cursor.fetchone()[0]
-            cache.set(PIN_KEY.format(user.pk), lsn, timeout=settings.DATABASE_REPLICA_PIN_SECONDS)
+            cache.set_many(dict.fromkeys(keys, lsn), timeout=settings.DATABASE_REPLICA_PIN_SECONDS)
         except Exception:  # the write is done: its answer must not turn into an error
             logger.warning("replica: could not keep the WAL position of a write", exc_info=True)

@@ -112,7 +112,7 @@ if env("DATABASE_REPLICA_URL", default=""):
     DATABASE_ROUTERS = ["registry.replica.ReplicaRouter"]
     # First: every read of the request, the other middleware's included, is routed knowing the request.
     MIDDLEWARE.insert(0, "registry.replica.ReplicaMiddleware")
-    # How long after a signed-in user's write their reads check that the replica has replayed it.
+    # How long after a client's write (session or API token) its reads check that the replica has replayed it.
     DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=3600)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

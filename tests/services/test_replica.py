@@ -2,11 +2,13 @@
 pg_basebackup standby. Pausing the standby's replay makes it lag as long as a test needs."""
 
 import contextlib
+import http.cookiejar
 import json
 import os
 import shutil
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -20,6 +22,8 @@ from adoption.roles import CONTRIBUTOR, CURATOR
 from adoption.services import moderation
 from tests.factories import AdoptionFactory, EvidenceFactory, ModelFamilyFactory, OrganizationFactory, _role_user
 contributor = _role_user("lab-contributor", CONTRIBUTOR)
+contributor.set_password("lab-password-for-pages")
+contributor.save()
 curator = _role_user("lab-curator", CURATOR, CONTRIBUTOR)
 family = ModelFamilyFactory(slug="lab-family")
 org = OrganizationFactory(slug="lab-org", name="Lab Org")
@@ -145,6 +149,40 @@ def test_a_user_reads_their_own_writes_while_the_replica_lags(pair):
         assert status == 200 and after["total"] == before["total"] + 1
     wait_for(lambda: published_on_lab_org(site) == 2, what="the replica to replay the approval")
     assert call(site, "GET", MAP)[1]["total"] == before["total"] + 1
+
+
+class Browser:
+    """A client keeping its cookies, that logs in through the log-in page and sends the CSRF token."""
+
+    def __init__(self, site):
+        self.site, self.jar = site, http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def csrf(self) -> str:
+        return next(cookie.value for cookie in self.jar if cookie.name == "csrftoken")
+
+    def open(self, path: str, *, data: bytes | None = None, headers: dict | None = None) -> tuple[int, bytes]:
+        request = urllib.request.Request(self.site.url(path), data=data, headers=headers or {})  # noqa: S310
+        with self.opener.open(request, timeout=30) as response:
+            return response.status, response.read()
+
+    def log_in(self, username: str, password: str) -> None:
+        self.open("/accounts/login/")
+        form = {"username": username, "password": password, "csrfmiddlewaretoken": self.csrf()}
+        status, page = self.open("/accounts/login/", data=urllib.parse.urlencode(form).encode())
+        assert status == 200 and b"Log out" in page, page[:2000]
+
+
+def test_a_signed_in_browser_sees_its_own_writes_on_the_pages_while_the_replica_lags(pair):
+    browser = Browser(pair["site"])
+    browser.log_in("lab-contributor", "lab-password-for-pages")  # a new session, read from the primary
+    with replay_paused(pair["standby"]):
+        status, body = browser.open("/api/v1/submissions/", data=json.dumps(PROPOSAL).encode(),
+                                    headers={"Content-Type": "application/json", "X-CSRFToken": browser.csrf()})
+        assert status == 201
+        created = json.loads(body)["id"]
+        status, page = browser.open("/me/submissions/")
+        assert status == 200 and f"#{created} ".encode() in page
 
 
 def test_reads_fall_back_to_the_primary_while_the_replica_is_down(pair):
