@@ -2,8 +2,9 @@
 
 from .families import Checkpoint, ModelFamily
 from .geography import Country, Region
+from .imports import ImportBatch
 from .moderation import ChangeRequest, ModerationEvent
-from .organizations import Organization
+from .organizations import Organization, OrganizationMerge
 from .records import Adoption, Evidence
 from .summary import AdopterPresence, MapDelta, MapSummary, PublicationSpan, RegistryDataVersion
 from .webhooks import Webhook, WebhookDelivery
@@ -15,11 +16,13 @@ __all__ = [
     "Checkpoint",
     "Country",
     "Evidence",
+    "ImportBatch",
     "MapDelta",
     "MapSummary",
     "ModelFamily",
     "ModerationEvent",
     "Organization",
+    "OrganizationMerge",
     "PublicationSpan",
     "Region",
     "RegistryDataVersion",
