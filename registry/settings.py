@@ -96,6 +96,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A streaming read replica of that database (PostgreSQL): the reads registry.replica allows go there.
+if env("DATABASE_REPLICA_URL", default=""):
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL (a streaming replica of it).")
+    _replica = env.db_url_config(env("DATABASE_REPLICA_URL"))
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})}
+    # A replica that does not answer is left for the primary within 2 s, not after the OS's connect timeout.
+    _replica["OPTIONS"].setdefault("connect_timeout", 2)
+    DATABASES["replica"] = {
+        **{key: value for key, value in DATABASES["default"].items() if key not in _replica}, **_replica,
+        # Tests run on one database: the replica alias is the default one there.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["registry.replica.ReplicaRouter"]
+    # First: every read of the request, the other middleware's included, is routed knowing the request.
+    MIDDLEWARE.insert(0, "registry.replica.ReplicaMiddleware")
+    # How long after a client's write (session or API token) its reads check that the replica has replayed it.
+    DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=3600)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
