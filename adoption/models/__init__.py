@@ -4,6 +4,7 @@ from .families import Checkpoint, ModelFamily
 from .geography import Country, Region
 from .moderation import ChangeRequest, ModerationEvent
 from .organizations import Organization, OrganizationMerge
+from .queue import UnsentTask
 from .records import Adoption, Evidence
 from .summary import AdopterPresence, MapDelta, MapSummary, PublicationSpan, RegistryDataVersion
 from .webhooks import Webhook, WebhookDelivery
@@ -24,6 +25,7 @@ __all__ = [
     "PublicationSpan",
     "Region",
     "RegistryDataVersion",
+    "UnsentTask",
     "Webhook",
     "WebhookDelivery",
 ]
