@@ -202,9 +202,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 2,
     # acks_late: a task whose worker died is given to a worker again once it has gone unacknowledged this
-    # long. It must exceed the longest task and retry countdown (a webhook's backoff reaches an hour), or a
-    # slow task would run twice: Celery's hour by default; the failure tests set a few seconds.
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # long. A worker holds a retry unacknowledged until its countdown is up (a webhook's backoff reaches an
+    # hour), so this must be longer, or the retry would be given twice: two hours (Celery's default is one).
+    # The failure tests set a few seconds.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=7200),
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BEAT_SCHEDULE = {}
