@@ -240,7 +240,11 @@ DEFAULT_THROTTLE_RATES = {
     "writes": "120/hour",
     "submissions": "30/hour",
     "webhooks": "20/hour",
+    "imports": "30/hour",
 }
+# Bulk proposals (POST /api/v1/imports/, /contribute/import/): the largest file and the most rows per upload.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=2_000_000)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1000)
 
 
 def _parse_rates(raw: str, defaults: dict[str, str], name: str) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from .families import Checkpoint, ModelFamily
 from .geography import Country, Region
+from .imports import ImportBatch
 from .moderation import ChangeRequest, ModerationEvent
 from .organizations import Organization, OrganizationMerge
 from .queue import UnsentTask
@@ -16,6 +17,7 @@ __all__ = [
     "Checkpoint",
     "Country",
     "Evidence",
+    "ImportBatch",
     "MapDelta",
     "MapSummary",
     "ModelFamily",
