@@ -5,6 +5,7 @@ from .geography import Country, Region
 from .imports import ImportBatch
 from .moderation import ChangeRequest, ModerationEvent
 from .organizations import Organization, OrganizationMerge
+from .queue import UnsentTask
 from .records import Adoption, Evidence
 from .summary import AdopterPresence, MapDelta, MapSummary, PublicationSpan, RegistryDataVersion
 from .webhooks import Webhook, WebhookDelivery
@@ -26,6 +27,7 @@ __all__ = [
     "PublicationSpan",
     "Region",
     "RegistryDataVersion",
+    "UnsentTask",
     "Webhook",
     "WebhookDelivery",
 ]
