@@ -587,6 +587,7 @@ class SubmissionFilterSet(AdoptionFilterSet):
 
     adopter = ValuesFilter(field_name="adopter__slug", label="Adopter (slug)", normalise=str.lower)
     status = _choice_filter("status", Status.choices, "Status", "Any status")
+    batch = django_filters.NumberFilter(field_name="import_batch", label="Bulk proposal (id)", min_value=1)
     ordering = NullsLastOrderingFilter(
         fields=(*ADOPTION_ORDERING, ("submitted_at", "submitted_at"), ("updated_at", "updated_at")),
         label="Order by",

@@ -322,6 +322,20 @@ class OrganizationMergeForm(forms.Form):
         return target
 
 
+class ImportUploadForm(forms.Form):
+    """A file of proposals to check (the default) or import."""
+
+    file = forms.FileField(
+        label="CSV or JSON Lines file", allow_empty_file=False,
+        help_text="UTF-8 CSV with the template's columns, or JSON Lines with one submission per line.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.jsonl,.ndjson,text/csv,application/x-ndjson"}),
+    )
+    dry_run = forms.BooleanField(
+        label="Only check the file (dry run)", required=False, initial=True,
+        help_text="Untick to submit every row at once; nothing is submitted while any row has an error.",
+    )
+
+
 class ChangeRequestForm(forms.Form):
     """A correction to a published record: only fields that differ from the record are proposed."""
 

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from adoption.feeds import AdoptionFeed
-from adoption.views import browse, contribute, indexes, maps, moderation
+from adoption.views import browse, contribute, imports, indexes, maps, moderation
 
 app_name = "adoption"
 
@@ -23,6 +23,10 @@ urlpatterns = [
     path("countries/<str:iso2>/", browse.country_detail, name="country-detail"),
     path("contribute/", contribute.contribute, name="contribute"),
     path("contribute/adopters.json", contribute.adopter_search, name="adopter-search"),
+    path("contribute/import/", imports.import_upload, name="import-upload"),
+    path("contribute/import/template.csv", imports.import_template, name="import-template"),
+    path("contribute/import/<int:pk>/", imports.import_detail, name="import-detail"),
+    path("contribute/import/<int:pk>/import/", imports.import_confirm, name="import-confirm"),
     path("me/submissions/", contribute.my_submissions, name="my-submissions"),
     path("me/submissions/<int:pk>/edit/", contribute.edit_submission, name="submission-edit"),
     path("me/submissions/<int:pk>/<slug:action>/", contribute.submission_action, name="submission-action"),

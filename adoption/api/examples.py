@@ -93,10 +93,18 @@ WEBHOOK_DELIVERY = {
     "created_at": "2025-11-28T09:12:41Z", "delivered_at": "2025-11-28T09:12:47Z",
 }
 EVIDENCE_ROW = {"adoption_id": 17, **EVIDENCE}
+IMPORT_BATCH = {
+    "id": 12, "dry_run": True, "rows": 500, "valid": 498,
+    "errors": [{"row": 11, "field": "family", "message": "No such model family: qwem."},
+               {"row": 301, "field": "new_adopter_country", "message": "No such country: XX."}],
+    "duplicates": [{"row": 42, "ids": [17], "rows": []}, {"row": 87, "ids": [], "rows": [88]}],
+    "created": [], "file_name": "kenya-health.csv", "format": "csv", "created_at": "2026-12-03T09:30:00Z",
+}
 
 # Schema component name -> example. Paginated lists ("PaginatedAdoptionList") wrap the item's example.
 BY_COMPONENT = {
     "Adoption": ADOPTION, "Submission": SUBMISSION, "SubmissionDetail": SUBMISSION_DETAIL,
+    "ImportBatch": IMPORT_BATCH,
     "ChangeRequest": CHANGE_REQUEST, "AdoptionHistory": HISTORY, "Token": {"token": "9944b09199c62bcf9418ad84"},
     "Organization": ORGANIZATION, "Family": FAMILY, "Checkpoint": CHECKPOINT, "Country": COUNTRY, "Region": REGION,
     "AdoptionTimeseries": TIMESERIES, "Webhook": WEBHOOK, "WebhookDelivery": WEBHOOK_DELIVERY,

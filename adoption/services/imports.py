@@ -42,14 +42,17 @@ class _Rollback(Exception):
     """Undo every row of a dry run, or of an import with an invalid row."""
 
 
-def _limits() -> tuple[int, int]:
-    return settings.IMPORT_MAX_BYTES, settings.IMPORT_MAX_ROWS
+def max_bytes() -> int:
+    return settings.IMPORT_MAX_BYTES
+
+
+def max_rows() -> int:
+    return settings.IMPORT_MAX_ROWS
 
 
 def _decode(raw: bytes) -> str:
-    max_bytes, _rows = _limits()
-    if len(raw) > max_bytes:
-        raise ImportFileError(f"The file is {len(raw):,} bytes; at most {max_bytes:,} are accepted per import. "
+    if len(raw) > max_bytes():
+        raise ImportFileError(f"The file is {len(raw):,} bytes; at most {max_bytes():,} are accepted per import. "
                               "Split it into several files.")
     try:
         text = raw.decode("utf-8-sig")  # a spreadsheet's byte-order mark is not part of the header
@@ -167,11 +170,10 @@ def import_file(*, user, name: str, raw: bytes, validate: Validator, dry_run: bo
     text = _decode(raw)
     kind = file_format(name, text)
     rows = _csv_rows(text) if kind == "csv" else _jsonl_rows(text)
-    _max_bytes, max_rows = _limits()
     if not rows:
         raise ImportFileError("The file has no rows to import.")
-    if len(rows) > max_rows:
-        raise ImportFileError(f"The file has {len(rows):,} rows; at most {max_rows:,} are accepted per import.")
+    if len(rows) > max_rows():
+        raise ImportFileError(f"The file has {len(rows):,} rows; at most {max_rows():,} are accepted per import.")
 
     batch = ImportBatch(created_by=user, file_name=(name or "")[:255], file_format=kind, content=text,
                         dry_run=dry_run, rows=len(rows))

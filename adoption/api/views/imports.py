@@ -1,7 +1,6 @@
 """Bulk proposals: upload a CSV or JSON Lines file of submissions, checked row by row (a dry run by default),
 and read a report back. Another user's report answers 404."""
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
@@ -20,7 +19,7 @@ from .base import ApiViewMixin, errors
 
 def read_upload(upload) -> bytes:
     """The uploaded file's bytes, at most one more than the limit (the service names the limit)."""
-    return upload.read(settings.IMPORT_MAX_BYTES + 1)
+    return upload.read(imports.max_bytes() + 1)
 
 
 @extend_schema_view(
@@ -35,11 +34,15 @@ def read_upload(upload) -> bytes:
                     "row has an error, none. A file that is not UTF-8 CSV or JSON Lines, too large or with too "
                     "many rows is a 400 on `file`.",
     ),
+    list=extend_schema(responses={200: s.ImportBatchSerializer(many=True), **errors(401, 404)},
+                       summary="Your bulk proposals", description="Your uploads' reports, newest first (curators: "
+                                                                   "everyone's)."),
     retrieve=extend_schema(responses={200: s.ImportBatchSerializer, **errors(401, 404)},
                            summary="One bulk proposal's report",
                            description="The report of one of your uploads (curators: anyone's)."),
 )
-class ImportViewSet(ApiViewMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ImportViewSet(ApiViewMixin, mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                    viewsets.GenericViewSet):
     """Bulk proposals of the signed-in user."""
 
     permission_classes = [IsAuthenticated]
@@ -50,7 +53,7 @@ class ImportViewSet(ApiViewMixin, mixins.CreateModelMixin, mixins.RetrieveModelM
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ImportBatch.objects.none()
-        batches = ImportBatch.objects.all()
+        batches = ImportBatch.objects.select_related("created_by").order_by("-created_at", "-id")
         return batches if is_curator(self.request.user) else batches.filter(created_by=self.request.user)
 
     def get_throttles(self):

@@ -148,6 +148,8 @@ def test_reports_are_their_uploaders(catalogue, contributor, other_contributor, 
     assert api_client_for(contributor).get(f"{URL}{report['id']}/").json()["valid"] == 1
     assert api_client_for(other_contributor).get(f"{URL}{report['id']}/").status_code == 404
     assert api_client_for(curator).get(f"{URL}{report['id']}/").status_code == 200
+    assert [item["id"] for item in api_client_for(contributor).get(URL).json()["results"]] == [report["id"]]
+    assert api_client_for(other_contributor).get(URL).json()["count"] == 0
     assert api_client_for().post(URL, {}, format="multipart").status_code == 401
 
 

@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from adoption.api.exceptions import not_found
 from adoption.choices import Status
-from adoption.models import Adoption, Webhook
+from adoption.models import Adoption, ImportBatch, Webhook
 from tests.factories import (
     AdoptionFactory,
     CheckpointFactory,
@@ -120,6 +120,10 @@ MATRIX = {
     "GET /api/v1/webhooks/{pk}/": (OWNER_ONLY, "webhook", None),
     "DELETE /api/v1/webhooks/{pk}/": (row(401, 204, 404, 404, 404), "webhook", None),
     "GET /api/v1/webhooks/{pk}/deliveries/": (OWNER_ONLY, "webhook", None),
+    # Without a file: a signed-in user gets the 400 naming it (the upload itself is tested in test_imports).
+    "GET /api/v1/imports/": (SIGNED_IN, None, None),
+    "POST /api/v1/imports/": (row(401, 400, 400, 400, 400), None, None),
+    "GET /api/v1/imports/{pk}/": (OWNER_OR_CURATOR, "import", None),
 }
 
 
@@ -150,6 +154,7 @@ def world(contributor):
         "draft": lambda: record(Status.DRAFT),
         "submitted": lambda: record(Status.SUBMITTED),
         "in_review": lambda: record(Status.IN_REVIEW),
+        "import": lambda: ImportBatch.objects.create(created_by=contributor, file_format="csv", content="x").pk,
         "webhook": lambda: Webhook.objects.create(owner=contributor, url="https://93.184.215.14/hook",
                                                   secret="long-enough-secret-1").pk,
         "change_request": lambda: change_request_create(
