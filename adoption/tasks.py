@@ -6,6 +6,7 @@ from celery import shared_task
 
 from adoption.maps import fold, repair
 from adoption.services import notifications
+from adoption.services.releases import release_make
 from adoption.services.webhooks import BACKOFF_MAX, MAX_ATTEMPTS, DeliveryFailed
 
 
@@ -91,3 +92,10 @@ def sweep_webhook_deliveries() -> int:
     for delivery_id in due:
         deliver_webhook.delay(delivery_id)
     return len(due)
+
+
+@shared_task(acks_late=True)
+def make_release() -> str | None:
+    """Monthly: a data release of the published registry (none when nothing changed since the last)."""
+    release = release_make()
+    return release.version if release else None

@@ -5,6 +5,7 @@ from .geography import Country, Region
 from .moderation import ChangeRequest, ModerationEvent
 from .organizations import Organization, OrganizationMerge
 from .records import Adoption, Evidence
+from .releases import Release
 from .summary import AdopterPresence, MapDelta, MapSummary, PublicationSpan, RegistryDataVersion
 from .webhooks import Webhook, WebhookDelivery
 
@@ -23,6 +24,7 @@ __all__ = [
     "OrganizationMerge",
     "PublicationSpan",
     "Region",
+    "Release",
     "RegistryDataVersion",
     "Webhook",
     "WebhookDelivery",

@@ -53,6 +53,7 @@ from .records import (  # noqa: F401
     SubmissionSerializer,
     SubmissionUpdateSerializer,
 )
+from .releases import ReleaseFileSerializer, ReleaseSerializer  # noqa: F401
 from .webhooks import (  # noqa: F401
     WebhookDeliverySerializer,
     WebhookInputSerializer,
