@@ -95,6 +95,14 @@ def sweep_webhook_deliveries() -> int:
 
 
 @shared_task(acks_late=True)
+def resend_unsent_tasks() -> int:
+    """Periodic: send the tasks a broker outage kept from being queued (recorded by the queue service)."""
+    from adoption.services import queue
+
+    return queue.unsent_resend()
+
+
+@shared_task(acks_late=True)
 def make_release() -> str | None:
     """Monthly: a data release of the published registry (none when nothing changed since the last)."""
     release = release_make()

@@ -2,8 +2,10 @@
 
 from .families import Checkpoint, ModelFamily
 from .geography import Country, Region
+from .imports import ImportBatch
 from .moderation import ChangeRequest, ModerationEvent
 from .organizations import Organization, OrganizationMerge
+from .queue import UnsentTask
 from .records import Adoption, Evidence
 from .releases import Release
 from .summary import AdopterPresence, MapDelta, MapSummary, PublicationSpan, RegistryDataVersion
@@ -16,6 +18,7 @@ __all__ = [
     "Checkpoint",
     "Country",
     "Evidence",
+    "ImportBatch",
     "MapDelta",
     "MapSummary",
     "ModelFamily",
@@ -26,6 +29,7 @@ __all__ = [
     "Region",
     "Release",
     "RegistryDataVersion",
+    "UnsentTask",
     "Webhook",
     "WebhookDelivery",
 ]

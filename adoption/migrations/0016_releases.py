@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('adoption', '0013_organization_merges'),
+        ('adoption', '0015_unsent_tasks'),
     ]
 
     operations = [
