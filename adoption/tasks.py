@@ -6,6 +6,7 @@ from celery import shared_task
 
 from adoption.maps import fold, repair
 from adoption.services import notifications
+from adoption.services.releases import release_make
 from adoption.services.webhooks import BACKOFF_MAX, MAX_ATTEMPTS, DeliveryFailed
 
 
@@ -99,3 +100,10 @@ def resend_unsent_tasks() -> int:
     from adoption.services import queue
 
     return queue.unsent_resend()
+
+
+@shared_task(acks_late=True)
+def make_release() -> str | None:
+    """Monthly: a data release of the published registry (none when nothing changed since the last)."""
+    release = release_make()
+    return release.version if release else None

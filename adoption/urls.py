@@ -3,7 +3,7 @@
 from django.urls import path
 
 from adoption.feeds import AdoptionFeed
-from adoption.views import browse, contribute, imports, indexes, maps, moderation
+from adoption.views import browse, contribute, data, imports, indexes, maps, moderation
 
 app_name = "adoption"
 
@@ -21,6 +21,8 @@ urlpatterns = [
     path("families/<slug:slug>/", browse.family_detail, name="family-detail"),
     path("countries/", indexes.country_list, name="country-list"),
     path("countries/<str:iso2>/", browse.country_detail, name="country-detail"),
+    path("data/", data.data_page, name="data"),
+    path("data/<str:version>/<str:name>", data.release_file, name="release-file"),
     path("contribute/", contribute.contribute, name="contribute"),
     path("contribute/adopters.json", contribute.adopter_search, name="adopter-search"),
     path("contribute/import/", imports.import_upload, name="import-upload"),

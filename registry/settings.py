@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -148,8 +149,14 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Data releases (adoption.services.releases), served by the /data/<version>/<name> view.
+    "releases": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env("RELEASES_ROOT", default=str(Path(MEDIA_ROOT) / "releases"))},
+    },
     "staticfiles": {
         "BACKEND": env(
             "STATICFILES_BACKEND", default="whitenoise.storage.CompressedManifestStaticFilesStorage" if not DEBUG
@@ -249,6 +256,10 @@ CELERY_BEAT_SCHEDULE["fold-map-deltas"] = {"task": "adoption.tasks.fold_map_delt
 # Maps: recount the summary, presence rows and open spans from the records, repair and log any drift.
 CELERY_BEAT_SCHEDULE["check-map-summary"] = {
     "task": "adoption.tasks.check_map_summary", "schedule": 3600.0,
+}
+# Data releases: a monthly snapshot of the published registry (none when nothing changed since the last).
+CELERY_BEAT_SCHEDULE["make-release"] = {
+    "task": "adoption.tasks.make_release", "schedule": crontab(minute=0, hour=3, day_of_month=1),
 }
 
 # REST framework: token and session auth, anonymous read, throttles overridable by API_THROTTLE_RATES.

@@ -133,8 +133,15 @@ TIMESERIES_CSV = (
     "period,split_key,count,cumulative\n2024,CN,0,0\n2024,US,2,2\n2025,CN,3,3\n2025,US,1,3\n"
     "undated,,1,\n"
 )
+RELEASE = {
+    "version": "2026.12.0", "date": "2026-12-01", "records": 1284, "files": [
+        {"name": "adoptions.csv", "url": "https://registry.example.org/data/2026.12.0/adoptions.csv",
+         "sha256": "9f2c1d0e4b7a8c3e5f6a7b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f7a8b9c0", "bytes": 912384},
+    ],
+}
 # (path, media type) -> example, for the answers that are not JSON objects of a component.
 BY_MEDIA_TYPE = {
+    ("/api/v1/releases/", "application/json"): [RELEASE],
     ("/api/v1/maps/adoption/", "text/csv"): MAP_CSV,
     ("/api/v1/maps/adoption/", "application/geo+json"): MAP_GEOJSON,
     ("/api/v1/maps/timeseries/", "text/csv"): TIMESERIES_CSV,

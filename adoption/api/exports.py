@@ -72,6 +72,8 @@ class Columns:
 
     names: tuple[str, ...]
     getters: tuple[Callable[[dict], object], ...]
+    # The serializer field each column comes from (a list of objects: the ListSerializer), for typed writers.
+    fields: tuple[serializers.Field, ...] = ()
 
     def row(self, item: dict) -> list:
         return [get(item) for get in self.getters]
@@ -80,14 +82,15 @@ class Columns:
     def of(cls, serializer: serializers.Serializer) -> "Columns":
         """Columns for what `serializer` writes: nested objects flattened with `_` (null: empty cells),
         lists joined (see LISTS_OF_OBJECTS, TEXT_LIST_SEPARATOR)."""
-        names, getters = [], []
-        for name, getter in _flatten(serializer, ()):
+        names, getters, fields = [], [], []
+        for name, getter, field in _flatten(serializer, ()):
             names.append(name)
             getters.append(getter)
-        return cls(tuple(names), tuple(getters))
+            fields.append(field)
+        return cls(tuple(names), tuple(getters), tuple(fields))
 
 
-def _flatten(serializer: serializers.Serializer, path: tuple[str, ...]) -> Iterator[tuple[str, Callable]]:
+def _flatten(serializer: serializers.Serializer, path: tuple[str, ...]) -> Iterator[tuple[str, Callable, object]]:
     for field_name, field in serializer.fields.items():
         if field.write_only:
             continue
@@ -97,11 +100,11 @@ def _flatten(serializer: serializers.Serializer, path: tuple[str, ...]) -> Itera
             if name not in LISTS_OF_OBJECTS:
                 raise ImproperlyConfigured(f"Say how the export flattens the list of objects {name!r}.")
             for column, key, separator in LISTS_OF_OBJECTS[name]:
-                yield column, _joined(field_path, key, separator)
+                yield column, _joined(field_path, key, separator), field
         elif isinstance(field, serializers.Serializer):
             yield from _flatten(field, field_path)
         else:
-            yield RENAMED.get(name, name), _value(field_path)
+            yield RENAMED.get(name, name), _value(field_path), field
 
 
 FILENAME_MAX = 120
@@ -155,6 +158,9 @@ class ValuesPlan:
                 self.steps.append((name, lambda row, s=source, n=nested: None if row[s] is None else n.item(row)))
             elif isinstance(field, serializers.SerializerMethodField):
                 raise ImproperlyConfigured(f"Say how the export computes {name!r}.")
+            elif isinstance(field, serializers.SlugRelatedField):  # the related row's slug, read in the query
+                self.columns[-1] = f"{source}__{field.slug_field}"
+                self.steps.append((name, lambda row, s=self.columns[-1]: row[s]))
             else:
                 if isinstance(field, serializers.DateTimeField) and not hasattr(field, "timezone"):
                     # Looked up once, not per value (the current time zone is a context-local read).

@@ -19,6 +19,7 @@ router.register("submissions", views.SubmissionViewSet, basename="submission")
 router.register("change-requests", views.ChangeRequestViewSet, basename="change-request")
 router.register("webhooks", views.WebhookViewSet, basename="webhook")
 router.register("imports", views.ImportViewSet, basename="import")
+router.register("releases", views.ReleaseViewSet, basename="release")
 
 
 urlpatterns = [

@@ -7,6 +7,7 @@ from .moderation import ChangeRequest, ModerationEvent
 from .organizations import Organization, OrganizationMerge
 from .queue import UnsentTask
 from .records import Adoption, Evidence
+from .releases import Release
 from .summary import AdopterPresence, MapDelta, MapSummary, PublicationSpan, RegistryDataVersion
 from .webhooks import Webhook, WebhookDelivery
 
@@ -26,6 +27,7 @@ __all__ = [
     "OrganizationMerge",
     "PublicationSpan",
     "Region",
+    "Release",
     "RegistryDataVersion",
     "UnsentTask",
     "Webhook",

@@ -55,6 +55,7 @@ from .records import (  # noqa: F401
     SubmissionUpdateSerializer,
     submission_arguments,
 )
+from .releases import ReleaseFileSerializer, ReleaseSerializer  # noqa: F401
 from .webhooks import (  # noqa: F401
     WebhookDeliverySerializer,
     WebhookInputSerializer,

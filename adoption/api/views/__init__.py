@@ -23,5 +23,6 @@ from .records import (  # noqa: F401
     EvidenceViewSet,
     SubmissionViewSet,
 )
+from .releases import ReleaseViewSet  # noqa: F401
 from .root import ApiRootView  # noqa: F401
 from .webhooks import WebhookViewSet  # noqa: F401

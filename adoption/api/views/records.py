@@ -9,7 +9,6 @@ from rest_framework.response import Response
 
 from adoption import filtersets, selectors
 from adoption.choices import Status
-from adoption.dates import format_partial_date
 from adoption.models import Adoption, ChangeRequest, Evidence, Organization
 from adoption.roles import is_curator
 from adoption.services import change_requests, moderation, records
@@ -17,8 +16,9 @@ from adoption.services.errors import StaleVersion
 
 from .. import serializers as s
 from ..exceptions import Conflict
-from ..exports import EXPORT_FORMAT, ExportMixin, ValuesPlan, export_responses, related_lists
+from ..exports import EXPORT_FORMAT, ExportMixin, export_responses
 from ..renderers import ExportContentNegotiation
+from ..tables import adoption_plan
 from ..throttling import SubmissionThrottle
 from .base import (
     COMMENT_EXAMPLE,
@@ -88,14 +88,7 @@ class AdoptionViewSet(ExportMixin, ApiViewMixin, mixins.ListModelMixin, mixins.R
     export_name = "adoptions"
 
     def export_plan(self):
-        partners = Adoption.partners.through.objects.order_by("organization__name", "organization_id")
-        return ValuesPlan(self.get_export_serializer(), computed={
-            "started_on": (("started_on", "started_precision"), lambda date, precision:
-                           format_partial_date(date, precision) or None),
-        }, many={
-            "partners": related_lists(partners, s.OrganizationBriefSerializer(), "adoption_id", "organization__"),
-            "evidence": related_lists(Evidence.objects.order_by("id"), s.EvidenceSerializer(), "adoption_id"),
-        })
+        return adoption_plan(self.get_export_serializer())
 
     def get_queryset(self):
         if self.action in ("list", "retrieve"):

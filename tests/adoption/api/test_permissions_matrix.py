@@ -73,6 +73,7 @@ OWNER_ONLY = row(401, 200, 404, 404, 404)
 MATRIX = {
     "GET /api/v1/": (READ, None, None),
     "GET /api/v1/regions/": (READ, None, None),
+    "GET /api/v1/releases/": (READ, None, None),
     "GET /api/v1/countries/": (READ, None, None),
     "GET /api/v1/countries/{iso2}/": (READ, "country", None),
     "GET /api/v1/organizations/": (READ, None, None),
