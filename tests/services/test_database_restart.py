@@ -3,52 +3,24 @@ under /api/), never a 500 or a traceback; the next requests succeed, with per-re
 ones (CONN_MAX_AGE) and the pool alike; nothing an answer acknowledged is missing or half-written."""
 
 import json
-import re
 import threading
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
 from tests.lab import Site, manage, wait_for
+from tests.services.served import call
 
 READS = ["/", "/adoptions/", "/map/", "/api/v1/adoptions/", "/api/v1/families/", "/api/v1/maps/adoption/",
          "/api/v1/maps/adoption/?split=family"]
 SUBMISSION = {"adopter": "sunbird-ai", "family": "qwen", "relation": "fine_tune", "stage": "pilot",
               "started_on": "2025-10", "evidence": [{"url": "https://example.org/announcement",
                                                      "kind": "official_announcement"}]}
-# No API throttles in the way of the load; pages served without collectstatic's manifest.
-SITE_ENV = {"API_THROTTLE_RATES": "anon=100000/min,user=100000/min,writes=100000/hour,submissions=100000/hour",
-            "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 SETUPS = {
     "a connection per request": {"CONN_MAX_AGE": "0"},
     "kept connections": {"CONN_MAX_AGE": "300"},
     "a connection pool": {"DATABASE_POOL": "true"},
 }
-
-
-def call(site, path, *, body=None, token=None, timeout=30):
-    """(status, headers, body) of a GET, or of a POST of `body` as JSON."""
-    headers = {"Authorization": f"Token {token}"} if token else {}
-    data = None
-    if body is not None:
-        data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
-    request = urllib.request.Request(site.url(path), data=data, headers=headers)  # noqa: S310 (loopback)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (loopback)
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
-
-
-@pytest.fixture
-def registry_env(lab_postgres):
-    env = {"DATABASE_URL": lab_postgres.url(), **SITE_ENV}
-    manage(env, "migrate", "--no-input")
-    manage(env, "load_reference_data")
-    password = re.search(r"contributor\s+password (\S+)", manage(env, "create_demo_users").stdout).group(1)
-    return env, password
 
 
 def token_for(site, password):
