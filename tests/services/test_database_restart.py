@@ -34,7 +34,10 @@ def test_a_stopped_database_answers_503_with_retry_after(lab_postgres, lab_dir, 
     site = Site(env, lab_dir / "gunicorn.log", workers=1, threads=2).start()
     try:
         assert call(site, "/api/v1/families/")[0] == 200
+        assert call(site, "/api/v1/maps/adoption/")[0] == 200
         lab_postgres.stop()
+        # A map already rendered for the current data version is served from the cache all the same.
+        assert call(site, "/api/v1/maps/adoption/")[0] == 200
         for path in ("/", "/adoptions/", "/api/v1/families/", "/api/v1/maps/adoption/?split=family"):
             status, headers, body = call(site, path)
             assert (status, headers["Retry-After"]) == (503, "5"), (path, body[:300])
