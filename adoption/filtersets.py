@@ -405,8 +405,9 @@ def _region_filter(**kwargs) -> ValuesFilter:
 
 
 def _known_adopters(slugs) -> set[str]:
-    # Only published organizations: another contributor's proposal answers as an unknown slug would.
-    return set(Organization.objects.published().filter(slug__in=slugs).values_list("slug", flat=True))
+    # Only published organizations (merged ones included: an old link still works): another contributor's
+    # proposal answers as an unknown slug would.
+    return set(Organization.objects.filter(is_published=True, slug__in=slugs).values_list("slug", flat=True))
 
 
 @extend_schema_field({"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$", "example": "2025-03"})
@@ -545,7 +546,7 @@ class AdoptionFilterSet(MapFilters):
     """The adoptions list (the page, the API, its exports): the map filters plus the list's own."""
 
     adopter = ValuesFilter(
-        field_name="adopter__slug", label="Adopter (slug)", normalise=str.lower, known=_known_adopters,
+        method="filter_adopter", label="Adopter (slug)", normalise=str.lower, known=_known_adopters,
         unknown=lambda value: f"Unknown adopter {value!r}. The organizations and their slugs: "
                               "/api/v1/organizations/.",
     )
@@ -567,6 +568,11 @@ class AdoptionFilterSet(MapFilters):
             | Q(product_name__icontains=value)
             | Q(summary__icontains=value)
         )
+
+    def filter_adopter(self, queryset, name, value):
+        # A merged duplicate's slug (a link saved before the merge) selects the survivor's records.
+        organizations = Organization.objects.filter(slug__in=value).select_related("merged_into")
+        return queryset.filter(adopter__in={org.survivor.pk for org in organizations})
 
 
 class EvidenceFilterSet(AdoptionFilterSet):

@@ -298,6 +298,30 @@ class DecisionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
+class OrganizationMergeForm(forms.Form):
+    """A curator's merge of a duplicate: the organization that survives, why, and (after the preview) yes."""
+
+    into = forms.CharField(
+        label="Merge into", max_length=200,
+        help_text="The slug of the organization that survives, as in its address: /organizations/<slug>/.",
+    )
+    comment = forms.CharField(label="Why they are one organization", widget=forms.Textarea(attrs={"rows": 3}),
+                              required=False, max_length=2000)
+    # The id of the survivor the curator saw the preview of: a merge happens only once it was previewed.
+    confirmed = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, source: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.source = source
+
+    def clean_into(self):
+        slug = self.cleaned_data["into"].strip().strip("/").rsplit("/", 1)[-1].lower()
+        target = Organization.objects.select_related("merged_into").filter(slug=slug).first()
+        if target is None:
+            raise ValidationError("No organization has this slug.")
+        return target
+
+
 class ChangeRequestForm(forms.Form):
     """A correction to a published record: only fields that differ from the record are proposed."""
 

@@ -91,3 +91,11 @@ def sweep_webhook_deliveries() -> int:
     for delivery_id in due:
         deliver_webhook.delay(delivery_id)
     return len(due)
+
+
+@shared_task(acks_late=True)
+def resend_unsent_tasks() -> int:
+    """Periodic: send the tasks a broker outage kept from being queued (recorded by the queue service)."""
+    from adoption.services import queue
+
+    return queue.unsent_resend()

@@ -29,4 +29,5 @@ urlpatterns = [
     path("moderation/", moderation.queue, name="moderation-queue"),
     path("moderation/<int:pk>/", moderation.review, name="moderation-review"),
     path("moderation/change-requests/<int:pk>/", moderation.change_request_review, name="change-request-review"),
+    path("moderation/organizations/<slug:slug>/merge/", moderation.organization_merge, name="organization-merge"),
 ]

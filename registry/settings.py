@@ -101,6 +101,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_MAX_AGE"] != 0
+# A streaming read replica of that database (PostgreSQL): the reads registry.replica allows go there.
+if env("DATABASE_REPLICA_URL", default=""):
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL (a streaming replica of it).")
+    _replica = env.db_url_config(env("DATABASE_REPLICA_URL"))
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})}
+    # A replica that does not answer is left for the primary within 2 s, not after the OS's connect timeout.
+    _replica["OPTIONS"].setdefault("connect_timeout", 2)
+    DATABASES["replica"] = {
+        **{key: value for key, value in DATABASES["default"].items() if key not in _replica}, **_replica,
+        # Tests run on one database: the replica alias is the default one there.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["registry.replica.ReplicaRouter"]
+    # First: every read of the request, the other middleware's included, is routed knowing the request.
+    MIDDLEWARE.insert(0, "registry.replica.ReplicaMiddleware")
+    # How long after a client's write (session or API token) its reads check that the replica has replayed it.
+    DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=3600)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -207,11 +225,26 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
+# A request queues its tasks once it has committed: with the broker down, a send must fail within seconds
+# (the task is then recorded and swept, adoption/services/queue.py), not wait on a dead connection for
+# ever (no socket timeout is the default). One retry, for a pooled connection the broker dropped.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 2,
+    # acks_late: a task whose worker died is given to a worker again once it has gone unacknowledged this
+    # long. A worker holds a retry unacknowledged until its countdown is up (a webhook's backoff reaches an
+    # hour), so this must be longer, or the retry would be given twice: two hours (Celery's default is one).
+    # The failure tests set a few seconds.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=7200),
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BEAT_SCHEDULE = {}
 # Evidence link health: check new sources and re-check stale ones (public addresses only).
 CELERY_BEAT_SCHEDULE["sweep-evidence-links"] = {"task": "adoption.tasks.sweep_evidence_links", "schedule": 900.0}
 LINK_CHECK_ALLOWED_NETWORKS: list[str] = []  # tests only: networks the link checker may contact
-WEBHOOK_ALLOWED_NETWORKS: list[str] = []  # tests only: private networks webhooks may be delivered to
+# Tests only (empty in production): private networks webhooks may be delivered to, e.g. 127.0.0.0/8 for
+# the failure tests' worker processes, which read it from the environment.
+WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
 # Webhooks: queue again the deliveries whose task a broker outage or a lost worker dropped.
 CELERY_BEAT_SCHEDULE["sweep-webhook-deliveries"] = {
     "task": "adoption.tasks.sweep_webhook_deliveries", "schedule": 900.0,
@@ -220,6 +253,8 @@ CELERY_BEAT_SCHEDULE["sweep-webhook-deliveries"] = {
 CELERY_BEAT_SCHEDULE["sweep-moderation-emails"] = {
     "task": "adoption.tasks.sweep_moderation_emails", "schedule": 600.0,
 }
+# Queue again the tasks a broker outage kept from being queued (recorded when their send failed).
+CELERY_BEAT_SCHEDULE["resend-unsent-tasks"] = {"task": "adoption.tasks.resend_unsent_tasks", "schedule": 60.0}
 # Maps: fold the deltas of approvals and retractions into the summary and presence rows (readers add
 # the unfolded ones: keep them few).
 CELERY_BEAT_SCHEDULE["fold-map-deltas"] = {"task": "adoption.tasks.fold_map_deltas", "schedule": 30.0}
@@ -235,7 +270,11 @@ DEFAULT_THROTTLE_RATES = {
     "writes": "120/hour",
     "submissions": "30/hour",
     "webhooks": "20/hour",
+    "imports": "30/hour",
 }
+# Bulk proposals (POST /api/v1/imports/, /contribute/import/): the largest file and the most rows per upload.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=2_000_000)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1000)
 
 
 def _parse_rates(raw: str, defaults: dict[str, str], name: str) -> dict[str, str]:

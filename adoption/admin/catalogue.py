@@ -1,9 +1,10 @@
 """Admin for the reference geography (read-only) and the catalogue (saved through its services)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count
+from django.shortcuts import redirect
 
-from adoption.models import Checkpoint, Country, ModelFamily, Organization, Region
+from adoption.models import Checkpoint, Country, ModelFamily, Organization, OrganizationMerge, Region
 from adoption.services import catalogue
 
 from .base import ServiceAdmin
@@ -69,9 +70,18 @@ class OrganizationAdmin(ServiceAdmin):
         "parent", "is_published", "merged_into", "notes", "version", "created_at", "updated_at",
     )
     readonly_fields = ("slug", "is_published", "merged_into", "version", "created_at", "updated_at")
+    actions = ["merge_into_another"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(adoption_total=Count("adoptions"))
+
+    @admin.action(description="Merge the selected duplicate into another organization…")
+    def merge_into_another(self, request, queryset):
+        # The merge page shows what would move and asks for the survivor: one duplicate at a time.
+        if queryset.count() != 1:
+            self.message_user(request, "Select one duplicate organization to merge.", messages.WARNING)
+            return None
+        return redirect("adoption:organization-merge", slug=queryset.get().slug)
 
     @admin.display(description="adoptions", ordering="adoption_total")
     def adoption_count(self, obj):
@@ -84,6 +94,26 @@ class OrganizationAdmin(ServiceAdmin):
         return catalogue.organization_update(
             organization=obj, user=request.user, data=data, expected_version=expected_version
         )
+
+
+@admin.register(OrganizationMerge)
+class OrganizationMergeAdmin(admin.ModelAdmin):
+    """The record of merges (made on the merge page or through the API): read only."""
+
+    list_display = ("created_at", "source", "target", "actor_username", "comment")
+    list_select_related = ("source", "target")
+    search_fields = ("source__name", "target__name", "actor_username", "comment")
+    fields = ("created_at", "source", "target", "actor_username", "comment", "moved")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class CheckpointInline(admin.TabularInline):

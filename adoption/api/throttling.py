@@ -71,3 +71,9 @@ class WebhookThrottle(WriteThrottle):
     """New webhooks (POST /webhooks/), by account (scope `webhooks`): each one makes the registry send requests."""
 
     scope = "webhooks"
+
+
+class ImportThrottle(WriteThrottle):
+    """Bulk proposals (POST /imports/, dry runs included), by account (scope `imports`): each checks a whole file."""
+
+    scope = "imports"

@@ -18,6 +18,7 @@ router.register("evidence", views.EvidenceViewSet, basename="evidence")
 router.register("submissions", views.SubmissionViewSet, basename="submission")
 router.register("change-requests", views.ChangeRequestViewSet, basename="change-request")
 router.register("webhooks", views.WebhookViewSet, basename="webhook")
+router.register("imports", views.ImportViewSet, basename="import")
 
 
 urlpatterns = [

@@ -12,11 +12,11 @@ import json
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, connections, router
 
 from adoption import geo
 from adoption.dates import period_end
-from adoption.models import ModelFamily
+from adoption.models import MapSummary, ModelFamily
 
 from .grains import CELL_COLUMNS, GRAINS, NO_SPLIT, PRESENCE_GRAINS, UNKNOWN, Grain, PresenceGrain
 from .params import MapParams
@@ -272,7 +272,8 @@ _PG_PARALLEL = "SET LOCAL parallel_setup_cost = 10; SET LOCAL parallel_tuple_cos
 
 
 def _run(sql: str, args: list, *, scan: bool = False) -> list[tuple]:
-    with connection.cursor() as cursor:
+    # Raw SQL, routed as an ORM read of the map tables would be (a read replica may serve it).
+    with connections[router.db_for_read(MapSummary)].cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_PG_SETTINGS + (_PG_PARALLEL if scan else "") + sql, args)
             while cursor.description is None and cursor.nextset():

@@ -2,8 +2,10 @@
 
 from .families import Checkpoint, ModelFamily
 from .geography import Country, Region
+from .imports import ImportBatch
 from .moderation import ChangeRequest, ModerationEvent
-from .organizations import Organization
+from .organizations import Organization, OrganizationMerge
+from .queue import UnsentTask
 from .records import Adoption, Evidence
 from .summary import AdopterPresence, MapDelta, MapSummary, PublicationSpan, RegistryDataVersion
 from .webhooks import Webhook, WebhookDelivery
@@ -15,14 +17,17 @@ __all__ = [
     "Checkpoint",
     "Country",
     "Evidence",
+    "ImportBatch",
     "MapDelta",
     "MapSummary",
     "ModelFamily",
     "ModerationEvent",
     "Organization",
+    "OrganizationMerge",
     "PublicationSpan",
     "Region",
     "RegistryDataVersion",
+    "UnsentTask",
     "Webhook",
     "WebhookDelivery",
 ]

@@ -115,3 +115,39 @@ class Organization(models.Model):
     @property
     def all_names(self) -> list[str]:
         return [self.name, *self.aliases]
+
+    @property
+    def survivor(self) -> "Organization":
+        """The organization this one ends up in after every merge (itself when not merged)."""
+        org, seen = self, {self.pk}
+        while org.merged_into_id and org.merged_into_id not in seen:
+            seen.add(org.merged_into_id)
+            org = org.merged_into
+        return org
+
+
+class OrganizationMerge(models.Model):
+    """One merge of a duplicate organization into the one that survives: who, why and what moved."""
+
+    source = models.ForeignKey(
+        Organization, verbose_name=_("merged organization"), on_delete=models.PROTECT, related_name="merges_out"
+    )
+    target = models.ForeignKey(
+        Organization, verbose_name=_("merged into"), on_delete=models.PROTECT, related_name="merges_in"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("curator"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    actor_username = models.CharField(_("curator's username"), max_length=150, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    moved = models.JSONField(_("what moved"), default=dict, help_text=_("Ids of what moved, by kind."))
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("organization merge")
+        verbose_name_plural = _("organization merges")
+
+    def __str__(self) -> str:
+        return f"{self.source} → {self.target}"

@@ -118,6 +118,10 @@ class Adoption(models.Model):
         help_text=_("Id of the reference-data row this record was imported from."),
     )
     import_flags = models.JSONField(_("import flags"), default=list, blank=True, editable=False)
+    import_batch = models.ForeignKey(
+        "adoption.ImportBatch", verbose_name=_("bulk proposal"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="adoptions", editable=False, help_text=_("The file of proposals this record came in."),
+    )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

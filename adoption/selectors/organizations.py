@@ -38,8 +38,10 @@ def organization_by_slug(slug: str, *, user) -> Organization | None:
     slug = (slug or "").strip()
     if not slug or "\x00" in slug:  # PostgreSQL refuses NUL in a lookup
         return None
-    org = Organization.objects.selectable_by(user).select_related("merged_into").filter(slug=slug).first()
-    return org.merged_into if org is not None and org.merged_into_id else org
+    # Slugs are case-insensitive (DESIGN §4); an exact match first keeps the common case on the index.
+    candidates = Organization.objects.selectable_by(user).select_related("merged_into")
+    org = candidates.filter(slug=slug).first() or candidates.filter(slug__iexact=slug).first()
+    return org.survivor if org is not None else None
 
 
 def organization_by_name(text: str, *, user) -> Organization | None:

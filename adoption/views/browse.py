@@ -116,7 +116,7 @@ def organization_detail(request, slug):
         Organization.objects.visible_to(request.user).select_related("country", "parent", "merged_into"), slug=slug
     )
     if org.merged_into_id:
-        return redirect(org.merged_into, permanent=True)
+        return redirect(org.survivor, permanent=True)
     adoptions = Adoption.objects.visible_to(request.user).with_related().filter(adopter=org)
     return render(request, "adoption/organization_detail.html", {
         "org": org, "adoptions": adoptions,

@@ -17,10 +17,10 @@ from django.views.decorators.http import require_http_methods
 from adoption import selectors
 from adoption.choices import Action, ChangeRequestStatus, Status
 from adoption.filtersets import SubmissionFilterSet
-from adoption.forms import DecisionForm, apply_service_errors
-from adoption.models import Adoption, ChangeRequest, ModerationEvent
+from adoption.forms import DecisionForm, OrganizationMergeForm, apply_service_errors
+from adoption.models import Adoption, ChangeRequest, ModerationEvent, Organization
 from adoption.roles import is_curator
-from adoption.services import change_requests, moderation, workflow
+from adoption.services import change_requests, merges, moderation, workflow
 from adoption.services.errors import StaleVersion, TransitionNotAllowed
 
 # Buttons of the review page, in the order shown, with their labels and style.
@@ -176,3 +176,30 @@ def change_request_review(request, pk):
         "stale": change_request.adoption.version != change_request.base_version,
     }, status=status)
 
+
+
+@curator_required
+@require_http_methods(["GET", "POST"])
+def organization_merge(request, slug):
+    """Merge a duplicate organization: choose the survivor, see what would move, then confirm."""
+    source = get_object_or_404(Organization.objects.select_related("merged_into", "country"), slug=slug)
+    if source.merged_into_id:
+        messages.info(request, f"{source.name} was already merged into {source.survivor.name}.")
+        return redirect(source.survivor)
+    form = OrganizationMergeForm(request.POST or None, source=source, initial={"into": request.GET.get("into", "")})
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        target, comment = form.cleaned_data["into"], form.cleaned_data["comment"]
+        try:
+            preview = merges.organization_merge_preview(source=source, target=target)
+            if form.cleaned_data["confirmed"] == str(preview["target"].pk):
+                merge = merges.organization_merge(source=source, target=target, user=request.user, comment=comment)
+                messages.success(request, f"{source.name} was merged into {merge.target.name}; its address now "
+                                          "leads here.")
+                return redirect(merge.target)
+        except merges.MergeRefused as refused:
+            form.add_error("into", str(refused))
+            preview = None
+    return render(request, "adoption/moderation/organization_merge.html", {
+        "source": source, "form": form, "preview": preview,
+    })

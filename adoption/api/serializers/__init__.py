@@ -13,6 +13,7 @@ from .catalogue import (  # noqa: F401
     FamilySerializer,
     OrganizationBriefSerializer,
     OrganizationInputSerializer,
+    OrganizationMergeSerializer,
     OrganizationSerializer,
     RegionSerializer,
 )
@@ -26,6 +27,7 @@ from .fields import (  # noqa: F401
     VersionInputMixin,
     not_future,
 )
+from .imports import ImportBatchSerializer, ImportInputSerializer  # noqa: F401
 from .moderation import (  # noqa: F401
     AdoptionHistorySerializer,
     AdoptionVersionSerializer,
@@ -51,6 +53,7 @@ from .records import (  # noqa: F401
     SubmissionDetailSerializer,
     SubmissionSerializer,
     SubmissionUpdateSerializer,
+    submission_arguments,
 )
 from .webhooks import (  # noqa: F401
     WebhookDeliverySerializer,

@@ -99,6 +99,13 @@ class OrganizationInputSerializer(StrictInputMixin, VersionInputMixin, serialize
     parent = OrganizationRefField(allow_null=True, required=False)
 
 
+class OrganizationMergeSerializer(StrictInputMixin, serializers.Serializer):
+    into = OrganizationRefField(help_text="Slug of the organization that survives (a merged one is followed to "
+                                          "the organization it was merged into).")
+    comment = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="",
+                                    help_text="Why they are one organization (kept with the merge).")
+
+
 class FamilySerializer(serializers.ModelSerializer):
     developer = OrganizationBriefSerializer(allow_null=True)
     origin_country = CountryBriefSerializer(allow_null=True)

@@ -1,6 +1,8 @@
 """Adoption records: the public record, the submission as its contributor and curators see it, and
 the input of a new or edited submission."""
 
+from types import SimpleNamespace
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -200,6 +202,15 @@ class SubmissionCreateSerializer(SubmissionUpdateSerializer):
         if attrs.get("submit") and not attrs.get("evidence"):
             raise serializers.ValidationError({"evidence": ["Cite at least one source to submit."]})
         return attrs
+
+
+def submission_arguments(body: dict, user) -> tuple[dict | None, dict | None]:
+    """A new submission's body checked as POST /submissions/ checks it, for `user`: (the records service's
+    keyword arguments, None) or (None, the errors by field). Bulk proposals validate each row with it."""
+    serializer = SubmissionCreateSerializer(data=body, context={"request": SimpleNamespace(user=user)})
+    if not serializer.is_valid():
+        return None, serializer.errors
+    return serializer.service_arguments(), None
 
 
 class ActionInputSerializer(StrictInputMixin, VersionInputMixin, serializers.Serializer):

@@ -1,14 +1,17 @@
 """Catalogue endpoints: anyone reads; curators create and edit through the catalogue services."""
 
+from django.http import HttpResponsePermanentRedirect
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
 from adoption import filtersets
 from adoption.models import Checkpoint, Country, ModelFamily, Organization, Region
-from adoption.services import catalogue
+from adoption.services import catalogue, merges
 
 from .. import serializers as s
 from ..permissions import IsCuratorOrReadOnly
@@ -110,6 +113,33 @@ class OrganizationViewSet(CatalogueViewSet):
             "country", "parent", "merged_into"
         )
         return queryset.filter(merged_into__isnull=True) if self.action == "list" else queryset
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        if instance.merged_into_id:  # a merged duplicate's URL leads to the organization that survives
+            url = reverse("api:organization-detail", kwargs={"slug": instance.survivor.slug})
+            return HttpResponsePermanentRedirect(request.build_absolute_uri(url))
+        return _with_etag(Response(self.get_serializer(instance).data), instance)
+
+    @extend_schema(
+        summary="Merge a duplicate organization into another",
+        request=s.OrganizationMergeSerializer, responses={200: s.OrganizationSerializer, **errors(400, 403, 404)},
+        description="Curators. Records, partners, child organizations, developed families, names (kept as "
+                    "aliases) and the Hugging Face handle move to `into`; this organization's page and API URL "
+                    "then answer 301 to it. One merge is recorded with the comment.",
+    )
+    @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
+    def merge(self, request, slug=None):
+        source = self.get_object()
+        serializer = s.OrganizationMergeSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        try:
+            merge = merges.organization_merge(source=source, target=serializer.validated_data["into"],
+                                              user=request.user, comment=serializer.validated_data["comment"])
+        except merges.MergeRefused as refused:
+            raise ValidationError({"into": [str(refused)]}) from refused
+        target = self.get_queryset().get(pk=merge.target_id)
+        return _with_etag(Response(self.get_serializer(target).data), target)
 
     def perform_create(self, data):
         name = data.pop("name")

@@ -79,6 +79,7 @@ MATRIX = {
     "POST /api/v1/organizations/": (CURATOR_CREATES, None, {"name": "New Lab", "kind": "startup"}),
     "GET /api/v1/organizations/{slug}/": (READ, "organization", None),
     "PATCH /api/v1/organizations/{slug}/": (CURATOR_EDITS, "organization", {"city": "Paris"}),
+    "POST /api/v1/organizations/{slug}/merge/": (CURATOR_EDITS, "organization", {"into": "govtech"}),
     "GET /api/v1/families/": (READ, None, None),
     "POST /api/v1/families/": (CURATOR_CREATES, None, {"slug": "apertus", "name": "Apertus"}),
     "GET /api/v1/families/{slug}/": (READ, "family", None),
@@ -134,6 +135,7 @@ def world(contributor):
     from adoption.services.change_requests import change_request_create
 
     adopter = OrganizationFactory(name="AI Singapore", slug="aisg", country=CountryFactory())
+    OrganizationFactory(name="GovTech", slug="govtech", country=adopter.country)  # what aisg may merge into
     family = ModelFamilyFactory(slug="qwen", name="Qwen")
 
     def record(status):
