@@ -93,10 +93,15 @@ TEMPLATES = [
 # An empty DATABASE_URL counts as unset (the demo clears it): the SQLite file.
 DATABASES = {"default": env.db_url_config(env("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A connection kept between requests (pool or CONN_MAX_AGE) is checked before a request uses it: after a
+# database restart a dead one is replaced instead of failing that request.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool("DATABASE_POOL", default=False):
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
+    from psycopg_pool import ConnectionPool
+
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"check": ConnectionPool.check_connection}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_MAX_AGE"] != 0
 # A streaming read replica of that database (PostgreSQL): the reads registry.replica allows go there.
 if env("DATABASE_REPLICA_URL", default=""):
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
@@ -119,6 +124,13 @@ if env("DATABASE_REPLICA_URL", default=""):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url_config(env("CACHE_URL", default="") or "locmemcache://")}
+# Every use of the cache survives its outage (README, "When a service fails"); short socket timeouts keep
+# an unreachable Redis from adding seconds to each request on the way.
+if "redis" in CACHES["default"]["BACKEND"].lower():
+    CACHES["default"].setdefault("OPTIONS", {}).update({
+        "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT", default=0.5),
+        "socket_timeout": env.float("CACHE_TIMEOUT", default=1.0),
+    })
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -7,6 +7,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from adoption.api.exceptions import NOT_FOUND_NAME, not_found
 from registry import accounts
 
+# A lost database connection (or a mail limit the cache cannot count) answers 503 with Retry-After, not a 500.
+handler500 = "registry.unavailable.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", accounts.account, name="account"),

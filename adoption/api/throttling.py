@@ -3,15 +3,29 @@
 Rates come from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] (defaults overridden by API_THROTTLE_RATES,
 DESIGN §5) and are read on each request, so a settings change applies without a restart of the class.
 A throttled request answers 429 with Retry-After (DRF adds the header from `wait()`).
+With the cache (Redis) unreachable the throttles cannot count and let every request through (fail open):
+the API keeps serving, and what guards accounts (the log-in lock-out) lives in the database.
 """
 
+import logging
+
+import redis
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework import throttling
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
 
+logger = logging.getLogger(__name__)
+
 
 class _LiveRateMixin:
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except redis.RedisError as exc:
+            logger.warning("cache unavailable: API throttle %r not counted (%s)", self.scope, exc)
+            return True
+
     def get_rate(self):
         try:
             return api_settings.DEFAULT_THROTTLE_RATES[self.scope]

@@ -40,6 +40,15 @@ CHANNEL = "adoption:maps:data-version-bumped"
 LOCAL_MAX_AGE = 60.0
 
 
+def _warn(what: str, exc: Exception) -> None:
+    """One line for Redis being unreachable (each map request says so while it is down); a traceback for
+    anything unexpected."""
+    if isinstance(exc, redis.RedisError):
+        logger.warning("%s: %s", what, exc)
+    else:
+        logger.warning(what, exc_info=exc)
+
+
 def data_version() -> tuple[str, object]:
     """(token, changed_at) of the registry's map data."""
     token, changed_at, _ = data_version_entry()
@@ -109,8 +118,8 @@ class _Watch:
                 while (message := self.pubsub.get_message(timeout=0.0)) is not None:
                     if message["type"] == "message":
                         self.copy.clear()
-            except Exception:  # no subscription: read every time, as without the copy
-                logger.warning("maps: data version announcements unavailable", exc_info=True)
+            except Exception as exc:  # no subscription: read every time, as without the copy
+                _warn("maps: data version announcements unavailable", exc)
                 self._drop()
                 return read()
             entry = self.copy.get(CACHE_KEY)
@@ -179,8 +188,8 @@ def _read_entry() -> tuple[str, object, str]:
     client = redis_client()
     try:
         raw = cache.get(CACHE_KEY) if client is None else client.get(cache.make_key(CACHE_KEY))
-    except Exception:  # a cache outage must not take the maps down
-        logger.warning("maps: cache unavailable for the data version", exc_info=True)
+    except Exception as exc:  # a cache outage must not take the maps down
+        _warn("maps: cache unavailable for the data version", exc)
         raw = None
     if raw:
         with contextlib.suppress(ValueError):  # else an entry of an older format: replaced below
@@ -191,8 +200,8 @@ def _read_entry() -> tuple[str, object, str]:
         row = (obj.version, obj.token, obj.changed_at)
     try:
         return _store(*row)
-    except Exception:
-        logger.warning("maps: could not cache the data version", exc_info=True)
+    except Exception as exc:
+        _warn("maps: could not cache the data version", exc)
         return row[1], row[2], uuid.uuid4().hex
 
 
@@ -217,8 +226,8 @@ def _announce(version: int, token: str, changed_at) -> None:
         _store(version, token, changed_at, pipe=pipe)
         pipe.publish(CHANNEL, b"bumped")
         pipe.execute()
-    except Exception:
-        logger.warning("maps: could not announce a new data version", exc_info=True)
+    except Exception as exc:
+        _warn("maps: could not announce a new data version", exc)
 
 
 def data_version_bump() -> None:
