@@ -78,6 +78,9 @@ STEPS = (
        SELECT DISTINCT ON (lower(hf_handle)) lower(hf_handle) AS handle, country_id AS country
        FROM adoption_organization WHERE hf_handle <> ''
        ORDER BY lower(hf_handle), country_id IS NULL, id""",
+    # Fresh statistics, so the figures' and the partitions' joins are planned on the real sizes.
+    "ANALYZE hub_cycle", "ANALYZE hub_unknown", "ANALYZE hub_roots", "ANALYZE hub_own", "ANALYZE hub_member",
+    "ANALYZE hub_origin", "ANALYZE hub_uploader",
 )
 
 TABLES = ("hub_stage", "hub_m", "hub_n", "hub_e", "hub_anc", "hub_cycle", "hub_unknown", "hub_roots", "hub_prefix",
