@@ -52,7 +52,8 @@ STEPS = (
     # checkpoints, else when it lies under one of its Hub repo prefixes (the longest prefix wins).
     """CREATE TEMP TABLE hub_prefix ON COMMIT DROP AS
        SELECT f.id AS family_id, lower(p) AS prefix, split_part(lower(p), '/', 1) AS org
-       FROM adoption_modelfamily f CROSS JOIN jsonb_array_elements_text(f.hub_prefixes) AS p
+       FROM adoption_modelfamily f CROSS JOIN jsonb_array_elements_text(
+           CASE jsonb_typeof(f.hub_prefixes) WHEN 'array' THEN f.hub_prefixes ELSE '[]' END) AS p
        WHERE p <> ''""",
     """CREATE TEMP TABLE hub_own ON COMMIT DROP AS
        SELECT DISTINCT ON (id) id, family_id FROM (
