@@ -109,3 +109,19 @@ def test_the_import_needs_postgresql(tmp_path):
         pytest.skip("the refusal is SQLite's")
     with pytest.raises(CommandError, match="needs PostgreSQL"):
         call_command("import_hub_snapshot", str(jsonl(tmp_path / "models.jsonl")), "--date", "2025-08-31")
+
+
+def test_the_family_page_shows_its_derivatives_on_the_hub(two_snapshots, client):
+    page = client.get("/families/qwen/").content.decode()
+    assert "In the Hub snapshot of 31 August 2025, 7 models descend from" in page
+    assert "(4 of them directly)" in page and "downloaded 1693 times" in page
+    assert '<td>Merges</td><td class="num">3</td>' in page
+
+
+@pytest.mark.both_databases
+def test_before_any_import_the_family_page_has_no_hub_section(client):
+    from tests.factories import ModelFamilyFactory
+
+    ModelFamilyFactory(slug="qwen")
+    page = client.get("/families/qwen/")
+    assert page.status_code == 200 and "On the Hugging Face Hub" not in page.content.decode()
