@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from adoption.services.hub import parse
-from adoption.services.hub.snapshots import NotPostgreSQL, import_snapshot
+from adoption.services.hub.snapshots import NotPostgreSQL, hub_snapshot_import
 
 SHOWN = 20  # malformed lines and models in cycles listed in the summary
 
@@ -40,7 +40,7 @@ class Command(BaseCommand):
         with tqdm(total=parse.count_rows(path), desc="Hub models", unit="row", unit_scale=True,
                   disable=not show_bar) as bar:
             try:
-                result = import_snapshot(path, when, progress=bar.update)
+                result = hub_snapshot_import(path=path, date=when, progress=bar.update)
             except NotPostgreSQL as error:
                 raise CommandError(str(error)) from None
         snapshot = result.snapshot
