@@ -43,6 +43,8 @@ class Command(BaseCommand):
                 result = hub_snapshot_import(path=path, date=when, progress=bar.update)
             except NotPostgreSQL as error:
                 raise CommandError(str(error)) from None
+            except OSError as error:  # a file unreadable part way (a damaged Parquet page): all rolled back
+                raise CommandError(f"Could not read {file}: {error} Nothing was imported.") from None
         snapshot = result.snapshot
         self.stdout.write(
             f"Snapshot {snapshot.date}: {result.rows} rows read, {snapshot.models} models, {snapshot.edges} "
