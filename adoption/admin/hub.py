@@ -1,11 +1,11 @@
 """Admin for Hub snapshots: each import's counts and the malformed lines it skipped, read only (a snapshot is
-written by manage.py import_hub_snapshot alone)."""
+written by manage.py import_hub_snapshot alone; not deleted here, where its partitions would stay behind)."""
 
 from django.contrib import admin
 
 from adoption.models import HubSnapshot
 
-from .webhooks import ReadOnlyAdmin
+from .base import ReadOnlyAdmin
 
 
 @admin.register(HubSnapshot)
