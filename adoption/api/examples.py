@@ -27,10 +27,13 @@ ADOPTION = {
 }
 SUBMISSION = {**ADOPTION, "created_by": "carla", "reviewer": "cura", "submitted_at": "2025-11-26T16:05:03Z",
               "allowed_actions": ["retract"]}
+HUB_CHECK = {"status": "corroborated", "snapshot": "2026-11-30", "repo_id": "aisingapore/Qwen-SEA-LION-v4-32B-IT",
+             "bases": [{"repo_id": "Qwen/Qwen3-32B", "family": "qwen"}], "reason": ""}
+ADOPTION_DETAIL = {**ADOPTION, "hub_check": HUB_CHECK}
 SUBMISSION_DETAIL = {**SUBMISSION, "duplicates": [
     {"id": 9, "adopter": AI_SINGAPORE, "family": QWEN, "product_name": "Qwen-SEA-LION-v4-32B", "status": "submitted",
      "reasons": ["same adopter and family", "same source address"]},
-]}
+], "hub_check": HUB_CHECK}
 CHANGE_REQUEST = {
     "id": 5, "adoption": 17, "proposed": {"stage": "production"}, "base_version": 3,
     "comment": "In production since the launch in March.", "status": "pending", "created_by": "omar",
@@ -103,7 +106,8 @@ IMPORT_BATCH = {
 
 # Schema component name -> example. Paginated lists ("PaginatedAdoptionList") wrap the item's example.
 BY_COMPONENT = {
-    "Adoption": ADOPTION, "Submission": SUBMISSION, "SubmissionDetail": SUBMISSION_DETAIL,
+    "Adoption": ADOPTION, "AdoptionDetail": ADOPTION_DETAIL, "Submission": SUBMISSION,
+    "SubmissionDetail": SUBMISSION_DETAIL,
     "ImportBatch": IMPORT_BATCH,
     "ChangeRequest": CHANGE_REQUEST, "AdoptionHistory": HISTORY, "Token": {"token": "9944b09199c62bcf9418ad84"},
     "Organization": ORGANIZATION, "Family": FAMILY, "Checkpoint": CHECKPOINT, "Country": COUNTRY, "Region": REGION,

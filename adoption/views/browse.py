@@ -13,6 +13,7 @@ from adoption.filtersets import AdoptionFilterSet
 from adoption.maps import figures
 from adoption.models import Adoption, Country, ModelFamily, ModerationEvent, Organization
 from adoption.roles import is_curator
+from adoption.selectors.corroboration import hub_check
 from adoption.selectors.ecosystem import family_on_the_hub
 from adoption.selectors.organizations import country_adopters
 from adoption.services.workflow import EDITABLE_STATUSES, allowed_actions
@@ -109,6 +110,7 @@ def adoption_detail(request, pk):
         # Shown before (re)submitting: the contributor decides whether it is really new.
         "duplicates": selectors.adoption_duplicates(adoption, viewer=request.user)
         if owner and adoption.status in EDITABLE_STATUSES else [],
+        "hub_check": hub_check(adoption),
     })
 
 

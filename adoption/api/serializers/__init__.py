@@ -43,11 +43,13 @@ from .moderation import (  # noqa: F401
 )
 from .records import (  # noqa: F401
     ActionInputSerializer,
+    AdoptionDetailSerializer,
     AdoptionSerializer,
     DuplicateSerializer,
     EvidenceInputSerializer,
     EvidenceRowSerializer,
     EvidenceSerializer,
+    HubCheckSerializer,
     NewAdopterSerializer,
     SubmissionCreateSerializer,
     SubmissionDetailSerializer,

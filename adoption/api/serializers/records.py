@@ -85,6 +85,36 @@ class SubmissionSerializer(AdoptionSerializer):
         return [action.replace("_", "-") for action in allowed_actions(adoption, getattr(request, "user", None))]
 
 
+class HubBaseSerializer(serializers.Serializer):
+    repo_id = serializers.CharField()
+    family = serializers.CharField(allow_null=True, help_text="The registry family it is a checkpoint of, if any.")
+
+
+class HubCheckSerializer(serializers.Serializer):
+    """The record against the latest Hugging Face Hub snapshot (adoption.selectors.corroboration)."""
+
+    status = serializers.ChoiceField(choices=["corroborated", "contradicted", "unverifiable"])
+    snapshot = serializers.DateField(allow_null=True, help_text="The snapshot checked against.")
+    repo_id = serializers.CharField(allow_null=True, help_text="The product's Hugging Face repo id, if it has one.")
+    bases = HubBaseSerializer(many=True, help_text="The bases the Hub declares for it.")
+    reason = serializers.CharField(allow_blank=True)
+
+
+class AdoptionDetailSerializer(AdoptionSerializer):
+    """One published record, with what the Hub says of its product (`hub_check`)."""
+
+    hub_check = serializers.SerializerMethodField()
+
+    class Meta(AdoptionSerializer.Meta):
+        fields = [*AdoptionSerializer.Meta.fields, "hub_check"]
+
+    @extend_schema_field(HubCheckSerializer)
+    def get_hub_check(self, adoption) -> dict:
+        from adoption.selectors.corroboration import hub_check
+
+        return hub_check(adoption)
+
+
 class DuplicateSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="adoption.id")
     adopter = OrganizationBriefSerializer(source="adoption.adopter")
@@ -95,12 +125,19 @@ class DuplicateSerializer(serializers.Serializer):
 
 
 class SubmissionDetailSerializer(SubmissionSerializer):
-    """One submission with its likely duplicates (a warning that never blocks)."""
+    """One submission with its likely duplicates (a warning that never blocks) and what the Hub says of it."""
 
     duplicates = serializers.SerializerMethodField()
+    hub_check = serializers.SerializerMethodField()
 
     class Meta(SubmissionSerializer.Meta):
-        fields = [*SubmissionSerializer.Meta.fields, "duplicates"]
+        fields = [*SubmissionSerializer.Meta.fields, "duplicates", "hub_check"]
+
+    @extend_schema_field(HubCheckSerializer)
+    def get_hub_check(self, adoption) -> dict:
+        from adoption.selectors.corroboration import hub_check
+
+        return hub_check(adoption)
 
     @extend_schema_field(DuplicateSerializer(many=True))
     def get_duplicates(self, adoption):

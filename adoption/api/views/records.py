@@ -75,7 +75,9 @@ ACTION_SCHEMA = {"request": s.ActionInputSerializer, "parameters": [IF_MATCH], "
                     "JSON pages by default; with `format=csv` or `format=ndjson` (or an Accept header naming "
                     "text/csv or application/x-ndjson), every matching record as a streamed download, no pages.",
     ),
-    retrieve=extend_schema(summary="One published adoption", responses={200: s.AdoptionSerializer, **errors(404)}),
+    retrieve=extend_schema(summary="One published adoption", responses={200: s.AdoptionDetailSerializer, **errors(404)},
+                           description="With `hub_check`: whether the latest Hugging Face Hub snapshot traces the "
+                                       "product's repo to the record's family."),
 )
 class AdoptionViewSet(ExportMixin, ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                       viewsets.GenericViewSet):
@@ -104,7 +106,8 @@ class AdoptionViewSet(ExportMixin, ApiViewMixin, mixins.ListModelMixin, mixins.R
 
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
-        return _with_etag(Response(self.get_serializer(instance).data), instance)
+        data = s.AdoptionDetailSerializer(instance, context=self.get_serializer_context()).data
+        return _with_etag(Response(data), instance)
 
     @extend_schema(**ACTION_SCHEMA, responses={200: s.SubmissionSerializer, **errors(400, 403, 404, 409, 412)},
                    summary="Retract a published adoption",

@@ -1,0 +1,94 @@
+"""Does the Hub agree with a record? Its product's repo id looked up in the latest Hub snapshot.
+
+- `corroborated`: the Hub lists the product's bases and one of its ancestors is a checkpoint of the record's
+  family (a catalogue checkpoint, or a repo under one of the family's Hub prefixes);
+- `contradicted`: the Hub names bases, and they lead only to other families (both claims are shown);
+- `unverifiable`: no snapshot, no Hugging Face repo id on the record, the repo is not in the snapshot, or
+  its bases lead to no family the registry knows.
+
+Read on demand (one recursive query over the snapshot's partition), never stored: a new snapshot or a
+corrected record changes the answer at once.
+"""
+
+import re
+from urllib.parse import urlsplit
+
+from django.db import connection
+
+from adoption.models import Adoption, Checkpoint, HubSnapshot, ModelFamily
+
+CORROBORATED, CONTRADICTED, UNVERIFIABLE = "corroborated", "contradicted", "unverifiable"
+_REPO = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
+
+_ANCESTORS = """
+WITH RECURSIVE anc(node, depth) AS (
+    SELECT parent, 1 FROM hub_edge WHERE snapshot_date = %s AND child = %s
+    UNION
+    SELECT e.parent, anc.depth + 1 FROM anc JOIN hub_edge e ON e.snapshot_date = %s AND e.child = anc.node
+    WHERE anc.depth < 50
+)
+SELECT node, min(depth) FROM anc GROUP BY node ORDER BY min(depth), node
+"""
+
+
+def hub_repo_id(product_url: str) -> str | None:
+    """'org/name' from a repo id or a huggingface.co URL of a model; None for anything else."""
+    text = (product_url or "").strip()
+    if "://" in text:
+        parts = urlsplit(text)
+        if parts.hostname not in ("huggingface.co", "www.huggingface.co", "hf.co"):
+            return None
+        segments = [segment for segment in parts.path.split("/") if segment]
+        text = "/".join(segments[:2]) if len(segments) >= 2 and segments[0] not in ("datasets", "spaces") else ""
+    return text if _REPO.match(text) else None
+
+
+def _family_of(repo_id: str, checkpoints: dict[str, int], prefixes: list[tuple[str, int]]) -> int | None:
+    """The family a repo is a checkpoint of: a catalogue checkpoint, else the longest Hub prefix it lies under
+    (the import's rule, adoption.services.hub.lineage)."""
+    key = repo_id.lower()
+    if key in checkpoints:
+        return checkpoints[key]
+    return next((family for prefix, family in prefixes if key.startswith(prefix)), None)
+
+
+def hub_check(adoption: Adoption) -> dict:
+    """{"status", "snapshot", "repo_id", "bases": [{"repo_id", "family"}], "reason"} for the record."""
+    repo_id = hub_repo_id(adoption.product_url)
+    snapshot = (HubSnapshot.objects.order_by("-date").values_list("date", flat=True).first()
+                if connection.vendor == "postgresql" else None)
+    answer = {"status": UNVERIFIABLE, "snapshot": snapshot.isoformat() if snapshot else None, "repo_id": repo_id,
+              "bases": [], "reason": ""}
+    if snapshot is None:
+        answer["reason"] = "No Hugging Face Hub snapshot has been imported."
+        return answer
+    if repo_id is None:
+        answer["reason"] = "The record names no Hugging Face repo id (product_url)."
+        return answer
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM hub_model WHERE snapshot_date = %s AND repo_id = %s", [snapshot, repo_id])
+        if cursor.fetchone() is None:
+            answer["reason"] = f"{repo_id} is not in the Hub snapshot of {snapshot.isoformat()}."
+            return answer
+        cursor.execute(_ANCESTORS, [snapshot, repo_id, snapshot])
+        ancestors = cursor.fetchall()
+    if not ancestors:
+        answer["reason"] = "The Hub lists no base model for it."
+        return answer
+    checkpoints = {repo.lower(): family for repo, family in Checkpoint.objects.values_list("repo_id", "family_id")}
+    prefixes = sorted(((prefix.lower(), pk) for pk, values in ModelFamily.objects.values_list("id", "hub_prefixes")
+                       for prefix in (values if isinstance(values, list) else []) if prefix), key=lambda p: -len(p[0]))
+    slugs = dict(ModelFamily.objects.values_list("id", "slug"))
+    families = {node: _family_of(node, checkpoints, prefixes) for node, _depth in ancestors}
+    answer["bases"] = [{"repo_id": node, "family": slugs.get(families[node])} for node, depth in ancestors
+                       if depth == 1]
+    found = {family for family in families.values() if family is not None}
+    if adoption.family_id in found:
+        answer["status"] = CORROBORATED
+    elif found:
+        answer["status"] = CONTRADICTED
+        named = ", ".join(sorted(slugs[family] for family in found))
+        answer["reason"] = f"The Hub traces {repo_id} to {named}, not to {slugs.get(adoption.family_id)}."
+    else:
+        answer["reason"] = "Its bases on the Hub lead to no family the registry knows."
+    return answer

@@ -1,0 +1,92 @@
+"""An adoption's product repo against the latest Hub snapshot: corroborated, contradicted or unverifiable, on
+the adoption page, the review page, the API's record and the contributor's submission."""
+
+import pytest
+
+from adoption.models import ModelFamily
+from adoption.selectors.corroboration import hub_check, hub_repo_id
+from tests.factories import AdoptionFactory, OrganizationFactory
+
+from .snapshot import jsonl, registry
+from .test_import import run
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def snapshot(tmp_path):
+    registry()
+    run(jsonl(tmp_path / "models.jsonl"))
+
+
+def _record(family: str, product_url: str, **kwargs):
+    return AdoptionFactory(family=ModelFamily.objects.get(slug=family), product_url=product_url,
+                           adopter=OrganizationFactory(), **kwargs)
+
+
+@pytest.mark.parametrize(("text", "repo"), [
+    ("aisingapore/sea-lion-qwen", "aisingapore/sea-lion-qwen"),
+    ("https://huggingface.co/aisingapore/sea-lion-qwen/tree/main", "aisingapore/sea-lion-qwen"),
+    ("https://huggingface.co/datasets/org/data", None),
+    ("https://example.org/org/model", None),
+    ("", None),
+])
+def test_the_repo_id_is_read_from_an_id_or_a_hub_address(text, repo):
+    assert hub_repo_id(text) == repo
+
+
+def test_a_fine_tune_two_steps_down_the_familys_tree_is_corroborated(snapshot):
+    # sea-lion-lora (4) <- sea-lion-qwen (3) <- Qwen2.5-7B-Instruct (2), under Qwen's prefix
+    check = hub_check(_record("qwen", "https://huggingface.co/someone/sea-lion-lora"))
+    assert check["status"] == "corroborated" and check["snapshot"] == "2025-08-31"
+    assert check["bases"] == [{"repo_id": "aisingapore/sea-lion-qwen", "family": None}]
+
+
+def test_a_base_in_another_family_contradicts_the_record(snapshot):
+    check = hub_check(_record("llama", "someone/qwen-gguf"))  # a quantization of Qwen2.5-7B
+    assert check["status"] == "contradicted"
+    assert "qwen" in check["reason"] and "llama" in check["reason"]
+    assert check["bases"] == [{"repo_id": "Qwen/Qwen2.5-7B", "family": "qwen"}]
+
+
+def test_a_merge_of_two_families_corroborates_either(snapshot):
+    # someone/merge: a merge of llama-ft (Llama) and sea-lion-qwen (Qwen)
+    assert hub_check(_record("llama", "someone/merge"))["status"] == "corroborated"
+    assert hub_check(_record("qwen", "someone/merge"))["status"] == "corroborated"
+    assert hub_check(_record("mistral", "someone/merge"))["status"] == "contradicted"
+
+
+@pytest.mark.parametrize(("product_url", "reason"), [
+    ("someone/not-on-the-hub", "is not in the Hub snapshot"),
+    ("orphan/base", "lists no base model"),
+    ("cyc/c", "lead to no family"),  # below a cycle: no family among its ancestors
+    ("https://example.org/product", "names no Hugging Face repo id"),
+])
+def test_what_cannot_be_checked_says_why(snapshot, product_url, reason):
+    check = hub_check(_record("qwen", product_url))
+    assert check["status"] == "unverifiable" and reason in check["reason"]
+
+
+def test_without_a_snapshot_nothing_is_verifiable(db):
+    registry()
+    check = hub_check(_record("qwen", "someone/qwen-gguf"))
+    assert check["status"] == "unverifiable" and check["snapshot"] is None
+
+
+def test_the_check_is_shown_to_readers_curators_and_contributors(snapshot, client, curator, contributor, signed_in,
+                                                                 api_client_for):
+    published = _record("llama", "someone/qwen-gguf", published=True)
+    page = client.get(published.get_absolute_url()).content.decode()
+    assert "Contradicted" in page and "Qwen/Qwen2.5-7B" in page
+    assert client.get(f"/api/v1/adoptions/{published.pk}/").json()["hub_check"]["status"] == "contradicted"
+    review = signed_in(curator).get(f"/moderation/{published.pk}/").content.decode()
+    assert "Contradicted" in review and "The record says" in review
+
+    # A contributor submitting through the API gets the check in the answer.
+    answer = api_client_for(contributor).post("/api/v1/submissions/", {
+        "adopter": published.adopter.slug, "family": "qwen", "relation": "fine_tune",
+        "product_url": "https://huggingface.co/someone/qwen-gguf",
+        "evidence": [{"url": "https://example.org/news/qwen-gguf", "kind": "press"}], "submit": True,
+    }, format="json")
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["hub_check"]["status"] == "corroborated"
