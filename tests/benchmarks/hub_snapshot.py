@@ -232,7 +232,7 @@ def _malformed(rng: random.Random, index: int) -> str:
         f'{{"id": "user1/broken-{index}", "downloads": 1',  # truncated
         "[1, 2, 3]",
         f'{{"author": "user1", "downloads": {index}}}',  # no id
-        f'{{"id": "no-slash-{index}", "downloads": 3}}',
+        f'{{"id": "not a repo id {index}", "downloads": 3}}',
         f'{{"id": "user1/strange-{index}", "downloads": "many"}}',
         "\x00not json",
     ])

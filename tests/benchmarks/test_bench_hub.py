@@ -2,12 +2,14 @@
 
 import hashlib
 import json
+import re
 
 import pytest
 
 from tests.benchmarks import hub_snapshot
 
 MODELS = 2_000
+REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,7 @@ def snapshot(tmp_path_factory):
         except ValueError:
             malformed += 1
             continue
-        if isinstance(row, dict) and "/" in str(row.get("id", "")) and isinstance(row.get("downloads"), int):
+        if isinstance(row, dict) and REPO_ID.match(str(row.get("id"))) and isinstance(row.get("downloads"), int):
             rows.append(row)
         else:
             malformed += 1
@@ -98,5 +100,33 @@ def test_parquet_holds_the_same_models(snapshot, tmp_path):
     hub_snapshot.write_parquet(target, MODELS, seed=7, row_group=500)
     table = pq.read_table(target)
     assert pq.ParquetFile(target).num_row_groups > 1
-    ids = {repo for repo in table.column("id").to_pylist() if repo and "/" in repo}
+    ids = {repo for repo in table.column("id").to_pylist() if REPO_ID.match(str(repo))}
     assert ids == {row["id"] for row in rows}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_hub_smoke_run(tmp_path):
+    """A tiny run of the whole benchmark: snapshot, baseline, import subprocess, serving, the table."""
+    import io
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    from tests.benchmarks.bench_hub import Command
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the benchmark needs PostgreSQL")
+    test_database = connection.settings_dict["NAME"]
+    out = io.StringIO()
+    call_command(Command(), models="5k", repeat=2, workdir=str(tmp_path), database=f"bench_hub_{test_database}"[:60],
+                 drop_after=True, stdout=out)
+    report = out.getvalue()
+    assert connection.settings_dict["NAME"] == test_database  # the run hands the test database back
+    assert "| models imported | 5,000 |" in report
+    for label in ("baseline: plain COPY, s", "import / baseline", "import peak memory (RSS), MB",
+                  "GET families, median ms", "GET shares (base origin, downloads), median ms"):
+        assert f"| {label} |" in report, label
+    assert list(tmp_path.iterdir()) == []  # the snapshot is removed unless --keep
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname LIKE 'bench_hub_%%'")
+        assert cursor.fetchall() == []
