@@ -21,6 +21,7 @@ Tooling, not part of the app: run from the project root (`make bench-hub` does s
 # SQL here is assembled from fixed fragments; Django is set up before its imports.
 # ruff: noqa: E402
 import json
+import logging
 import os
 import statistics
 import subprocess
@@ -129,7 +130,11 @@ class Command(BaseCommand):
             self._recreate(database, database)
             self.say(f"Migrating {database} and loading the reference data ...")
             call_command("migrate", verbosity=0)
-            call_command("load_reference_data", verbosity=0)
+            logging.disable(logging.INFO)  # the eager tasks' log lines of every reference record
+            try:
+                call_command("load_reference_data", verbosity=0)
+            finally:
+                logging.disable(logging.NOTSET)
             self.say("Baseline: plain COPY into an unindexed table ...")
             baseline_s, baseline_rows = self._baseline(path)
             self.say("Import: manage.py import_hub_snapshot ...")
@@ -139,16 +144,16 @@ class Command(BaseCommand):
             served = self._serve(date, repeat)
             self._print(count, path, baseline_s, baseline_rows, import_s, models_imported, peak_mb, served, output)
         finally:
-            connection.close()
-            connections["default"].settings_dict["NAME"] = settings.DATABASES["default"]["NAME"] = original
-            if drop_after:
-                self._recreate(database, original, create=False)
             if keep:
                 self.say(f"Snapshot kept: {path}")
             else:
                 path.unlink(missing_ok=True)
                 if not workdir:
                     folder.rmdir()
+            connection.close()
+            connections["default"].settings_dict["NAME"] = settings.DATABASES["default"]["NAME"] = original
+            if drop_after:
+                self._recreate(database, original, create=False)
         self.say(f"Done in {time.perf_counter() - started:.0f} s.")
 
     def say(self, text: str) -> None:
