@@ -139,6 +139,16 @@ RELEASE = {
          "sha256": "9f2c1d0e4b7a8c3e5f6a7b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f7a8b9c0", "bytes": 912384},
     ],
 }
+# The Hub ecosystem figures (adoption.api.views.ecosystem).
+HUB_SNAPSHOTS = [{"date": "2025-08-31", "models": 1860000, "edges": 912000, "malformed": 12}]
+HUB_FAMILIES = [{"family": "qwen", "origin_country": "CN", "derivatives": {
+    "direct": 98000, "all": 141000, "by_relation": {"finetune": 61000, "adapter": 38000, "quantized": 35000,
+                                                    "merge": 7000}}, "downloads": 91000000}]
+HUB_SHARES = {"snapshot": "2025-08-31", "attribution": "base_origin", "measure": "downloads", "total": 1480000000,
+              "shares": {"US": 0.412, "CN": 0.171, "FR": 0.052}, "unknown": 0.365}
+HUB_NEW_DERIVATIVES = {"snapshot": "2025-08-31", "interval": "month", "periods": [
+    {"period": "2025-07", "total": 52000, "families": {"qwen": 17000, "llama": 9000},
+     "shares": {"qwen": 0.3269, "llama": 0.1731}}], "undated": 40}
 # (path, media type) -> example, for the answers that are not JSON objects of a component.
 BY_MEDIA_TYPE = {
     ("/api/v1/releases/", "application/json"): [RELEASE],

@@ -26,5 +26,9 @@ urlpatterns = [
     path("", views.ApiRootView.as_view(routers=[router]), name="root"),
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("maps/", include("adoption.api.maps_urls")),
+    path("ecosystem/snapshots/", views.SnapshotsView.as_view(), name="ecosystem-snapshots"),
+    path("ecosystem/families/", views.FamiliesView.as_view(), name="ecosystem-families"),
+    path("ecosystem/shares/", views.SharesView.as_view(), name="ecosystem-shares"),
+    path("ecosystem/new-derivatives/", views.NewDerivativesView.as_view(), name="ecosystem-new-derivatives"),
     *router.urls,
 ]

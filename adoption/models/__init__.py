@@ -2,6 +2,7 @@
 
 from .families import Checkpoint, ModelFamily
 from .geography import Country, Region
+from .hub import HubFigure, HubSnapshot
 from .imports import ImportBatch
 from .moderation import ChangeRequest, ModerationEvent
 from .organizations import Organization, OrganizationMerge
@@ -18,6 +19,8 @@ __all__ = [
     "Checkpoint",
     "Country",
     "Evidence",
+    "HubFigure",
+    "HubSnapshot",
     "ImportBatch",
     "MapDelta",
     "MapSummary",

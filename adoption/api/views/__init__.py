@@ -16,6 +16,7 @@ from .catalogue import (  # noqa: F401
     OrganizationViewSet,
     RegionViewSet,
 )
+from .ecosystem import FamiliesView, NewDerivativesView, SharesView, SnapshotsView  # noqa: F401
 from .imports import ImportViewSet  # noqa: F401
 from .records import (  # noqa: F401
     AdoptionViewSet,

@@ -11,6 +11,8 @@ EXTRA = {
     "auth-token": "api:auth-token",
     "maps-adoption": "api:maps-adoption",
     "maps-timeseries": "api:maps-timeseries",
+    # The other ecosystem figures need a snapshot date from this list (404 before the first import).
+    "ecosystem-snapshots": "api:ecosystem-snapshots",
     "schema": "api-schema",
     "docs": "api-docs",
 }

@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from adoption.api.exceptions import not_found
 from adoption.choices import Status
-from adoption.models import Adoption, ImportBatch, Webhook
+from adoption.models import Adoption, HubFigure, HubSnapshot, ImportBatch, Webhook
 from tests.factories import (
     AdoptionFactory,
     CheckpointFactory,
@@ -115,6 +115,10 @@ MATRIX = {
     "POST /api/v1/auth/token/": (READ, None, {"username": "carla", "password": "correct-horse-battery"}),
     "GET /api/v1/maps/adoption/": (READ, None, None),
     "GET /api/v1/maps/timeseries/": (READ, None, None),
+    "GET /api/v1/ecosystem/snapshots/": (READ, None, None),
+    "GET /api/v1/ecosystem/families/": (READ, "hub_snapshot", None),
+    "GET /api/v1/ecosystem/shares/": (READ, "hub_snapshot", None),
+    "GET /api/v1/ecosystem/new-derivatives/": (READ, "hub_snapshot", None),
     "GET /api/v1/webhooks/": (SIGNED_IN, None, None),
     "POST /api/v1/webhooks/": (row(401, 201, 201, 201, 201), None, {
         "url": "https://93.184.215.14/hook", "filters": {"family": "qwen"}, "secret": "long-enough-secret-1"}),
@@ -148,6 +152,13 @@ def world(contributor):
         EvidenceFactory(adoption=adoption)
         return adoption.pk
 
+    def hub_snapshot():
+        snapshot = HubSnapshot.objects.create(date="2025-08-31", models=0, edges=0, malformed=0)
+        HubFigure.objects.bulk_create(HubFigure(snapshot=snapshot, kind=kind, payload=payload) for kind, payload in {
+            "families": [], "shares:base_origin:downloads": {"total": 0, "shares": {}, "unknown": 0.0},
+            "new-derivatives": {"interval": "month", "periods": [], "undated": 0}}.items())
+        return snapshot.date
+
     makers = {
         "country": lambda: "SG", "organization": lambda: "aisg", "family": lambda: "qwen",
         "checkpoint": lambda: CheckpointFactory(family=family).pk,
@@ -158,6 +169,7 @@ def world(contributor):
         "import": lambda: ImportBatch.objects.create(created_by=contributor, file_format="csv", content="x").pk,
         "webhook": lambda: Webhook.objects.create(owner=contributor, url="https://93.184.215.14/hook",
                                                   secret="long-enough-secret-1").pk,
+        "hub_snapshot": hub_snapshot,
         "change_request": lambda: change_request_create(
             adoption=Adoption.objects.get(pk=record(Status.PUBLISHED)), user=contributor, proposed={"stage": "pilot"}
         ).pk,

@@ -1,0 +1,216 @@
+"""GET /api/v1/ecosystem/...: the Hub ecosystem figures (DESIGN §4, a contract), precomputed when a snapshot
+is imported (manage.py import_hub_snapshot), so each answer is one indexed read.
+
+Parameters are strict like the maps': an unknown one, an empty one or a value outside the allowed ones is a
+400 naming what is allowed; a snapshot date that was not imported is a 404 saying where the dates are."""
+
+import datetime
+from collections import defaultdict
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from adoption.api import examples
+from adoption.api.authentication import TokenAuthentication
+from adoption.selectors.ecosystem import NoSnapshot, figure, snapshots
+
+from .base import errors
+
+ATTRIBUTIONS = ("base_origin", "uploader")
+MEASURES = ("downloads", "models")
+INTERVALS = ("month", "quarter", "year")
+
+
+def read_params(request, allowed: dict[str, tuple[str, ...] | None]) -> dict[str, str]:
+    """The query's parameters, checked against `allowed` (name -> allowed values, None: any; checked later)."""
+    query = request.query_params
+    unknown = sorted(name for name in query if name not in allowed)
+    if unknown:
+        names = ", ".join(allowed)
+        raise ValidationError({name: [f"Unknown parameter; the parameters are: {names}."] for name in unknown})
+    problems, params = {}, {}
+    for name in allowed:
+        if name not in query:
+            continue
+        value = query.getlist(name)[-1].strip()
+        if not value:
+            problems[name] = ["Give a value, or leave the parameter out."]
+        elif allowed[name] is not None and value not in allowed[name]:
+            problems[name] = [f"Choose one of: {', '.join(allowed[name])}."]
+        else:
+            params[name] = value
+    if problems:
+        raise ValidationError(problems)
+    return params
+
+
+def snapshot_date(params: dict, name: str = "snapshot") -> datetime.date | None:
+    if name not in params:
+        return None
+    try:
+        return datetime.date.fromisoformat(params[name])
+    except ValueError:
+        raise ValidationError({name: ["Give the snapshot's date as YYYY-MM-DD."]}) from None
+
+
+def read_figure(kind: str, date: datetime.date | None):
+    try:
+        return figure(kind, date)
+    except NoSnapshot as error:
+        raise NotFound(str(error)) from None
+
+
+def by_interval(series: dict, interval: str) -> list[dict]:
+    """The monthly series regrouped by quarter or year (a model is created in one month: counts add up)."""
+    if interval == "month":
+        return series["periods"]
+    totals: dict[str, int] = defaultdict(int)
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for entry in series["periods"]:
+        year, month = entry["period"].split("-")
+        period = year if interval == "year" else f"{year}-Q{(int(month) - 1) // 3 + 1}"
+        totals[period] += entry["total"]
+        for slug, n in entry["families"].items():
+            counts[period][slug] += n
+    periods = []
+    for period in sorted(totals):
+        ordered = dict(sorted(counts[period].items(), key=lambda item: (-item[1], item[0])))
+        periods.append({"period": period, "total": totals[period], "families": ordered,
+                        "shares": {slug: round(n / totals[period], 4) for slug, n in ordered.items()}})
+    return periods
+
+
+SNAPSHOT = OpenApiParameter(
+    "snapshot", OpenApiTypes.DATE, required=False,
+    description="The snapshot's date (YYYY-MM-DD), one of /api/v1/ecosystem/snapshots/; default: the latest.")
+COUNT = {"type": "integer"}
+BY_SLUG = {"type": "object", "additionalProperties": {"type": "integer"}}
+SHARES_BY_KEY = {"type": "object", "additionalProperties": {"type": "number"}}
+SNAPSHOTS_SCHEMA = {"type": "array", "items": {
+    "type": "object", "required": ["date", "models", "edges", "malformed"],
+    "properties": {"date": {"type": "string", "format": "date"}, "models": COUNT, "edges": COUNT,
+                   "malformed": COUNT}}}
+FAMILIES_SCHEMA = {"type": "array", "items": {
+    "type": "object", "required": ["family", "origin_country", "derivatives", "downloads"],
+    "properties": {
+        "family": {"type": "string", "description": "The family's slug."},
+        "origin_country": {"type": "string", "nullable": True, "description": "ISO 3166-1 alpha-2."},
+        "derivatives": {"type": "object", "required": ["direct", "all", "by_relation"], "properties": {
+            "direct": COUNT, "all": COUNT,
+            "by_relation": {"type": "object", "required": ["finetune", "adapter", "quantized", "merge"],
+                            "properties": dict.fromkeys(("finetune", "adapter", "quantized", "merge"), COUNT)}}},
+        "downloads": COUNT}}}
+SHARES_SCHEMA = {
+    "type": "object", "required": ["snapshot", "attribution", "measure", "total", "shares", "unknown"],
+    "properties": {"snapshot": {"type": "string", "format": "date"}, "attribution": {"enum": list(ATTRIBUTIONS)},
+                   "measure": {"enum": list(MEASURES)}, "total": COUNT, "shares": SHARES_BY_KEY,
+                   "unknown": {"type": "number"}}}
+NEW_DERIVATIVES_SCHEMA = {
+    "type": "object", "required": ["snapshot", "interval", "periods", "undated"],
+    "properties": {
+        "snapshot": {"type": "string", "format": "date"}, "interval": {"enum": list(INTERVALS)},
+        "periods": {"type": "array", "items": {
+            "type": "object", "required": ["period", "total", "families", "shares"],
+            "properties": {"period": {"type": "string"}, "total": COUNT, "families": BY_SLUG,
+                           "shares": SHARES_BY_KEY}}},
+        "undated": COUNT}}
+
+
+def answer(schema: dict, description: str, example) -> OpenApiResponse:
+    return OpenApiResponse(schema, description, examples=[OpenApiExample("An answer", value=example,
+                                                                         response_only=True)])
+
+
+class _EcosystemView(APIView):
+    # The same answer for everyone (like the maps): no session; a token still identifies a throttled client.
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [AllowAny]
+
+
+class SnapshotsView(_EcosystemView):
+    @extend_schema(
+        operation_id="ecosystem_snapshots", summary="List the imported Hub snapshots", auth=[],
+        responses={200: answer(SNAPSHOTS_SCHEMA, "The snapshots, newest first.", examples.HUB_SNAPSHOTS),
+                   **errors(400)},
+        description="Every imported snapshot of the Hugging Face Hub's model listing, newest first: its date, "
+                    "the models it holds, their declared bases (edges, child to parent) and the lines of the "
+                    "file that were skipped as malformed. An empty array before the first import.",
+    )
+    def get(self, request):
+        read_params(request, {})
+        return Response(snapshots())
+
+
+class FamiliesView(_EcosystemView):
+    @extend_schema(
+        operation_id="ecosystem_families", summary="Derivatives per model family on the Hub", auth=[],
+        parameters=[SNAPSHOT],
+        responses={200: answer(FAMILIES_SCHEMA, "Per family, most derivatives first.", examples.HUB_FAMILIES),
+                   **errors(400, 404)},
+        description="Per registry family with checkpoints in the snapshot: the family's own checkpoints are "
+                    "its catalogue checkpoints' repos and the repos under its Hub repo prefixes. `direct` "
+                    "counts models whose declared base is one of them; `all` every other model with one of "
+                    "them among its ancestors (a merge of two families counts in both); `by_relation` splits "
+                    "`all` by each model's own relation to its base (finetune, adapter, quantized, merge); "
+                    "`downloads` sums the Hub's downloads (last 30 days) of the family's checkpoints and all "
+                    "their descendants. 404 when no snapshot of that date was imported.",
+    )
+    def get(self, request):
+        params = read_params(request, {"snapshot": None})
+        _, payload = read_figure("families", snapshot_date(params))
+        return Response(payload)
+
+
+class SharesView(_EcosystemView):
+    @extend_schema(
+        operation_id="ecosystem_shares", summary="Shares of the Hub's models by country", auth=[],
+        parameters=[
+            SNAPSHOT,
+            OpenApiParameter("attribution", OpenApiTypes.STR, enum=ATTRIBUTIONS, required=False,
+                             description="`base_origin` (default): the origin country of the model's root "
+                                         "families; `uploader`: the country of the organization whose Hub "
+                                         "handle uploaded it."),
+            OpenApiParameter("measure", OpenApiTypes.STR, enum=MEASURES, required=False,
+                             description="`downloads` (default, the Hub's last 30 days) or `models`."),
+        ],
+        responses={200: answer(SHARES_SCHEMA, "Shares of the total by ISO 3166-1 alpha-2 code, and the "
+                                              "unknown share.", examples.HUB_SHARES),
+                   **errors(400, 404)},
+        description="The snapshot's downloads (or models) by country, as shares of the total. By `base_origin` "
+                    "a model counts for the origin country of its root ancestors' families; one whose roots "
+                    "have several origins, none known, or lie in a cycle counts as `unknown`. By `uploader` "
+                    "it counts for the country of the registry organization whose Hugging Face handle is "
+                    "its author; `unknown` when there is none.",
+    )
+    def get(self, request):
+        params = read_params(request, {"snapshot": None, "attribution": ATTRIBUTIONS, "measure": MEASURES})
+        attribution, measure = params.get("attribution", "base_origin"), params.get("measure", "downloads")
+        date, payload = read_figure(f"shares:{attribution}:{measure}", snapshot_date(params))
+        return Response({"snapshot": date.isoformat(), **payload})
+
+
+class NewDerivativesView(_EcosystemView):
+    @extend_schema(
+        operation_id="ecosystem_new_derivatives", summary="New derivatives per family and period", auth=[],
+        parameters=[
+            SNAPSHOT,
+            OpenApiParameter("interval", OpenApiTypes.STR, enum=INTERVALS, required=False,
+                             description="The periods: `month` (default), `quarter` or `year`."),
+        ],
+        responses={200: answer(NEW_DERIVATIVES_SCHEMA, "Per period, oldest first.", examples.HUB_NEW_DERIVATIVES),
+                   **errors(400, 404)},
+        description="Models with a declared base, by the period of their creation on the Hub (`createdAt`): "
+                    "how many in all, and per family how many descend from its checkpoints and what share of "
+                    "the period's new derivatives that is (a merge of two families counts in both). "
+                    "`undated`: derivatives without a creation date.",
+    )
+    def get(self, request):
+        params = read_params(request, {"snapshot": None, "interval": INTERVALS})
+        interval = params.get("interval", "month")
+        date, series = read_figure("new-derivatives", snapshot_date(params))
+        return Response({"snapshot": date.isoformat(), "interval": interval,
+                         "periods": by_interval(series, interval), "undated": series["undated"]})

@@ -1,0 +1,28 @@
+"""Reads of the Hub ecosystem figures, precomputed at import (adoption.services.hub): one indexed read each."""
+
+import datetime
+
+from adoption.models import HubFigure, HubSnapshot
+
+
+class NoSnapshot(LookupError):
+    """No snapshot of the date asked for (or none at all); the message says which."""
+
+
+def snapshots() -> list[dict]:
+    """Every imported snapshot, newest first, as the API lists them."""
+    return [{"date": date.isoformat(), "models": models, "edges": edges, "malformed": malformed}
+            for date, models, edges, malformed in HubSnapshot.objects.order_by("-date").values_list(
+                "date", "models", "edges", "malformed")]
+
+
+def figure(kind: str, date: datetime.date | None = None) -> tuple[datetime.date, object]:
+    """(snapshot date, payload) of a figure of the snapshot of `date`, or of the latest snapshot."""
+    figures = HubFigure.objects.filter(kind=kind)
+    figures = figures.filter(snapshot__date=date) if date else figures.order_by("-snapshot__date")
+    found = figures.values_list("snapshot__date", "payload").first()
+    if found is None:
+        if date is None or not HubSnapshot.objects.exists():
+            raise NoSnapshot("No Hub snapshot has been imported yet (manage.py import_hub_snapshot).")
+        raise NoSnapshot(f"No Hub snapshot of {date.isoformat()}; /api/v1/ecosystem/snapshots/ lists them.")
+    return found

@@ -1,0 +1,93 @@
+"""Importing a Hub snapshot: one transaction per snapshot, so a snapshot is all there or not at all.
+
+The rows are streamed into a staging table with COPY; lineage and figures are set-based SQL; the models and
+edges land in the snapshot date's partitions of hub_model and hub_edge (a re-import replaces them), the
+figures in HubFigure. Importing the same file again gives the same rows and figures."""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import connection, transaction
+
+from adoption.models import HubFigure, HubSnapshot
+
+from . import figures, lineage, load, parse
+from .load import SAMPLE
+
+MODELS = """
+INSERT INTO {table} (snapshot_date, repo_id, author, downloads, downloads_all_time, likes, created_at,
+                     pipeline_tag, library_name, relation, family_id, roots, in_cycle, roots_unknown,
+                     origin_country, uploader_country)
+SELECT %s, m.repo_id, m.author, m.downloads, m.downloads_all_time, m.likes, m.created_at, m.pipeline_tag,
+       m.library_name, m.relation, own.family_id, r.roots, c.id IS NOT NULL, u.id IS NOT NULL, o.country,
+       up.country
+FROM hub_m m
+LEFT JOIN hub_own own ON own.id = m.id
+LEFT JOIN (SELECT r.model, array_agg(n.repo_id ORDER BY n.key) AS roots FROM hub_roots r
+           JOIN hub_n n ON n.id = r.root GROUP BY r.model) r ON r.model = m.id
+LEFT JOIN hub_cycle c ON c.id = m.id
+LEFT JOIN hub_unknown u ON u.id = m.id
+LEFT JOIN hub_origin o ON o.model = m.id
+LEFT JOIN hub_uploader up ON up.handle = lower(m.author)
+"""
+EDGES = """
+INSERT INTO {table} (snapshot_date, child, parent, relation)
+SELECT %s, c.repo_id, p.repo_id, e.relation FROM hub_e e JOIN hub_n c ON c.id = e.child JOIN hub_n p ON p.id = e.parent
+"""
+
+
+class NotPostgreSQL(RuntimeError):
+    """The Hub import needs PostgreSQL (COPY, partitions, recursive CTEs)."""
+
+
+@dataclass
+class ImportResult:
+    snapshot: HubSnapshot
+    rows: int  # rows read, well-formed or not
+    cycle_sample: list[str]
+
+
+def partition(table: str, date: datetime.date) -> str:
+    return f"{table}_{date:%Y%m%d}"
+
+
+def import_snapshot(path: Path, date: datetime.date, progress: Callable[[int], None] = lambda n: None
+                    ) -> ImportResult:
+    """Import the snapshot file at `path` as the snapshot of `date`, replacing one of that date."""
+    if connection.vendor != "postgresql":
+        raise NotPostgreSQL("The Hub snapshot import needs PostgreSQL (COPY, partitioned tables, recursive "
+                            "queries); this database is " + connection.vendor + ".")
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Two imports of one date take turns; other dates go on side by side.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('hub_snapshot'), %s)", [date.toordinal()])
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        staged = load.stage(cursor, parse.read_rows(path), progress)
+        graph = lineage.build(cursor, sample=SAMPLE)
+        for line, repo_id in graph.repeats[:SAMPLE - len(staged.malformed_lines)]:
+            staged.malformed_lines.append({"line": line, "reason": f"repeats the repo id {repo_id}"})
+        staged.malformed_lines.sort(key=lambda entry: entry["line"])
+        computed = figures.compute(cursor)
+        _replace_partitions(cursor, date)
+        snapshot, _ = HubSnapshot.objects.update_or_create(date=date, defaults={
+            "models": graph.models, "edges": graph.edges,
+            "malformed": staged.malformed + staged.rows - graph.models,
+            "malformed_lines": staged.malformed_lines, "cycles": graph.cycles,
+            "roots_unknown": graph.roots_unknown,
+        })
+        # Dropped at commit anyway, but not when the import runs inside an outer transaction.
+        cursor.execute("DROP TABLE " + ", ".join(lineage.TABLES))
+        snapshot.figures.all().delete()
+        HubFigure.objects.bulk_create(HubFigure(snapshot=snapshot, kind=kind, payload=payload)
+                                      for kind, payload in computed.items())
+    return ImportResult(snapshot, staged.rows + staged.malformed, graph.cycle_sample)
+
+
+def _replace_partitions(cursor, date: datetime.date) -> None:
+    for table, insert in (("hub_model", MODELS), ("hub_edge", EDGES)):
+        name = partition(table, date)
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(f"CREATE TABLE {name} PARTITION OF {table} FOR VALUES IN ('{date.isoformat()}')")
+        cursor.execute(insert.format(table=name), [date])
+

@@ -1,0 +1,90 @@
+"""GET /api/v1/ecosystem/...: the figures of imported snapshots, strict parameters, and clear answers before
+the first import (on SQLite too, where the import itself is refused)."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from .snapshot import jsonl, registry
+from .test_import import run
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_snapshots(tmp_path):
+    registry()
+    run(jsonl(tmp_path / "august.jsonl"), date="2025-08-31")
+    run(jsonl(tmp_path / "july.jsonl", malformed=[]), date="2025-07-31")
+
+
+def test_the_snapshots_newest_first(two_snapshots, api_client_for):
+    assert api_client_for().get("/api/v1/ecosystem/snapshots/").json() == [
+        {"date": "2025-08-31", "models": 14, "edges": 14, "malformed": 6},
+        {"date": "2025-07-31", "models": 14, "edges": 14, "malformed": 0},
+    ]
+
+
+def test_families_default_to_the_latest_snapshot(two_snapshots, api_client_for):
+    client = api_client_for()
+    families = client.get("/api/v1/ecosystem/families/").json()
+    assert [(f["family"], f["derivatives"]["direct"], f["derivatives"]["all"]) for f in families] == [
+        ("qwen", 4, 7), ("llama", 1, 2), ("mistral", 1, 1)]
+    assert client.get("/api/v1/ecosystem/families/?snapshot=2025-07-31").json() == families
+
+
+def test_shares_by_attribution_and_measure(two_snapshots, api_client_for):
+    answer = api_client_for().get("/api/v1/ecosystem/shares/?attribution=uploader&measure=models").json()
+    assert answer == {"snapshot": "2025-08-31", "attribution": "uploader", "measure": "models", "total": 14,
+                      "shares": {"CN": round(2 / 14, 4), "SG": round(1 / 14, 4)}, "unknown": round(11 / 14, 4)}
+    default = api_client_for().get("/api/v1/ecosystem/shares/").json()
+    assert (default["attribution"], default["measure"], default["total"]) == ("base_origin", "downloads", 1726)
+
+
+def test_new_derivatives_by_month_and_by_quarter(two_snapshots, api_client_for):
+    client = api_client_for()
+    months = client.get("/api/v1/ecosystem/new-derivatives/?interval=month").json()
+    assert [(p["period"], p["total"]) for p in months["periods"]] == [
+        ("2024-09", 1), ("2025-01", 4), ("2025-02", 3), ("2025-03", 3)]
+    quarters = client.get("/api/v1/ecosystem/new-derivatives/?interval=quarter&snapshot=2025-08-31").json()
+    assert quarters["periods"][1] == {"period": "2025-Q1", "total": 10,
+                                      "families": {"qwen": 6, "llama": 2, "mistral": 1},
+                                      "shares": {"qwen": 0.6, "llama": 0.2, "mistral": 0.1}}
+    assert quarters["undated"] == 1
+
+
+@pytest.mark.parametrize(("query", "parameter", "words"), [
+    ("?attribution=country", "attribution", "base_origin, uploader"),
+    ("?measure=", "measure", "Give a value"),
+    ("?snapshot=31/08/2025", "snapshot", "YYYY-MM-DD"),
+    ("?snapshot=2025-02-30", "snapshot", "YYYY-MM-DD"),
+    ("?measures=models", "measures", "snapshot, attribution, measure"),
+])
+def test_bad_parameters_are_a_400_naming_what_is_allowed(two_snapshots, api_client_for, query, parameter, words):
+    response = api_client_for().get(f"/api/v1/ecosystem/shares/{query}")
+    assert response.status_code == 400
+    assert words in response.json()[parameter][0]
+
+
+def test_a_date_without_a_snapshot_is_a_404_saying_where_the_dates_are(two_snapshots, api_client_for):
+    response = api_client_for().get("/api/v1/ecosystem/families/?snapshot=2025-06-30")
+    assert response.status_code == 404
+    assert "/api/v1/ecosystem/snapshots/" in response.json()["detail"]
+
+
+@pytest.mark.both_databases
+def test_before_any_import_the_snapshots_are_empty_and_the_figures_a_404(api_client_for):
+    client = api_client_for()
+    assert client.get("/api/v1/ecosystem/snapshots/").json() == []
+    for path in ("families", "shares", "new-derivatives"):
+        response = client.get(f"/api/v1/ecosystem/{path}/")
+        assert response.status_code == 404
+        assert "No Hub snapshot has been imported yet" in response.json()["detail"]
+
+
+@pytest.mark.both_databases
+def test_the_import_needs_postgresql(tmp_path):
+    if connection.vendor == "postgresql":
+        pytest.skip("the refusal is SQLite's")
+    with pytest.raises(CommandError, match="needs PostgreSQL"):
+        call_command("import_hub_snapshot", str(jsonl(tmp_path / "models.jsonl")), "--date", "2025-08-31")
