@@ -46,9 +46,10 @@ from django.test import Client, override_settings
 from tests.benchmarks import hub_snapshot
 
 BASELINE_TABLE = "bench_hub_plain_copy"
-# The columns the import stages (adoption/services/hub/parse.py's ModelRow), in COPY's order.
-BASELINE_COLUMNS = ("repo_id text, author text, downloads bigint, downloads_all_time bigint, likes bigint, "
-                    "created_at timestamptz, pipeline_tag text, library_name text, relation text, parents text[]")
+# The columns the import stages (adoption/services/hub/load.py's hub_stage), in COPY's order.
+BASELINE_COLUMNS = ("line integer, repo_id text, author text, downloads bigint, downloads_all_time bigint, "
+                    "likes integer, created_at timestamptz, pipeline_tag text, library_name text, relation text, "
+                    "parents text[]")
 ENDPOINTS = [("trivial JSON endpoint (API root)", "/api/v1/"),
              ("families", "/api/v1/ecosystem/families/?snapshot={date}"),
              ("shares (base origin, downloads)", "/api/v1/ecosystem/shares/?snapshot={date}"),
@@ -62,7 +63,7 @@ def _size(text: str) -> int:
     return int(float(text.rstrip("km")) * factor)
 
 
-def _staged(row) -> tuple | None:
+def _staged(line: int, row) -> tuple | None:
     """The staged columns of one listing row, read as plainly as possible (no checks): the baseline's work."""
     if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("downloads", 0), int):
         return None
@@ -74,22 +75,25 @@ def _staged(row) -> tuple | None:
                 relation = kind
             else:
                 parents.append(kind)
-    return (row["id"], row.get("author"), row.get("downloads"), row.get("downloadsAllTime"), row.get("likes"),
+    return (line, row["id"], row.get("author"), row.get("downloads"), row.get("downloadsAllTime"), row.get("likes"),
             row.get("createdAt"), row.get("pipeline_tag"), row.get("library_name"), relation, parents)
 
 
 def _rows(path: Path):
-    """Every row of the file, as dicts: JSON Lines one line at a time, Parquet one batch at a time."""
+    """(line or row number, row) for every row of the file: JSON Lines a line at a time, Parquet a batch at a time."""
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
 
+        number = 0
         for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000):
-            yield from batch.to_pylist()
+            for row in batch.to_pylist():
+                number += 1
+                yield number, row
         return
     with path.open("rb") as lines:
-        for line in lines:
+        for number, line in enumerate(lines, start=1):
             try:
-                yield json.loads(line)
+                yield number, json.loads(line)
             except ValueError:
                 continue
 
@@ -183,8 +187,8 @@ class Command(BaseCommand):
         rows = 0
         start = time.perf_counter()
         with connection.cursor() as cursor, cursor.copy(f"COPY {BASELINE_TABLE} FROM STDIN") as copy:
-            for row in _rows(path):
-                staged = _staged(row)
+            for line, row in _rows(path):
+                staged = _staged(line, row)
                 if staged is not None:
                     copy.write_row(staged)
                     rows += 1

@@ -131,7 +131,7 @@ def models(count: int, seed: int = 1) -> Iterator[dict | str]:
             yield _malformed(rng, index)
         if cycle_at and emitted >= cycle_at[0] and count - emitted >= 2:
             cycle_at.pop(0)
-            author = rng.choice(QUANTIZERS[:1] + [f"user{rng.randrange(USERS)}"])
+            author = _author(rng)
             first, second = f"{author}/loop-a-{index}", f"{author}/loop-b-{index}"
             yield _model(rng, first, now, [(second, "finetune")])
             yield _model(rng, second, now, [(first, "finetune")])
