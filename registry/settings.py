@@ -285,7 +285,7 @@ DEFAULT_THROTTLE_RATES = {
 }
 # Bulk proposals (POST /api/v1/imports/, /contribute/import/): the largest file and the most rows per upload.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=2_000_000)
-IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1000)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=500)
 
 
 def _parse_rates(raw: str, defaults: dict[str, str], name: str) -> dict[str, str]:

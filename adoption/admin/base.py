@@ -146,3 +146,21 @@ def decision_page(request, model_admin, *, title: str, objects, form, action_nam
         **(extra or {}),
     }
     return TemplateResponse(request, "admin/adoption/decision.html", context)
+
+
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Rows the services or commands write (webhooks, unsent tasks, upload reports): staff read them here and
+    may delete one, never add or edit."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(ViewOnlyAdmin):
+    """What is kept for good (reference data, the moderation log, merges): read only, not even deleted here."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False

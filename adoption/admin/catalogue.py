@@ -7,20 +7,7 @@ from django.shortcuts import redirect
 from adoption.models import Checkpoint, Country, ModelFamily, Organization, OrganizationMerge, Region
 from adoption.services import catalogue
 
-from .base import ServiceAdmin
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Reference data is loaded by `load_reference_data`, never typed by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from .base import ReadOnlyAdmin, ServiceAdmin
 
 
 @admin.register(Region)
@@ -97,23 +84,13 @@ class OrganizationAdmin(ServiceAdmin):
 
 
 @admin.register(OrganizationMerge)
-class OrganizationMergeAdmin(admin.ModelAdmin):
-    """The record of merges (made on the merge page or through the API): read only."""
+class OrganizationMergeAdmin(ReadOnlyAdmin):
+    """The record of merges (made on the merge page or through the API)."""
 
     list_display = ("created_at", "source", "target", "actor_username", "comment")
     list_select_related = ("source", "target")
     search_fields = ("source__name", "target__name", "actor_username", "comment")
     fields = ("created_at", "source", "target", "actor_username", "comment", "moved")
-    readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CheckpointInline(admin.TabularInline):

@@ -5,11 +5,11 @@ from django.utils.html import format_html
 
 from adoption.models import ImportBatch
 
-from .webhooks import ReadOnlyAdmin
+from .base import ViewOnlyAdmin
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(ReadOnlyAdmin):
+class ImportBatchAdmin(ViewOnlyAdmin):
     list_display = ("id", "created_at", "created_by", "file_name", "dry_run", "rows", "valid", "error_count",
                     "queue_link")
     list_filter = ("dry_run", "file_format")

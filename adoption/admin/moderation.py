@@ -12,7 +12,7 @@ from adoption.roles import is_curator
 from adoption.services import change_requests
 from adoption.services.errors import WorkflowError
 
-from .base import CommentForm, HistoryAdmin, apply_to_each, decision_page, require_curator
+from .base import CommentForm, HistoryAdmin, ReadOnlyAdmin, apply_to_each, decision_page, require_curator
 from .records import diff_table
 
 DECISIONS = {"approve": change_requests.change_request_approve, "reject": change_requests.change_request_reject}
@@ -117,7 +117,7 @@ class ChangeRequestAdmin(HistoryAdmin):
 
 
 @admin.register(ModerationEvent)
-class ModerationEventAdmin(admin.ModelAdmin):
+class ModerationEventAdmin(ReadOnlyAdmin):
     """The append-only log: who decided what and why."""
 
     list_display = ("created_at", "record", "actor_username", "action", "from_status", "to_status", "short_comment",
@@ -126,15 +126,6 @@ class ModerationEventAdmin(admin.ModelAdmin):
     search_fields = ("actor_username", "comment", "adoption__product_name", "adoption__adopter__name")
     list_select_related = ("adoption__adopter", "adoption__family")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="record")
     def record(self, obj):

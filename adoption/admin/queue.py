@@ -4,11 +4,11 @@ from django.contrib import admin
 
 from adoption.models import UnsentTask
 
-from .webhooks import ReadOnlyAdmin
+from .base import ViewOnlyAdmin
 
 
 @admin.register(UnsentTask)
-class UnsentTaskAdmin(ReadOnlyAdmin):
+class UnsentTaskAdmin(ViewOnlyAdmin):
     list_display = ("id", "task", "args", "created_at", "error")
     list_filter = ("task",)
     fields = ("task", "args", "error", "created_at")

@@ -4,17 +4,11 @@ from django.contrib import admin
 
 from adoption.models import Webhook, WebhookDelivery
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+from .base import ViewOnlyAdmin
 
 
 @admin.register(Webhook)
-class WebhookAdmin(ReadOnlyAdmin):
+class WebhookAdmin(ViewOnlyAdmin):
     """Staff may delete a webhook that misbehaves; its secret is never shown."""
 
     list_display = ("id", "owner", "url", "filters", "created_at")
@@ -25,7 +19,7 @@ class WebhookAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdmin):
+class WebhookDeliveryAdmin(ViewOnlyAdmin):
     list_display = ("id", "webhook", "event", "kind", "status", "created_at", "delivered_at")
     list_filter = ("status", "kind")
     list_select_related = ("webhook", "event")
