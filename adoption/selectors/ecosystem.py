@@ -26,3 +26,14 @@ def figure(kind: str, date: datetime.date | None = None) -> tuple[datetime.date,
             raise NoSnapshot("No Hub snapshot has been imported yet (manage.py import_hub_snapshot).")
         raise NoSnapshot(f"No Hub snapshot of {date.isoformat()}; /api/v1/ecosystem/snapshots/ lists them.")
     return found
+
+
+def family_on_the_hub(slug: str) -> dict | None:
+    """The family's derivatives in the latest snapshot ({"snapshot": date, "figures": entry}), or None when no
+    snapshot was imported or the family has no checkpoint in it."""
+    try:
+        date, families = figure("families")
+    except NoSnapshot:
+        return None
+    entry = next((entry for entry in families if entry["family"] == slug), None)
+    return {"snapshot": date, "figures": entry} if entry else None

@@ -13,6 +13,7 @@ from adoption.filtersets import AdoptionFilterSet
 from adoption.maps import figures
 from adoption.models import Adoption, Country, ModelFamily, ModerationEvent, Organization
 from adoption.roles import is_curator
+from adoption.selectors.ecosystem import family_on_the_hub
 from adoption.selectors.organizations import country_adopters
 from adoption.services.workflow import EDITABLE_STATUSES, allowed_actions
 
@@ -132,6 +133,7 @@ def family_detail(request, slug):
     return render(request, "adoption/family_detail.html", {
         "family": family, "adoptions": adoptions, "by_country": figures.family_by_country(family),
         "checkpoints": family.checkpoints.select_related("derived_from").order_by("repo_id"),
+        "on_the_hub": family_on_the_hub(family.slug),
     })
 
 

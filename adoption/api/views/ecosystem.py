@@ -84,9 +84,36 @@ def by_interval(series: dict, interval: str) -> list[dict]:
     return periods
 
 
+def families_change(families: list[dict], before: list[dict]) -> list[dict]:
+    """Each family with `change`: its counts and downloads minus those of the earlier snapshot (0 if absent)."""
+    earlier = {entry["family"]: entry for entry in before}
+    changed = []
+    for entry in families:
+        old = earlier.get(entry["family"])
+        old_derivatives = old["derivatives"] if old else {"direct": 0, "all": 0}
+        changed.append({**entry, "change": {
+            "direct": entry["derivatives"]["direct"] - old_derivatives["direct"],
+            "all": entry["derivatives"]["all"] - old_derivatives["all"],
+            "downloads": entry["downloads"] - (old["downloads"] if old else 0)}})
+    return changed
+
+
+def shares_change(shares: dict, before: dict) -> dict:
+    """The total, each country's share and the unknown share minus the earlier snapshot's."""
+    countries = sorted(set(shares["shares"]) | set(before["shares"]))
+    return {"total": shares["total"] - before["total"],
+            "shares": {country: round(shares["shares"].get(country, 0) - before["shares"].get(country, 0), 4)
+                       for country in countries},
+            "unknown": round(shares["unknown"] - before["unknown"], 4)}
+
+
 SNAPSHOT = OpenApiParameter(
     "snapshot", OpenApiTypes.DATE, required=False,
     description="The snapshot's date (YYYY-MM-DD), one of /api/v1/ecosystem/snapshots/; default: the latest.")
+COMPARE = OpenApiParameter(
+    "compare", OpenApiTypes.DATE, required=False,
+    description="Another snapshot's date (YYYY-MM-DD): the answer adds `change`, this snapshot's figures minus "
+                "that one's.")
 COUNT = {"type": "integer"}
 BY_SLUG = {"type": "object", "additionalProperties": {"type": "integer"}}
 SHARES_BY_KEY = {"type": "object", "additionalProperties": {"type": "number"}}
@@ -103,12 +130,19 @@ FAMILIES_SCHEMA = {"type": "array", "items": {
             "direct": COUNT, "all": COUNT,
             "by_relation": {"type": "object", "required": ["finetune", "adapter", "quantized", "merge"],
                             "properties": dict.fromkeys(("finetune", "adapter", "quantized", "merge"), COUNT)}}},
-        "downloads": COUNT}}}
+        "downloads": COUNT,
+        "change": {"type": "object", "description": "With `compare`: minus the other snapshot's figures.",
+                   "required": ["direct", "all", "downloads"],
+                   "properties": {"direct": COUNT, "all": COUNT, "downloads": COUNT}}}}}
 SHARES_SCHEMA = {
     "type": "object", "required": ["snapshot", "attribution", "measure", "total", "shares", "unknown"],
     "properties": {"snapshot": {"type": "string", "format": "date"}, "attribution": {"enum": list(ATTRIBUTIONS)},
                    "measure": {"enum": list(MEASURES)}, "total": COUNT, "shares": SHARES_BY_KEY,
-                   "unknown": {"type": "number"}}}
+                   "unknown": {"type": "number"},
+                   "compare": {"type": "string", "format": "date"},
+                   "change": {"type": "object", "description": "With `compare`: minus the other snapshot's figures.",
+                              "required": ["total", "shares", "unknown"],
+                              "properties": {"total": COUNT, "shares": SHARES_BY_KEY, "unknown": {"type": "number"}}}}}
 NEW_DERIVATIVES_SCHEMA = {
     "type": "object", "required": ["snapshot", "interval", "periods", "undated"],
     "properties": {
@@ -148,7 +182,7 @@ class SnapshotsView(_EcosystemView):
 class FamiliesView(_EcosystemView):
     @extend_schema(
         operation_id="ecosystem_families", summary="Derivatives per model family on the Hub", auth=[],
-        parameters=[SNAPSHOT],
+        parameters=[SNAPSHOT, COMPARE],
         responses={200: answer(FAMILIES_SCHEMA, "Per family, most derivatives first.", examples.HUB_FAMILIES),
                    **errors(400, 404)},
         description="Per registry family with checkpoints in the snapshot: the family's own checkpoints are "
@@ -157,11 +191,14 @@ class FamiliesView(_EcosystemView):
                     "them among its ancestors (a merge of two families counts in both); `by_relation` splits "
                     "`all` by each model's own relation to its base (finetune, adapter, quantized, merge); "
                     "`downloads` sums the Hub's downloads (last 30 days) of the family's checkpoints and all "
-                    "their descendants. 404 when no snapshot of that date was imported.",
+                    "their descendants. With `compare`, each family adds `change`: the difference from that "
+                    "snapshot. 404 when no snapshot of a date given was imported.",
     )
     def get(self, request):
-        params = read_params(request, {"snapshot": None})
+        params = read_params(request, {"snapshot": None, "compare": None})
         _, payload = read_figure("families", snapshot_date(params))
+        if "compare" in params:
+            payload = families_change(payload, read_figure("families", snapshot_date(params, "compare"))[1])
         return Response(payload)
 
 
@@ -169,7 +206,7 @@ class SharesView(_EcosystemView):
     @extend_schema(
         operation_id="ecosystem_shares", summary="Shares of the Hub's models by country", auth=[],
         parameters=[
-            SNAPSHOT,
+            SNAPSHOT, COMPARE,
             OpenApiParameter("attribution", OpenApiTypes.STR, enum=ATTRIBUTIONS, required=False,
                              description="`base_origin` (default): the origin country of the model's root "
                                          "families; `uploader`: the country of the organization whose Hub "
@@ -184,13 +221,19 @@ class SharesView(_EcosystemView):
                     "a model counts for the origin country of its root ancestors' families; one whose roots "
                     "have several origins, none known, or lie in a cycle counts as `unknown`. By `uploader` "
                     "it counts for the country of the registry organization whose Hugging Face handle is "
-                    "its author; `unknown` when there is none.",
+                    "its author; `unknown` when there is none. With `compare`, `change` gives the difference "
+                    "from that snapshot.",
     )
     def get(self, request):
-        params = read_params(request, {"snapshot": None, "attribution": ATTRIBUTIONS, "measure": MEASURES})
-        attribution, measure = params.get("attribution", "base_origin"), params.get("measure", "downloads")
-        date, payload = read_figure(f"shares:{attribution}:{measure}", snapshot_date(params))
-        return Response({"snapshot": date.isoformat(), **payload})
+        params = read_params(request, {"snapshot": None, "compare": None, "attribution": ATTRIBUTIONS,
+                                       "measure": MEASURES})
+        kind = f"shares:{params.get('attribution', 'base_origin')}:{params.get('measure', 'downloads')}"
+        date, payload = read_figure(kind, snapshot_date(params))
+        answer = {"snapshot": date.isoformat(), **payload}
+        if "compare" in params:
+            compare, before = read_figure(kind, snapshot_date(params, "compare"))
+            answer |= {"compare": compare.isoformat(), "change": shares_change(payload, before)}
+        return Response(answer)
 
 
 class NewDerivativesView(_EcosystemView):

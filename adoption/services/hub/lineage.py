@@ -52,7 +52,8 @@ STEPS = (
     # checkpoints, else when it lies under one of its Hub repo prefixes (the longest prefix wins).
     """CREATE TEMP TABLE hub_prefix ON COMMIT DROP AS
        SELECT f.id AS family_id, lower(p) AS prefix, split_part(lower(p), '/', 1) AS org
-       FROM adoption_modelfamily f CROSS JOIN jsonb_array_elements_text(f.hub_prefixes) AS p
+       FROM adoption_modelfamily f CROSS JOIN jsonb_array_elements_text(
+           CASE jsonb_typeof(f.hub_prefixes) WHEN 'array' THEN f.hub_prefixes ELSE '[]' END) AS p
        WHERE p <> ''""",
     """CREATE TEMP TABLE hub_own ON COMMIT DROP AS
        SELECT DISTINCT ON (id) id, family_id FROM (
@@ -78,6 +79,9 @@ STEPS = (
        SELECT DISTINCT ON (lower(hf_handle)) lower(hf_handle) AS handle, country_id AS country
        FROM adoption_organization WHERE hf_handle <> ''
        ORDER BY lower(hf_handle), country_id IS NULL, id""",
+    # Fresh statistics, so the figures' and the partitions' joins are planned on the real sizes.
+    "ANALYZE hub_cycle", "ANALYZE hub_unknown", "ANALYZE hub_roots", "ANALYZE hub_own", "ANALYZE hub_member",
+    "ANALYZE hub_origin", "ANALYZE hub_uploader",
 )
 
 TABLES = ("hub_stage", "hub_m", "hub_n", "hub_e", "hub_anc", "hub_cycle", "hub_unknown", "hub_roots", "hub_prefix",

@@ -85,9 +85,15 @@ def import_snapshot(path: Path, date: datetime.date, progress: Callable[[int], N
 
 
 def _replace_partitions(cursor, date: datetime.date) -> None:
-    for table, insert in (("hub_model", MODELS), ("hub_edge", EDGES)):
+    """Fill a new table for each of the date's partitions, index it in bulk, then swap it in for the old one:
+    (ATTACH with a matching CHECK constraint does not scan it again)."""
+    day = date.isoformat()
+    for table, insert, key in (("hub_model", MODELS, "snapshot_date, repo_id"),
+                               ("hub_edge", EDGES, "snapshot_date, child, parent")):
         name = partition(table, date)
+        cursor.execute(f"CREATE TABLE {name}_build (LIKE {table} INCLUDING DEFAULTS, CHECK (snapshot_date = '{day}'))")
+        cursor.execute(insert.format(table=f"{name}_build"), [date])
+        cursor.execute(f"ALTER TABLE {name}_build ADD PRIMARY KEY ({key})")
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
-        cursor.execute(f"CREATE TABLE {name} PARTITION OF {table} FOR VALUES IN ('{date.isoformat()}')")
-        cursor.execute(insert.format(table=name), [date])
-
+        cursor.execute(f"ALTER TABLE {name}_build RENAME TO {name}")
+        cursor.execute(f"ALTER TABLE {table} ATTACH PARTITION {name} FOR VALUES IN ('{day}')")

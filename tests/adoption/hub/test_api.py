@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from .snapshot import jsonl, registry
+from .snapshot import MODELS, jsonl, registry
 from .test_import import run
 
 pytestmark = pytest.mark.django_db
@@ -53,12 +53,33 @@ def test_new_derivatives_by_month_and_by_quarter(two_snapshots, api_client_for):
     assert quarters["undated"] == 1
 
 
+def test_the_change_between_two_snapshots(two_snapshots, api_client_for, tmp_path):
+    # June held models 1 to 6 only: no merges, no Mistral.
+    run(jsonl(tmp_path / "june.jsonl", models=MODELS[:6], malformed=[]), date="2025-06-30")
+    client = api_client_for()
+    families = client.get("/api/v1/ecosystem/families/?compare=2025-06-30").json()
+    assert [(f["family"], f["change"]) for f in families] == [
+        ("qwen", {"direct": 4 - 2, "all": 7 - 3, "downloads": 1693 - 1650}),
+        ("llama", {"direct": 0, "all": 2 - 1, "downloads": 50 - 20}),
+        ("mistral", {"direct": 1, "all": 1, "downloads": 5}),
+    ]
+    shares = client.get("/api/v1/ecosystem/shares/?measure=models&compare=2025-06-30").json()
+    assert shares["compare"] == "2025-06-30"
+    assert shares["change"] == {
+        "total": 14 - 6,
+        "shares": {"CN": round(round(7 / 14, 4) - round(5 / 6, 4), 4),
+                   "US": round(round(1 / 14, 4) - round(1 / 6, 4), 4)},
+        "unknown": round(6 / 14, 4)}
+    assert client.get("/api/v1/ecosystem/shares/?compare=2020-01-01").status_code == 404
+
+
 @pytest.mark.parametrize(("query", "parameter", "words"), [
     ("?attribution=country", "attribution", "base_origin, uploader"),
     ("?measure=", "measure", "Give a value"),
     ("?snapshot=31/08/2025", "snapshot", "YYYY-MM-DD"),
     ("?snapshot=2025-02-30", "snapshot", "YYYY-MM-DD"),
-    ("?measures=models", "measures", "snapshot, attribution, measure"),
+    ("?measures=models", "measures", "snapshot, compare, attribution, measure"),
+    ("?compare=last-week", "compare", "YYYY-MM-DD"),
 ])
 def test_bad_parameters_are_a_400_naming_what_is_allowed(two_snapshots, api_client_for, query, parameter, words):
     response = api_client_for().get(f"/api/v1/ecosystem/shares/{query}")
@@ -88,3 +109,19 @@ def test_the_import_needs_postgresql(tmp_path):
         pytest.skip("the refusal is SQLite's")
     with pytest.raises(CommandError, match="needs PostgreSQL"):
         call_command("import_hub_snapshot", str(jsonl(tmp_path / "models.jsonl")), "--date", "2025-08-31")
+
+
+def test_the_family_page_shows_its_derivatives_on_the_hub(two_snapshots, client):
+    page = client.get("/families/qwen/").content.decode()
+    assert "In the Hub snapshot of 31 August 2025, 7 models descend from" in page
+    assert "(4 of them directly)" in page and "downloaded 1693 times" in page
+    assert '<td>Merges</td><td class="num">3</td>' in page
+
+
+@pytest.mark.both_databases
+def test_before_any_import_the_family_page_has_no_hub_section(client):
+    from tests.factories import ModelFamilyFactory
+
+    ModelFamilyFactory(slug="qwen")
+    page = client.get("/families/qwen/")
+    assert page.status_code == 200 and "On the Hugging Face Hub" not in page.content.decode()

@@ -140,3 +140,11 @@ def test_each_snapshot_is_its_own_partition(imported, tmp_path):
     partitions = rows("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
                       "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'hub_model' ORDER BY 1")
     assert partitions == [("hub_model_20250831",), ("hub_model_20250907",)]
+
+
+def test_the_admin_shows_a_snapshot_and_its_malformed_lines(imported, client, superuser):
+    client.force_login(superuser)
+    snapshot = HubSnapshot.objects.get()
+    page = client.get(f"/admin/adoption/hubsnapshot/{snapshot.pk}/change/").content.decode()
+    assert "createdAt is not an ISO 8601 date" in page and "repeats the repo id qwen/qwen2.5-7b" in page
+    assert client.get("/admin/adoption/hubsnapshot/").status_code == 200
