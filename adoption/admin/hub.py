@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from adoption.models import HubSnapshot
 
-from .webhooks import ReadOnlyAdmin
+from .base import ReadOnlyAdmin
 
 
 @admin.register(HubSnapshot)
