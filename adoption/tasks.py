@@ -5,8 +5,8 @@ from smtplib import SMTPException
 from celery import shared_task
 
 from adoption.maps import fold, repair
+from adoption.releases import release_make
 from adoption.services import notifications
-from adoption.services.releases import release_make
 from adoption.services.webhooks import BACKOFF_MAX, MAX_ATTEMPTS, DeliveryFailed
 
 

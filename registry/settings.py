@@ -164,7 +164,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Data releases (adoption.services.releases), served by the /data/<version>/<name> view.
+    # Data releases (adoption.releases), served by the /data/<version>/<name> view.
     "releases": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": env("RELEASES_ROOT", default=str(Path(MEDIA_ROOT) / "releases"))},

@@ -1,5 +1,5 @@
 """Admin for Hub snapshots: each import's counts and the malformed lines it skipped, read only (a snapshot is
-written by manage.py import_hub_snapshot alone)."""
+written by manage.py import_hub_snapshot alone; not deleted here, where its partitions would stay behind)."""
 
 from django.contrib import admin
 

@@ -1,4 +1,4 @@
-"""Data releases: dated, immutable snapshots of the published registry (adoption.services.releases)."""
+"""Data releases: dated, immutable snapshots of the published registry (adoption.releases)."""
 
 from django.db import models
 

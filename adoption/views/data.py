@@ -4,7 +4,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 
 from adoption.models import Release
-from adoption.services.releases import citation_text, release_file_path, release_storage
+from adoption.releases import citation_text, release_file_path, release_storage
 
 
 def data_page(request):

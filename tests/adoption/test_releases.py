@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from adoption.choices import Status
 from adoption.models import Release
-from adoption.services.releases import ReleaseExists, release_make
+from adoption.releases import ReleaseExists, release_make
 from tests.factories import (
     AdoptionFactory,
     CountryFactory,

@@ -1,4 +1,4 @@
-"""Data releases: the dated, immutable snapshots `manage.py make_release` writes (adoption.services.releases)."""
+"""Data releases: the dated, immutable snapshots `manage.py make_release` writes (adoption.releases)."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from adoption.services.hub import parse
-from adoption.services.hub.snapshots import NotPostgreSQL, import_snapshot
+from adoption.services.hub.snapshots import NotPostgreSQL, hub_snapshot_import
 
 SHOWN = 20  # malformed lines and models in cycles listed in the summary
 
@@ -40,9 +40,11 @@ class Command(BaseCommand):
         with tqdm(total=parse.count_rows(path), desc="Hub models", unit="row", unit_scale=True,
                   disable=not show_bar) as bar:
             try:
-                result = import_snapshot(path, when, progress=bar.update)
+                result = hub_snapshot_import(path=path, date=when, progress=bar.update)
             except NotPostgreSQL as error:
                 raise CommandError(str(error)) from None
+            except OSError as error:  # a file unreadable part way (a damaged Parquet page): all rolled back
+                raise CommandError(f"Could not read {file}: {error} Nothing was imported.") from None
         snapshot = result.snapshot
         self.stdout.write(
             f"Snapshot {snapshot.date}: {result.rows} rows read, {snapshot.models} models, {snapshot.edges} "

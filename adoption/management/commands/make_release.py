@@ -1,8 +1,8 @@
-"""Write a data release of the published registry (adoption.services.releases); beat runs it monthly."""
+"""Write a data release of the published registry (adoption.releases); beat runs it monthly."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from adoption.services.releases import ReleaseExists, release_make
+from adoption.releases import ReleaseExists, release_make
 
 
 class Command(BaseCommand):

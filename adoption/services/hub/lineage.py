@@ -23,8 +23,9 @@ STEPS = (
              WHERE NOT EXISTS (SELECT 1 FROM hub_m m WHERE m.key = lower(p))
              ORDER BY lower(p), p) outside""",
     "CREATE UNIQUE INDEX ON hub_n (key)",
+    # (A model's parents are distinct already: the parser keeps each repo id once, whatever its case.)
     """CREATE TEMP TABLE hub_e ON COMMIT DROP AS
-       SELECT DISTINCT m.id AS child, n.id AS parent, m.relation
+       SELECT m.id AS child, n.id AS parent, m.relation
        FROM hub_m m CROSS JOIN unnest(m.parents) AS p JOIN hub_n n ON n.key = lower(p)""",
     "CREATE INDEX ON hub_e (child)",
     "ANALYZE hub_m", "ANALYZE hub_n", "ANALYZE hub_e",

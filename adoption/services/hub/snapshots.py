@@ -53,8 +53,8 @@ def partition(table: str, date: datetime.date) -> str:
     return f"{table}_{date:%Y%m%d}"
 
 
-def import_snapshot(path: Path, date: datetime.date, progress: Callable[[int], None] = lambda n: None
-                    ) -> ImportResult:
+def hub_snapshot_import(*, path: Path, date: datetime.date, progress: Callable[[int], None] = lambda n: None
+                        ) -> ImportResult:
     """Import the snapshot file at `path` as the snapshot of `date`, replacing one of that date."""
     if connection.vendor != "postgresql":
         raise NotPostgreSQL("The Hub snapshot import needs PostgreSQL (COPY, partitioned tables, recursive "

@@ -125,3 +125,10 @@ def test_before_any_import_the_family_page_has_no_hub_section(client):
     ModelFamilyFactory(slug="qwen")
     page = client.get("/families/qwen/")
     assert page.status_code == 200 and "On the Hugging Face Hub" not in page.content.decode()
+
+
+def test_a_figure_is_one_query(two_snapshots, api_client_for, django_assert_num_queries):
+    client = api_client_for()
+    for path in ("families/", "families/?snapshot=2025-07-31", "shares/?measure=models", "new-derivatives/"):
+        with django_assert_num_queries(1):
+            assert client.get(f"/api/v1/ecosystem/{path}").status_code == 200

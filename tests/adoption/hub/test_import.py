@@ -148,3 +148,20 @@ def test_the_admin_shows_a_snapshot_and_its_malformed_lines(imported, client, su
     page = client.get(f"/admin/adoption/hubsnapshot/{snapshot.pk}/change/").content.decode()
     assert "createdAt is not an ISO 8601 date" in page and "repeats the repo id qwen/qwen2.5-7b" in page
     assert client.get("/admin/adoption/hubsnapshot/").status_code == 200
+
+
+def test_a_file_unreadable_part_way_imports_nothing(imported, tmp_path):
+    import pyarrow.parquet as pq
+    from django.core.management import CommandError
+
+    before = (figures(), sorted(rows("SELECT * FROM hub_model")))
+    path = parquet(tmp_path / "damaged.parquet")  # row groups of 4 models
+    damaged = bytearray(path.read_bytes())
+    column = pq.ParquetFile(path).metadata.row_group(2).column(0)
+    damaged[column.data_page_offset:column.data_page_offset + column.total_compressed_size] = (
+        b"\xab" * column.total_compressed_size)
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        run(path)  # the same date: its snapshot must stay whole
+    assert (figures(), sorted(rows("SELECT * FROM hub_model"))) == before
+    assert HubSnapshot.objects.get().malformed == 6

@@ -9,6 +9,9 @@ read in one snapshot (PostgreSQL: a repeatable-read transaction), so their count
 A run whose tables are the same bytes as the latest release's makes none (returns None): releases differ
 only when the data did. Files go to the "releases" storage (settings.STORAGES) under `<version>/`; a
 version whose files already exist there is refused, never overwritten.
+
+It sits beside the API rather than among the services (which never import the API) because a release is
+the API's own tables frozen: the same columns, formatting and schema, from adoption.api.tables.
 """
 
 import contextlib
