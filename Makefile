@@ -11,7 +11,7 @@ DEMO_ENV := DATABASE_URL= CELERY_BROKER_URL= DEBUG=true
 # The tests run production's settings over plain HTTP with a throw-away key (tests/settings.py does the same).
 TEST_ENV := LOCAL_HTTP=true SECRET_KEY=tests-only-not-a-secret-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
 
-.PHONY: venv demo test lint bench bench-load clean chromium lock
+.PHONY: venv demo test lint bench bench-hub bench-load clean chromium lock
 
 # Create or update the environment from the lock file; re-runs only when the inputs change.
 $(BIN)/.installed: pyproject.toml requirements.lock
@@ -58,6 +58,11 @@ lint: venv
 bench: venv
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CACHE_URL=$${CACHE_URL:-$(TEST_CACHE_URL)} \
 	$(TEST_ENV) $(PY) -m tests.benchmarks.bench_maps --drop-after $(BENCH_ARGS)
+
+# The Hub snapshot import (issue 15) on a synthetic snapshot, 2M models by default; options in BENCH_HUB_ARGS.
+bench-hub: venv
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CACHE_URL=$${CACHE_URL:-$(TEST_CACHE_URL)} \
+	$(TEST_ENV) $(PY) -m tests.benchmarks.bench_hub --drop-after $(BENCH_HUB_ARGS)
 
 # The load run (issue 14) on a PostgreSQL and a Redis of its own; LOAD_SECONDS, LOAD_CLIENTS, LOAD_RECORDS size it.
 bench-load: venv
