@@ -13,11 +13,12 @@ STEPS = (
            SELECT DISTINCT ON (lower(repo_id)) lower(repo_id) AS key, * FROM hub_stage
            ORDER BY lower(repo_id), line) s""",
     "CREATE UNIQUE INDEX ON hub_m (key)",
-    # Nodes: the models, then the parents the snapshot does not hold.
+    # Nodes: the models, then the parents the snapshot does not hold. A root declares no base (has no edge up).
     """CREATE TEMP TABLE hub_n ON COMMIT DROP AS
-       SELECT id, key, repo_id, true AS is_model FROM hub_m
+       SELECT id, key, repo_id, true AS is_model, parents = '{}' AS is_root FROM hub_m
        UNION ALL
-       SELECT ((SELECT count(*) FROM hub_m) + row_number() OVER (ORDER BY key))::integer, key, repo_id, false
+       SELECT ((SELECT count(*) FROM hub_m) + row_number() OVER (ORDER BY key))::integer, key, repo_id, false,
+              true
        FROM (SELECT DISTINCT ON (lower(p)) lower(p) AS key, p AS repo_id
              FROM hub_m, unnest(parents) AS p
              WHERE NOT EXISTS (SELECT 1 FROM hub_m m WHERE m.key = lower(p))
@@ -40,13 +41,17 @@ STEPS = (
     "ANALYZE hub_anc",
     # In a cycle: its own ancestor. Roots unknown: in a cycle, or below one.
     "CREATE TEMP TABLE hub_cycle ON COMMIT DROP AS SELECT model AS id FROM hub_anc WHERE model = node",
+    "ANALYZE hub_cycle",
     """CREATE TEMP TABLE hub_unknown ON COMMIT DROP AS
        SELECT id FROM hub_cycle UNION SELECT a.model FROM hub_anc a JOIN hub_cycle c ON c.id = a.node""",
-    # Root ancestors: ancestors without a base of their own; a model without a base is its own root.
+    # Before hub_roots: unanalyzed, it looks empty and the anti-join below it turns into a nested loop
+    # (a minute at 2M models).
+    "ANALYZE hub_unknown",
+    # Root ancestors: ancestors without a base of their own; a model without a base is its own root. (Tested
+    # through is_root, not an anti-join on hub_e: that one's estimate is off by 10^5 and the plan went nested.)
     """CREATE TEMP TABLE hub_roots ON COMMIT DROP AS
-       SELECT a.model, a.node AS root FROM hub_anc a
-       WHERE NOT EXISTS (SELECT 1 FROM hub_e e WHERE e.child = a.node)
-         AND NOT EXISTS (SELECT 1 FROM hub_unknown u WHERE u.id = a.model)
+       SELECT a.model, a.node AS root FROM hub_anc a JOIN hub_n n ON n.id = a.node AND n.is_root
+       WHERE NOT EXISTS (SELECT 1 FROM hub_unknown u WHERE u.id = a.model)
        UNION ALL
        SELECT m.id, m.id FROM hub_m m WHERE m.parents = '{}'""",
     # The registry's families: a node is a family's own checkpoint when it is one of the family's catalogue
@@ -81,7 +86,7 @@ STEPS = (
        FROM adoption_organization WHERE hf_handle <> ''
        ORDER BY lower(hf_handle), country_id IS NULL, id""",
     # Fresh statistics, so the figures' and the partitions' joins are planned on the real sizes.
-    "ANALYZE hub_cycle", "ANALYZE hub_unknown", "ANALYZE hub_roots", "ANALYZE hub_own", "ANALYZE hub_member",
+    "ANALYZE hub_roots", "ANALYZE hub_own", "ANALYZE hub_member",
     "ANALYZE hub_origin", "ANALYZE hub_uploader",
 )
 

@@ -16,6 +16,14 @@ from adoption.models import HubFigure, HubSnapshot
 from . import figures, lineage, load, parse
 from .load import SAMPLE
 
+# For this transaction only. Sorts and hashes of millions of rows in memory. No JIT: compiling each big
+# one-off statement costs seconds and saves less. The temporary tables (about 1 GB at 2M models) in this
+# backend's own buffers rather than paged through the default 8 MB; temp_buffers can only change before the
+# session's first temporary table (an error after), hence the guard: a command's fresh connection gets it.
+SETTINGS = """
+SELECT set_config('work_mem', '256MB', true), set_config('jit', 'off', true),
+       CASE WHEN pg_my_temp_schema() = 0 THEN set_config('temp_buffers', '1GB', true) END
+"""
 MODELS = """
 INSERT INTO {table} (snapshot_date, repo_id, author, downloads, downloads_all_time, likes, created_at,
                      pipeline_tag, library_name, relation, family_id, roots, in_cycle, roots_unknown,
@@ -62,7 +70,7 @@ def hub_snapshot_import(*, path: Path, date: datetime.date, progress: Callable[[
     with transaction.atomic(), connection.cursor() as cursor:
         # Two imports of one date take turns; other dates go on side by side.
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('hub_snapshot'), %s)", [date.toordinal()])
-        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute(SETTINGS)
         staged = load.stage(cursor, parse.read_rows(path), progress)
         graph = lineage.build(cursor, sample=SAMPLE)
         for line, repo_id in graph.repeats[:SAMPLE - len(staged.malformed_lines)]:
