@@ -29,12 +29,14 @@ INSERT INTO {table} (snapshot_date, repo_id, author, downloads, downloads_all_ti
                      pipeline_tag, library_name, relation, family_id, roots, in_cycle, roots_unknown,
                      origin_country, uploader_country)
 SELECT %s, m.repo_id, m.author, m.downloads, m.downloads_all_time, m.likes, m.created_at, m.pipeline_tag,
-       m.library_name, m.relation, own.family_id, r.roots, c.id IS NOT NULL, u.id IS NOT NULL, o.country,
-       up.country
+       m.library_name, m.relation, own.family_id,
+       CASE WHEN cardinality(m.parents) = 0 THEN ARRAY[m.repo_id] ELSE r.roots END, c.id IS NOT NULL,
+       u.id IS NOT NULL, o.country, up.country
 FROM hub_m m
 LEFT JOIN hub_own own ON own.id = m.id
+-- Aggregated for the models with a base only: most models have none and are their own root.
 LEFT JOIN (SELECT r.model, array_agg(n.repo_id ORDER BY n.key) AS roots FROM hub_roots r
-           JOIN hub_n n ON n.id = r.root GROUP BY r.model) r ON r.model = m.id
+           JOIN hub_n n ON n.id = r.root WHERE r.root <> r.model GROUP BY r.model) r ON r.model = m.id
 LEFT JOIN hub_cycle c ON c.id = m.id
 LEFT JOIN hub_unknown u ON u.id = m.id
 LEFT JOIN hub_origin o ON o.model = m.id
