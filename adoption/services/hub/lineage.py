@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 STEPS = (
     # One model per repo id: the first line that names it; later lines are repeats (malformed).
+    # Sorted bytewise (COLLATE "C": the same order as the database's C.UTF-8, code points, but without a
+    # strcoll per comparison; ids are in no shown order anyway).
     """CREATE TEMP TABLE hub_m ON COMMIT DROP AS
-       SELECT (row_number() OVER (ORDER BY key))::integer AS id, s.* FROM (
-           SELECT DISTINCT ON (lower(repo_id)) lower(repo_id) AS key, * FROM hub_stage
-           ORDER BY lower(repo_id), line) s""",
+       SELECT (row_number() OVER (ORDER BY key COLLATE "C"))::integer AS id, s.* FROM (
+           SELECT DISTINCT ON (lower(repo_id) COLLATE "C") lower(repo_id) AS key, * FROM hub_stage
+           ORDER BY lower(repo_id) COLLATE "C", line) s""",
     "CREATE UNIQUE INDEX ON hub_m (key)",
     # Nodes: the models, then the parents the snapshot does not hold. A root declares no base (has no edge up).
     """CREATE TEMP TABLE hub_n ON COMMIT DROP AS
@@ -109,14 +111,17 @@ class Lineage:
     cycle_sample: list[str]
 
 
-def build(cursor, *, sample: int) -> Lineage:
-    """Run the lineage steps over hub_stage; the counts, repeated repo ids and models in cycles (samples)."""
+def build(cursor, *, staged: int, sample: int) -> Lineage:
+    """Run the lineage steps over hub_stage (`staged` rows); the counts, repeated repo ids and models in cycles
+    (samples)."""
     for step in STEPS:
         cursor.execute(step)
     cursor.execute(COUNTS)
     models, edges, cycles, unknown = cursor.fetchone()
-    cursor.execute(REPEATS, [sample])
-    repeats = cursor.fetchall()
+    repeats = []
+    if models < staged:  # else none: spares an anti-join of every staged row (2 s at 2M models)
+        cursor.execute(REPEATS, [sample])
+        repeats = cursor.fetchall()
     cursor.execute(CYCLES, [sample])
     cycle_sample = [repo for (repo,) in cursor.fetchall()]
     return Lineage(models, edges, cycles, unknown, repeats, cycle_sample)

@@ -74,7 +74,7 @@ def hub_snapshot_import(*, path: Path, date: datetime.date, progress: Callable[[
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('hub_snapshot'), %s)", [date.toordinal()])
         cursor.execute(SETTINGS)
         staged = load.stage(cursor, parse.read_rows(path), progress)
-        graph = lineage.build(cursor, sample=SAMPLE)
+        graph = lineage.build(cursor, staged=staged.rows, sample=SAMPLE)
         for line, repo_id in graph.repeats[:SAMPLE - len(staged.malformed_lines)]:
             staged.malformed_lines.append({"line": line, "reason": f"repeats the repo id {repo_id}"})
         staged.malformed_lines.sort(key=lambda entry: entry["line"])
