@@ -2,7 +2,7 @@
 
 import datetime
 
-from adoption.models import HubFigure, HubSnapshot
+from adoption.models import Country, HubFigure, HubSnapshot
 
 
 class NoSnapshot(LookupError):
@@ -37,3 +37,25 @@ def family_on_the_hub(slug: str) -> dict | None:
         return None
     entry = next((entry for entry in families if entry["family"] == slug), None)
     return {"snapshot": date, "figures": entry} if entry else None
+
+
+def download_shares_by_country(limit: int = 10) -> dict | None:
+    """The latest snapshot's download shares under both attributions, side by side, for the map page:
+    {"snapshot", "total", "rows": [{"country", "name", "base_origin", "uploader"}], "unknown": {...}, "other":
+    {...}} with the `limit` countries largest under either attribution; None before any import."""
+    try:
+        date, by_origin = figure("shares:base_origin:downloads")
+        _date, by_uploader = figure("shares:uploader:downloads", date)
+    except NoSnapshot:
+        return None
+    top = list(dict.fromkeys([*list(by_origin["shares"])[:limit], *list(by_uploader["shares"])[:limit]]))[:limit]
+    names = dict(Country.objects.filter(iso2__in=top).values_list("iso2", "name"))
+    rows = [{"country": iso2, "name": names.get(iso2, iso2), "base_origin": by_origin["shares"].get(iso2, 0.0),
+             "uploader": by_uploader["shares"].get(iso2, 0.0)} for iso2 in top]
+
+    def rest(shares):
+        return max(0.0, round(1 - shares["unknown"] - sum(shares["shares"].get(iso2, 0.0) for iso2 in top), 4))
+
+    return {"snapshot": date, "total": by_origin["total"], "rows": rows,
+            "unknown": {"base_origin": by_origin["unknown"], "uploader": by_uploader["unknown"]},
+            "other": {"base_origin": rest(by_origin), "uploader": rest(by_uploader)}}

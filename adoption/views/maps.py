@@ -21,6 +21,7 @@ from adoption.maps import figures
 from adoption.maps.answers import adoption_map, cached_answer
 from adoption.maps.grains import UNKNOWN
 from adoption.maps.params import MapParams
+from adoption.selectors.ecosystem import download_shares_by_country
 
 API_PATH = "/api/v1/maps/adoption/"  # contract (DESIGN §4)
 UNIT_WORDS = {"adoptions": ("adoption", "adoptions"), "adopters": ("adopter", "adopters")}
@@ -176,6 +177,8 @@ def map_page(request):
     status = 200 if data is not None else 400
     if request.headers.get("X-Map-Partial"):
         return render(request, "adoption/_map_results.html", context, status=status)
+    # Beside the curated records, the Hub's signal: who the downloads go to, under both attributions.
+    context["hub_shares"] = download_shares_by_country()
     return render(request, "adoption/map.html", context, status=status)
 
 
