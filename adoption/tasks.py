@@ -5,7 +5,6 @@ from smtplib import SMTPException
 from celery import shared_task
 
 from adoption.maps import fold, repair
-from adoption.releases import release_make
 from adoption.services import notifications
 from adoption.services.webhooks import BACKOFF_MAX, MAX_ATTEMPTS, DeliveryFailed
 
@@ -105,5 +104,7 @@ def resend_unsent_tasks() -> int:
 @shared_task(acks_late=True)
 def make_release() -> str | None:
     """Monthly: a data release of the published registry (none when nothing changed since the last)."""
+    from adoption.releases import release_make  # pyarrow and the API's tables: loaded when a release is due
+
     release = release_make()
     return release.version if release else None

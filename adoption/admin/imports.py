@@ -1,6 +1,7 @@
 """Admin for bulk proposals: each upload's report, read only (its records are in the queue, by batch)."""
 
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.html import format_html
 
 from adoption.models import ImportBatch
@@ -26,4 +27,5 @@ class ImportBatchAdmin(ViewOnlyAdmin):
     def queue_link(self, obj):
         if not obj.created:
             return "—"
-        return format_html('<a href="/moderation/?batch={}">{} records</a>', obj.pk, len(obj.created))
+        return format_html('<a href="{}?batch={}">{} records</a>', reverse("adoption:moderation-queue"), obj.pk,
+                           len(obj.created))

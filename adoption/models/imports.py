@@ -25,6 +25,11 @@ class ImportBatch(models.Model):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     duplicates = models.JSONField(_("likely duplicates"), default=list, blank=True)
     created = models.JSONField(_("records created"), default=list, blank=True)
+    imported_as = models.OneToOneField(
+        "self", verbose_name=_("imported as"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="checked_by",
+        help_text=_("For a dry run: the import of the same file that followed it (a dry run is imported once)."),
+    )
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:

@@ -102,8 +102,12 @@ class Organization(models.Model):
         return reverse("adoption:organization-detail", kwargs={"slug": self.slug})
 
     def clean(self):
-        # Without a country a name says which organization it is only if no other one bears it.
-        same_name = Organization.objects.filter(name__iexact=self.name.strip()).exclude(pk=self.pk)
+        if self.merged_into_id:  # a merged duplicate may well bear its survivor's name
+            return
+        # Without a country a name says which organization it is only if no other one bears it (merged
+        # duplicates aside: their names live on as their survivor's aliases).
+        same_name = Organization.objects.filter(name__iexact=self.name.strip(), merged_into__isnull=True).exclude(
+            pk=self.pk)
         if (self.country_id is None and same_name.exists()) or same_name.filter(country__isnull=True).exists():
             raise ValidationError(_("An organization with this name already exists."))
 

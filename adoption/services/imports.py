@@ -80,6 +80,13 @@ def file_format(name: str, text: str) -> str:
 
 def _csv_rows(text: str) -> list[tuple[int, dict | str]]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _read_csv(reader)
+    except csv.Error as exc:  # e.g. a cell longer than the csv module's limit (131,072 characters)
+        raise ImportFileError(f"Line {reader.line_num} cannot be read as CSV: {exc}.") from exc
+
+
+def _read_csv(reader: csv.DictReader) -> list[tuple[int, dict | str]]:
     header = [name.strip() for name in reader.fieldnames or []]
     unknown = [name for name in header if name not in CSV_COLUMNS]
     if not header or unknown:
@@ -115,13 +122,18 @@ def _body_from_cells(cells: dict) -> dict:
 
 def _jsonl_rows(text: str) -> list[tuple[int, dict | str]]:
     rows = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" only: str.splitlines() would also split at U+2028 and other separators that JSON
+    # strings may hold as they are.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
             body = json.loads(line)
         except ValueError as exc:
             rows.append((number, f"Not valid JSON: {exc}."))
+            continue
+        except RecursionError:
+            rows.append((number, "Not valid JSON here: nested too deeply."))
             continue
         rows.append((number, body if isinstance(body, dict) else "Each line must be one JSON object."))
     return rows
@@ -197,6 +209,23 @@ def import_file(*, user, name: str, raw: bytes, validate: Validator, dry_run: bo
         batch.pk = None  # the report is kept; its rows were undone
         batch.save()
     return batch
+
+
+def import_checked(*, batch: ImportBatch, user, validate: Validator) -> ImportBatch:
+    """Import the file of a dry run that passed, as it was checked (checked again as it lands), once: a second
+    request (a double click, the back button) gets the first import back instead of a second one."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.created_by_id != getattr(user, "pk", None) or not batch.dry_run or batch.errors:
+            raise ImportFileError("Only a dry run of yours without errors can be imported. Upload the file again.")
+        if batch.imported_as_id:
+            return batch.imported_as
+        done = import_file(user=user, name=batch.file_name, raw=batch.content.encode(), validate=validate,
+                           dry_run=False)
+        if done.created:
+            batch.imported_as = done
+            batch.save(update_fields=["imported_as"])
+        return done
 
 
 def _duplicates(created: dict[int, int], user) -> list[dict]:

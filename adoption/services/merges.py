@@ -6,6 +6,7 @@ its names (kept as aliases) and its Hugging Face handle. The duplicate keeps its
 survivor, so its old URLs answer 301; one `OrganizationMerge` row records who merged, why and what moved.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from adoption.maps import upkeep
@@ -82,28 +83,40 @@ def organization_merge(*, source: Organization, target: Organization, user, comm
             target = Organization.objects.select_for_update().get(pk=target.pk)
         reason = HISTORY_REASON.format(source=source.slug, target=target.slug)[:100]
 
-        _move_records(source, target, reason, user)
-        _move_partners(source, target, reason, user)
-        Organization.objects.filter(parent=source).exclude(pk=target.pk).update(parent=target)
-        ModelFamily.objects.filter(developer=source).update(developer=target)
-
-        target.aliases = [*target.aliases, *preview["aliases"]]
-        if preview["hf_handle"]:
-            target.hf_handle, source.hf_handle = source.hf_handle, ""
-        if not target.is_published and source.is_published:  # the survivor is shown wherever the duplicate was
-            target.is_published = True
-        target.version += 1
-        target._change_reason = reason
-        _save(target, user)
-        source.merged_into = target
-        source.version += 1
-        source._change_reason = reason
-        _save(source, user)
+        try:
+            _move_records(source, target, reason, user)
+            _move_partners(source, target, reason, user)
+            for child in Organization.objects.filter(parent=source).exclude(pk=target.pk):
+                _resave(child, user, reason, parent=target)
+            for family in ModelFamily.objects.filter(developer=source):
+                _resave(family, user, reason, developer=target)
+            # The duplicate first: once merged, its name no longer stands in the survivor's way.
+            _resave(source, user, reason, merged_into=target,
+                    hf_handle="" if preview["hf_handle"] else source.hf_handle)
+            changes = {"aliases": [*target.aliases, *preview["aliases"]]}
+            if preview["hf_handle"]:
+                changes["hf_handle"] = preview["hf_handle"]
+            if target.parent_id == source.pk:  # the survivor was the duplicate's child: it takes its place
+                changes["parent"] = source.parent
+            if not target.is_published and source.is_published:  # shown wherever the duplicate was
+                changes["is_published"] = True
+            _resave(target, user, reason, **changes)
+        except ValidationError as exc:  # data the merge would leave invalid: say what, change nothing
+            raise MergeRefused(" ".join(exc.messages)) from exc
         data_version_bump()
         return OrganizationMerge.objects.create(
             source=source, target=target, actor=user, actor_username=user.get_username(), comment=comment,
             moved={key: value for key, value in preview.items() if key != "target"},
         )
+
+
+def _resave(instance, user, reason: str, **changes) -> None:
+    """Change and save a catalogue row as its services do: validated, versioned, a history row saying why."""
+    for name, value in changes.items():
+        setattr(instance, name, value)
+    instance.version += 1
+    instance._change_reason = reason
+    _save(instance, user)
 
 
 def _move_records(source: Organization, target: Organization, reason: str, user) -> None:

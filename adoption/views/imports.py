@@ -58,7 +58,8 @@ def import_detail(request, pk):
     """One upload's report: every row's errors, likely duplicates, and the records it created."""
     batch = _own_batch(request, pk)
     return render(request, "adoption/import_detail.html", {
-        "batch": batch, "can_import": batch.dry_run and not batch.errors and batch.created_by_id == request.user.pk,
+        "batch": batch, "can_import": batch.dry_run and not batch.errors and not batch.imported_as_id
+        and batch.created_by_id == request.user.pk,
     })
 
 
@@ -67,14 +68,14 @@ def import_detail(request, pk):
 def import_confirm(request, pk):
     """Import the file of a dry run that passed, as it was checked (it is checked again as it lands)."""
     batch = _own_batch(request, pk)
-    if batch.created_by_id != request.user.pk or not batch.dry_run or batch.errors:
-        messages.error(request, "Only a dry run of yours without errors can be imported. Upload the file again.")
-        return redirect(batch)
     if rate_limited(request, "submission"):
         messages.error(request, RATE_MESSAGE)
         return redirect(batch)
-    done = imports.import_file(user=request.user, name=batch.file_name, raw=batch.content.encode(),
-                               validate=submission_arguments, dry_run=False)
+    try:
+        done = imports.import_checked(batch=batch, user=request.user, validate=submission_arguments)
+    except imports.ImportFileError as exc:
+        messages.error(request, str(exc))
+        return redirect(batch)
     if done.created:
         messages.success(request, f"{len(done.created)} records were submitted to the curators.")
     else:

@@ -118,8 +118,9 @@ def test_bench_hub_smoke_run(tmp_path):
         pytest.skip("the benchmark needs PostgreSQL")
     test_database = connection.settings_dict["NAME"]
     out = io.StringIO()
-    call_command(Command(), models="5k", repeat=2, workdir=str(tmp_path), database=f"bench_hub_{test_database}"[:60],
-                 drop_after=True, stdout=out)
+    scratch = f"bench_hub_{test_database}"[:60]
+    call_command(Command(), models="5k", repeat=2, workdir=str(tmp_path), database=scratch, drop_after=True,
+                 stdout=out)
     report = out.getvalue()
     assert connection.settings_dict["NAME"] == test_database  # the run hands the test database back
     assert "| models imported | 5,000 |" in report
@@ -128,5 +129,5 @@ def test_bench_hub_smoke_run(tmp_path):
         assert f"| {label} |" in report, label
     assert list(tmp_path.iterdir()) == []  # the snapshot is removed unless --keep
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname LIKE 'bench_hub_%%'")
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [scratch])  # its own, not another run's
         assert cursor.fetchall() == []

@@ -174,7 +174,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict | None, str]]:
                 continue
             try:
                 yield number, json.loads(line), ""
-            except ValueError:
+            except (ValueError, RecursionError):
                 yield number, None, "not JSON"
 
 

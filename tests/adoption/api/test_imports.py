@@ -156,3 +156,22 @@ def test_reports_are_their_uploaders(catalogue, contributor, other_contributor, 
 def test_a_misspelt_field_is_refused(catalogue, contributor, api_client_for):
     answer = _upload(api_client_for(contributor), _csv([_row(1)]), dryrun="false")
     assert answer.status_code == 400 and answer.json()["dryrun"] == ["Unknown field."]
+
+
+@pytest.mark.parametrize(("content", "name", "expected"), [
+    # A cell longer than the csv module reads is a clear 400, not a 500.
+    (b"adopter,summary\r\naisg," + b"x" * 140_000 + b"\r\n", "big.csv", "cannot be read as CSV"),
+])
+def test_a_cell_too_long_to_read_is_a_400(catalogue, contributor, api_client_for, content, name, expected):
+    answer = _upload(api_client_for(contributor), content, name=name)
+    assert answer.status_code == 400 and expected in answer.json()["file"][0]
+
+
+def test_json_lines_are_lines_at_newlines_only_and_deep_nesting_is_a_row_error(catalogue, contributor,
+                                                                                api_client_for):
+    good = json.dumps({"adopter": "aisg", "family": "qwen", "relation": "fine_tune", "summary": "a\u2028b\x0bc",
+                       "evidence": [{"url": "https://example.org/x", "kind": "press"}]}, ensure_ascii=False)
+    content = (good + "\n" + "[" * 100_000 + "\n").encode()
+    report = _upload(api_client_for(contributor), content, name="rows.jsonl").json()
+    assert report["rows"] == 2 and report["valid"] == 1
+    assert report["errors"] == [{"row": 2, "field": "", "message": "Not valid JSON here: nested too deeply."}]

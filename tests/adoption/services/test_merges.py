@@ -4,7 +4,7 @@ their totals and move the records in place, every old URL leads to the survivor.
 import pytest
 
 from adoption.maps import fold, repair
-from adoption.models import Adoption, ModelFamily, OrganizationMerge
+from adoption.models import Adoption, ModelFamily, Organization, OrganizationMerge
 from adoption.services import merges
 from adoption.services.errors import ActionForbidden
 from tests.adoption.maps.registry import make_geography
@@ -154,3 +154,40 @@ def test_the_api_merges_and_old_urls_answer_301(pair, curator, contributor, api_
     assert client.get("/adoptions/", {"adopter": duplicate.slug}).status_code == 200
     again = api_client_for(curator).post(url, {"into": survivor.slug}, format="json")
     assert again.status_code == 400 and "already merged" in str(again.json())
+
+
+def test_a_duplicate_bearing_the_survivors_name_without_a_country_merges(curator):
+    # Such pairs come from imports and old data; clean() forbids making one by hand, never their merge.
+    survivor = OrganizationFactory(name="Sahel AI", slug="sahel-ai")
+    duplicate = OrganizationFactory(name="Sahel AI Lab", slug="sahel-ai-lab", country=None)
+    Organization.objects.filter(pk=duplicate.pk).update(name="SAHEL AI")  # as legacy data has it
+
+    merge = merges.organization_merge(source=Organization.objects.get(pk=duplicate.pk), target=survivor,
+                                      user=curator)
+
+    assert merge.target == survivor
+    assert Organization.objects.get(pk=duplicate.pk).merged_into == survivor
+
+
+def test_a_survivor_that_was_the_duplicates_child_takes_its_place(pair, curator):
+    duplicate, survivor = pair
+    top = OrganizationFactory(country=survivor.country)
+    Organization.objects.filter(pk=duplicate.pk).update(parent=top)
+    Organization.objects.filter(pk=survivor.pk).update(parent=duplicate)
+
+    merges.organization_merge(source=Organization.objects.get(pk=duplicate.pk),
+                              target=Organization.objects.get(pk=survivor.pk), user=curator)
+
+    assert Organization.objects.get(pk=survivor.pk).parent == top  # never the merged duplicate
+
+
+def test_moved_children_and_families_keep_a_history_of_why(pair, curator):
+    duplicate, survivor = pair
+    child = OrganizationFactory(parent=duplicate, country=survivor.country)
+    family = ModelFamilyFactory(developer=duplicate)
+
+    merges.organization_merge(source=duplicate, target=survivor, user=curator)
+
+    for model, pk in ((Organization, child.pk), (ModelFamily, family.pk)):
+        latest = model.objects.get(pk=pk).history.first()
+        assert latest.history_change_reason == "merged aisg-dup into ai-singapore" and latest.version == 2

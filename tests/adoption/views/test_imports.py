@@ -41,8 +41,11 @@ def test_a_contributor_checks_then_imports_a_file(catalogue, contributor, curato
     imported = ImportBatch.objects.exclude(pk=batch.pk).get()
     queue = signed_in(curator).get("/moderation/", {"batch": imported.pk}).content.decode()
     assert queue.count(f"bulk proposal #{imported.pk}") == 2
-    # A dry run is imported once: its button is gone.
-    assert "Submit these" not in browser.get(f"{PAGE}{imported.pk}/").content.decode()
+    # A dry run is imported once: its button is gone, and a second click gets the first import back.
+    assert "Submit these" not in browser.get(f"{PAGE}{batch.pk}/").content.decode()
+    again = browser.post(f"{PAGE}{batch.pk}/import/")
+    assert again["Location"] == f"{PAGE}{imported.pk}/"
+    assert Adoption.objects.count() == 2 and ImportBatch.objects.count() == 2
 
 
 def test_errors_are_listed_by_line_and_nothing_is_submitted(catalogue, contributor, signed_in):
