@@ -165,6 +165,13 @@ def test_the_api_and_the_data_page_list_releases_and_serve_their_files(storage_d
     assert f"data release {new.version}" in page  # how to cite the latest
 
 
+def test_a_listed_file_lost_from_storage_is_a_404_not_a_500(storage_dir, registry, client):
+    release = release_make(now=DAY)
+    next(storage_dir.rglob("evidence.csv")).unlink()  # e.g. a database restored without the release files
+    assert client.get(f"/data/{release.version}/evidence.csv").status_code == 404
+    assert client.get(f"/data/{release.version}/adoptions.csv").status_code == 200
+
+
 def test_the_data_page_without_releases(client):
     assert "No release yet" in client.get("/data/").content.decode()
     assert client.get("/api/v1/releases/").json() == []
