@@ -44,6 +44,7 @@ from django.db import connection, connections
 from django.test import Client, override_settings
 
 from tests.benchmarks import hub_snapshot
+from tests.benchmarks.scratch import ScratchDatabaseMixin
 
 BASELINE_TABLE = "bench_hub_plain_copy"
 # The columns the import stages (adoption/services/hub/load.py's hub_stage), in COPY's order.
@@ -98,7 +99,7 @@ def _rows(path: Path):
                 continue
 
 
-class Command(BaseCommand):
+class Command(ScratchDatabaseMixin, BaseCommand):
     help = "Benchmark import_hub_snapshot on a synthetic Hub snapshot in a separate PostgreSQL database."
 
     def add_arguments(self, parser):
@@ -159,20 +160,6 @@ class Command(BaseCommand):
             if drop_after:
                 self._recreate(database, original, create=False)
         self.say(f"Done in {time.perf_counter() - started:.0f} s.")
-
-    def say(self, text: str) -> None:
-        self.stdout.write(text)
-        self.stdout.flush()
-
-    def _recreate(self, database: str, then_use: str, *, create: bool = True) -> None:
-        """Drop (and create) the benchmark database from the current connection, then switch to `then_use`."""
-        connection.close()
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            if create:
-                cursor.execute(f'CREATE DATABASE "{database}"')
-        connection.close()
-        connections["default"].settings_dict["NAME"] = settings.DATABASES["default"]["NAME"] = then_use
 
     def _scalar(self, sql: str, params=None):
         with connection.cursor() as cursor:

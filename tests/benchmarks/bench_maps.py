@@ -47,6 +47,7 @@ from rest_framework.views import APIView
 
 from adoption import geo
 from adoption.maps.repair import rebuild, spans_from_history_sql
+from tests.benchmarks.scratch import ScratchDatabaseMixin
 
 ORGANIZATIONS = 50_000
 POPULAR = ["US", "CN", "IN", "GB", "DE", "FR", "SG", "JP", "KR", "BR", "CA", "ID", "KE", "NG", "AE", "SA", "CH",
@@ -98,7 +99,7 @@ def _zipf(n: int) -> str:
     return f"(floor(power({n + 1}, random()))::int)"
 
 
-class Command(BaseCommand):
+class Command(ScratchDatabaseMixin, BaseCommand):
     help = "Benchmark the map endpoints on synthetic data in a separate PostgreSQL database."
 
     def add_arguments(self, parser):
@@ -148,20 +149,6 @@ class Command(BaseCommand):
             if drop_after:
                 self._recreate(database, original, create=False)
         self.say(f"Done in {time.perf_counter() - started:.0f} s.")
-
-    def say(self, text: str) -> None:
-        self.stdout.write(text)
-        self.stdout.flush()
-
-    def _recreate(self, database: str, then_use: str, *, create: bool = True) -> None:
-        """Drop (and create) the benchmark database from the current connection, then switch to `then_use`."""
-        connection.close()
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            if create:
-                cursor.execute(f'CREATE DATABASE "{database}"')
-        connection.close()
-        connections["default"].settings_dict["NAME"] = settings.DATABASES["default"]["NAME"] = then_use
 
     def _execute(self, sql: str, params=None) -> None:
         with connection.cursor() as cursor:
