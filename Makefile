@@ -11,7 +11,7 @@ DEMO_ENV := DATABASE_URL= CELERY_BROKER_URL= DEBUG=true
 # The tests run production's settings over plain HTTP with a throw-away key (tests/settings.py does the same).
 TEST_ENV := LOCAL_HTTP=true SECRET_KEY=tests-only-not-a-secret-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
 
-.PHONY: venv demo test lint bench bench-hub bench-load clean chromium lock
+.PHONY: venv demo test lint bench bench-hub bench-load clean chromium gettext messages catalogues lock
 
 # Create or update the environment from the lock file; re-runs only when the inputs change.
 $(BIN)/.installed: pyproject.toml requirements.lock
@@ -22,7 +22,7 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 
 venv: $(BIN)/.installed
 
-demo: venv
+demo: venv messages
 	$(DEMO_ENV) $(PY) manage.py migrate --no-input
 	$(DEMO_ENV) $(PY) manage.py load_reference_data
 	$(DEMO_ENV) $(PY) manage.py create_demo_users
@@ -39,12 +39,38 @@ chromium:
 	  else echo "WARNING: /usr/bin/chromium missing: browser tests will be skipped (apt-get install chromium)"; fi; \
 	fi
 
+# The message catalogues (registry/locale, one per language of settings.LANGUAGES) are compiled here, never
+# committed. msgfmt is GNU gettext: installed like Chromium when missing and we may.
+PO_FILES := $(wildcard registry/locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+gettext:
+	@if ! command -v msgfmt >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing GNU gettext for the message catalogues"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; \
+	  else echo "ERROR: msgfmt missing: install GNU gettext (apt-get install gettext)"; exit 1; fi; \
+	fi
+
+%.mo: %.po | gettext
+	msgfmt --check --output-file=$@ $<
+
+messages: $(MO_FILES)
+
+# After marking new strings: add them to every catalogue (then translate them; tests/registry/test_i18n.py
+# fails while any entry is untranslated or fuzzy).
+LOCALES := en pt_BR es fr ms id sw zh_Hans
+catalogues: venv gettext
+	DEBUG=true $(PY) manage.py makemessages $(LOCALES:%=-l %) --no-obsolete --add-location=file \
+	  --ignore='.venv/*' --ignore='tests/*' --ignore='media/*' --ignore='staticfiles/*' --ignore='node_modules/*'
+	msgen --no-wrap -o registry/locale/en/LC_MESSAGES/django.po registry/locale/en/LC_MESSAGES/django.po
+
 # Two pytest runs. First the whole suite on PostgreSQL, production's database (schemathesis, the broker
 # tests and the summary's PostgreSQL SQL need it). Then the tests marked `both_databases` (the list and
 # filter API tests, the list and map pages, the FilterSets, the maps, the parameter fuzzing) once more on
 # SQLite in memory, the database `make demo` runs on, with the demo's in-process cache and eager tasks:
 # what works on one database must not answer 500 on the other.
-test: venv chromium
+test: venv chromium messages
 	$(BIN)/ruff check .
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CACHE_URL=$${CACHE_URL:-$(TEST_CACHE_URL)} \
 	TEST_BROKER_URL=$(TEST_BROKER_URL) $(TEST_ENV) $(PY) manage.py check
@@ -73,4 +99,4 @@ lock: venv
 	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache db.sqlite3
+	rm -rf $(VENV) staticfiles .pytest_cache db.sqlite3 $(MO_FILES)

@@ -18,11 +18,13 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.encoding import force_bytes, force_str
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode, urlsafe_base64_encode
 from django.views.decorators.http import require_http_methods, require_safe
 from rest_framework.authtoken.models import Token
 
 from adoption.roles import CONTRIBUTOR, is_curator
+from adoption.services.accounts import account_language_set
 from adoption.services.roles import role_grant
 from adoption.views.ratelimit import rate_limited
 
@@ -81,6 +83,8 @@ def sign_up_request(request, form: SignUpForm) -> None:
             user.is_active = False
             user.save()
             role_grant(user=user, role=CONTRIBUTOR)
+            # Their decision emails go out in the language they signed up in.
+            account_language_set(user=user, language=translation.get_language())
         else:  # signed up before and never activated: send the link again
             user = owner
     link = request.build_absolute_uri(reverse("signup-confirm", kwargs={

@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "adoption.middleware.CachedMapMiddleware",  # cached map answers before the rest
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "registry.i18n.LocaleMiddleware",  # the reader's language: ?lang=, the switcher's cookie, Accept-Language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -85,6 +86,8 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "registry.i18n.context",
             ],
         },
     },
@@ -155,6 +158,19 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "en"
+# The eight languages of DESIGN §4, each named in its own language for the switcher. One catalogue per
+# language, for the site and the domain app alike, in registry/locale (compiled by `make messages`).
+LANGUAGES = [
+    ("en", "English"),
+    ("pt-br", "Português (Brasil)"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("ms", "Bahasa Melayu"),
+    ("id", "Bahasa Indonesia"),
+    ("sw", "Kiswahili"),
+    ("zh-hans", "简体中文"),
+]
+LOCALE_PATHS = [BASE_DIR / "registry" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

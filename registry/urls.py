@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from adoption.api.exceptions import NOT_FOUND_NAME, not_found
-from registry import accounts
+from registry import accounts, i18n
 
 # A lost database connection (or a mail limit the cache cannot count) answers 503 with Retry-After, not a 500.
 handler500 = "registry.unavailable.server_error"
@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/signup/confirm/<uidb64>/<token>/", accounts.signup_confirm, name="signup-confirm"),
     path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
+    path("i18n/setlang/", i18n.set_language, name="set_language"),
     path("accounts/token/", accounts.api_token, name="api-token"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("adoption.api.urls")),

@@ -1,5 +1,6 @@
 """The domain models, split by entity and re-exported here."""
 
+from .accounts import AccountSettings
 from .families import Checkpoint, ModelFamily
 from .geography import Country, Region
 from .hub import HubFigure, HubSnapshot
@@ -13,6 +14,7 @@ from .summary import AdopterPresence, MapDelta, MapSummary, PublicationSpan, Reg
 from .webhooks import Webhook, WebhookDelivery
 
 __all__ = [
+    "AccountSettings",
     "Adoption",
     "AdopterPresence",
     "ChangeRequest",

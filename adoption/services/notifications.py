@@ -9,10 +9,11 @@ import datetime
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from adoption.choices import Action
 from adoption.models import ModerationEvent
+from adoption.services.accounts import account_language
 
 SUBJECTS = {
     Action.APPROVE: "Your submission is published: {record}",
@@ -56,24 +57,30 @@ def notification_send(*, event_id: int) -> bool:
         user = _recipient(event)
         sent = False
         if user is not None and user.email:
-            record = str(event.adoption)
-            lines = [
-                f"Hello {user.get_username()},",
-                "",
-                SENTENCES[event.action].format(record=f"#{event.adoption_id} {record}"),
-            ]
-            if event.comment:
-                lines += ["", "The curator wrote:", event.comment]
-            # A mail client needs an absolute link: SITE_URL says where the registry is served.
-            lines += ["", f"See the record: {settings.SITE_URL.rstrip('/')}{event.adoption.get_absolute_url()}"]
-            send_mail(
-                SUBJECTS[event.action].format(record=record), "\n".join(lines), settings.DEFAULT_FROM_EMAIL,
-                [user.email],
-            )
+            _send(event, user)
             sent = True
         # Stamped even when there is nobody to mail, so the sweep stops looking at it.
         ModerationEvent.objects.filter(pk=event.pk).update(notified_at=timezone.now())
     return sent
+
+
+def _send(event: ModerationEvent, user) -> None:
+    """The decision email, in the language the recipient chose (their account's)."""
+    with translation.override(account_language(user)):
+        record = str(event.adoption)
+        lines = [
+            f"Hello {user.get_username()},",
+            "",
+            SENTENCES[event.action].format(record=f"#{event.adoption_id} {record}"),
+        ]
+        if event.comment:
+            lines += ["", "The curator wrote:", event.comment]
+        # A mail client needs an absolute link: SITE_URL says where the registry is served.
+        lines += ["", f"See the record: {settings.SITE_URL.rstrip('/')}{event.adoption.get_absolute_url()}"]
+        send_mail(
+            SUBJECTS[event.action].format(record=record), "\n".join(lines), settings.DEFAULT_FROM_EMAIL,
+            [user.email],
+        )
 
 
 def notification_pending_ids(*, older_than: datetime.timedelta = SWEEP_AFTER) -> list[int]:
