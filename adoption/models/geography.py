@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from adoption.choices import RegionLevel
+from adoption.localnames import place_name
 
 
 class Region(models.Model):
@@ -24,6 +25,11 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    @property
+    def local_name(self) -> str:
+        """The name in the reader's language (pages); `name` stays the UN's English one (API, data)."""
+        return place_name(self.code, self.name)
 
 
 class Country(models.Model):
@@ -56,6 +62,11 @@ class Country(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the reader's language (pages); `name` stays the UN's English one (API, data)."""
+        return place_name(self.iso2, self.name)
 
     @property
     def region_codes(self) -> list[str]:

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
+from adoption.localnames import place_name as _place_name
 from adoption.models import Adoption
 from adoption.roles import is_curator as _is_curator
 
@@ -34,6 +35,12 @@ def get_item(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def place_name(code, default: str = "") -> str:
+    """A map group's or split key's name in the reader's language: {{ group.key|place_name:group.name }}."""
+    return _place_name(code, default)
 
 
 @register.filter
