@@ -2,11 +2,13 @@
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from adoption.localnames import place_name as _place_name
 from adoption.models import Adoption
@@ -135,3 +137,24 @@ def field_group(field):
     """Django's label, help text, errors and widget for a field, with labels that end without a colon."""
     field.form.label_suffix = ""
     return field.as_field_group()
+
+
+ROLE_NAMES = {"contributor": pgettext_lazy("role", "contributor"), "curator": pgettext_lazy("role", "curator")}
+
+
+@register.filter
+def role_name(name: str) -> str:
+    """A role (a group's name, which stays English in the database) in the reader's language."""
+    return str(ROLE_NAMES.get(name, name))
+
+
+@register.filter
+def field_labels(names) -> str:
+    """A correction's field names (`stage`, `product_name`) as the record's field labels, comma-separated."""
+    labels = []
+    for name in names:
+        try:
+            labels.append(str(Adoption._meta.get_field(name).verbose_name))
+        except FieldDoesNotExist:
+            labels.append(name)
+    return ", ".join(labels)
