@@ -148,7 +148,8 @@
     var play = box.querySelector("[data-time-play]");
     var first = box.dataset.first.split("-").map(Number);
     // The words come translated from the page (data-* attributes): this file has no catalogue.
-    var words = {all: box.dataset.allDates || "all dates", play: box.dataset.play || "Play", pause: box.dataset.pause || "Pause"};
+    var words = {all: range.dataset.allDates || "all dates", play: play.dataset.play || "Play",
+                 pause: play.dataset.pause || "Pause"};
     var timer = null;
     function month(step) {
       var index = first[0] * 12 + first[1] - 1 + step;
