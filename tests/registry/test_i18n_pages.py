@@ -299,3 +299,26 @@ def test_every_page_reads_without_english_left(code, site, contributor, curator)
     left = {page: texts for page, texts in left.items() if texts}
     assert left == {}, f"English left on the pages in {code}:\n" + "\n".join(
         f"{page}: {texts}" for page, texts in left.items())
+
+
+class _Attributes(HTMLParser):
+    """The attribute values code reads (not the texts a reader sees: those may be localized)."""
+
+    def __init__(self):
+        super().__init__()
+        self.values: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.values += [f"<{tag} {name}={value!r}>" for name, value in attrs
+                        if value and name not in SPOKEN_ATTRIBUTES | {"content", "value"}]
+
+
+@pytest.mark.parametrize("path", ["/", "/map/", "/map/?split=family&colour=qwen", "/map/?group_by=city&unit=adopters",
+                                  "/countries/SG/", "/organizations/ai-singapore/"])
+def test_numbers_in_attributes_stay_unlocalized(path, site):
+    """French writes 0.5 as "0,5": the SVG coordinates, bar widths and data-* the script reads must not."""
+    page = _render(None, "get", path, None, "fr")
+    parser = _Attributes()
+    parser.feed(page)
+    assert 'lang="fr"' in page and parser.values
+    assert [value for value in parser.values if re.search(r"\d,\d", value)] == []
