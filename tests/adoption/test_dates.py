@@ -5,7 +5,6 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-
 from django.utils import translation
 
 from adoption.dates import localized_partial_date, parse_partial_date, period_end
