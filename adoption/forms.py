@@ -57,8 +57,8 @@ class AdoptionForm(forms.Form):
     new_name = forms.CharField(label=gettext_lazy("Name of the new organization"), max_length=200, required=False)
     new_kind = forms.ChoiceField(
         # Translators: the kind of an organization (government, university, startup...).
-        label=pgettext_lazy("organization", "Kind"), choices=[("", gettext_lazy("Unknown")), *OrganizationKind.choices],
-        required=False,
+        label=pgettext_lazy("organization kind", "Kind"),
+        choices=[("", gettext_lazy("Unknown")), *OrganizationKind.choices], required=False,
     )
     new_country = forms.ModelChoiceField(
         label=gettext_lazy("Country"), queryset=Country.objects.order_by("name"), required=False,
@@ -83,7 +83,7 @@ class AdoptionForm(forms.Form):
         choices=[("", gettext_lazy("Choose a relation")), *Relation.choices],
     )
     # Translators: how far an adoption went (announced, pilot, production, discontinued).
-    stage = forms.ChoiceField(label=pgettext_lazy("adoption", "Stage"), choices=Stage.choices,
+    stage = forms.ChoiceField(label=pgettext_lazy("adoption stage", "Stage"), choices=Stage.choices,
                               initial=Stage.ANNOUNCED)
     product_name = forms.CharField(label=gettext_lazy("Product or derived model"), max_length=300, required=False)
     product_url = forms.CharField(
@@ -366,7 +366,7 @@ class ChangeRequestForm(forms.Form):
     """A correction to a published record: only fields that differ from the record are proposed."""
 
     relation = forms.ChoiceField(label=gettext_lazy("How it builds on the family"), choices=Relation.choices)
-    stage = forms.ChoiceField(label=pgettext_lazy("adoption", "Stage"), choices=Stage.choices)
+    stage = forms.ChoiceField(label=pgettext_lazy("adoption stage", "Stage"), choices=Stage.choices)
     checkpoint = forms.ChoiceField(label=gettext_lazy("Checkpoint"), required=False)
     product_name = forms.CharField(label=gettext_lazy("Product or derived model"), max_length=300, required=False)
     product_url = forms.CharField(label=gettext_lazy("Its repo id or URL"), max_length=500, required=False)

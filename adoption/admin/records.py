@@ -155,7 +155,8 @@ def duplicates_table(adoption) -> str:
     found = selectors.adoption_duplicates(adoption)
     if not found:
         return _("No likely duplicates.")
-    labels = [_("adopter"), _("family"), _("checkpoint"), _("product"), _("relation"), pgettext("adoption", "stage"),
+    labels = [_("adopter"), _("family"), _("checkpoint"), _("product"), _("relation"),
+              pgettext("adoption stage", "stage"),
               _("started"), _("status"), _("sources")]
     columns = [_record_cells(adoption)] + [_record_cells(row["adoption"]) for row in found]
     head = format_html_join(

@@ -27,9 +27,9 @@ PAGE_SIZE = 25
 COLUMNS = (
     ("adopter", gettext_lazy("Adopter"), True), ("country", gettext_lazy("Country"), False),
     ("family", gettext_lazy("Family"), True), ("relation", gettext_lazy("Relation"), False),
-    ("stage", pgettext_lazy("adoption", "Stage"), False), ("started_on", gettext_lazy("Since"), True),
-    # Translators: a table column: when the record was published in the registry.
-    ("published_at", pgettext_lazy("record", "Published"), True),
+    ("stage", pgettext_lazy("adoption stage", "Stage"), False),
+    ("started_on", pgettext_lazy("start date", "Since"), True),
+    ("published_at", gettext_lazy("Published"), True),
 )
 
 
