@@ -225,7 +225,8 @@ class Command(ScratchDatabaseMixin, BaseCommand):
             start = time.perf_counter()
             child = subprocess.Popen(  # noqa: S603 (fixed arguments)
                 [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "import_hub_snapshot", str(path),
-                 "--date", date, "--verbosity", "2"], env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT)
+                 "--date", date, "--verbosity", "2"],
+                env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT)
             sampler = _PeakMemory(child.pid)
             sampler.start()
             # wait4: this child's own rusage (RUSAGE_CHILDREN would also count other children of this process).
