@@ -21,7 +21,7 @@ from django.db.models import BooleanField, F, Func, Q, Value
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -29,6 +29,7 @@ from drf_spectacular.utils import extend_schema_field
 from adoption import geo
 from adoption.choices import ChangeRequestStatus, OrganizationKind, RegionLevel, Relation, Stage, Status
 from adoption.dates import parse_partial_date, period_end
+from adoption.localnames import place_name
 from adoption.maps.grains import TAG_MAX
 from adoption.models import Adoption, ChangeRequest, Checkpoint, Country, ModelFamily, Organization, Region
 from adoption.search import search_names
@@ -38,17 +39,24 @@ from adoption.selectors.organizations import organizations_matching
 LIST_PARAMETERS = ("page", "page_size", "format")
 
 GROUP_BY_CHOICES = (
-    ("country", "Country"), ("subregion", "Sub-region (UN M49)"), ("region", "Region (UN M49)"),
-    ("intermediate_region", "Intermediate region (UN M49; else the sub-region)"), ("city", "City"),
+    ("country", gettext_lazy("Country")), ("subregion", gettext_lazy("Sub-region (UN M49)")),
+    ("region", gettext_lazy("Region (UN M49)")),
+    ("intermediate_region", gettext_lazy("Intermediate region (UN M49; else the sub-region)")),
+    ("city", gettext_lazy("City")),
 )
 SPLIT_CHOICES = (
-    ("origin_country", "Origin country of the base model"), ("family", "Model family"), ("relation", "Relation"),
-    ("stage", "Stage"), ("adopter_kind", "Kind of adopter"), ("none", "No split"),
+    ("origin_country", gettext_lazy("Origin country of the base model")), ("family", gettext_lazy("Model family")),
+    ("relation", gettext_lazy("Relation")), ("stage", pgettext_lazy("adoption stage", "Stage")),
+    ("adopter_kind", gettext_lazy("Kind of adopter")), ("none", gettext_lazy("No split")),
 )
-UNIT_CHOICES = (("adoptions", "Adoptions"), ("adopters", "Adopters (distinct organizations)"))
+UNIT_CHOICES = (
+    ("adoptions", gettext_lazy("Adoptions")), ("adopters", gettext_lazy("Adopters (distinct organizations)")),
+)
 MAP_FORMAT_CHOICES = (("json", "JSON"), ("geojson", "GeoJSON"), ("csv", "CSV"))
 TIMESERIES_FORMAT_CHOICES = (("json", "JSON"), ("csv", "CSV"))
-INTERVAL_CHOICES = (("year", "Year"), ("quarter", "Quarter"), ("month", "Month"))
+INTERVAL_CHOICES = (
+    ("year", gettext_lazy("Year")), ("quarter", gettext_lazy("Quarter")), ("month", gettext_lazy("Month")),
+)
 
 
 # --- form fields: how one parameter is read ---
@@ -366,27 +374,30 @@ def _choice_filter(field_name: str, choices, label: str, any_label: str) -> Valu
 
 
 def _family_choices():
-    return [("", "All families"), *ModelFamily.objects.order_by("name").values_list("slug", "name")]
+    return [("", _("All families")), *ModelFamily.objects.order_by("name").values_list("slug", "name")]
+
+
+# The choices are built for each form (a callable), in the reader's language: place names from place_name.
+def _by_name(pairs):
+    return sorted(pairs, key=lambda item: item[1])
 
 
 def _origin_choices():
     rows = ModelFamily.objects.exclude(origin_country=None).values_list("origin_country", "origin_country__name")
-    return [("", "Any origin"), *rows.distinct().order_by("origin_country__name")]
+    return [("", _("Any origin")), *_by_name((iso2, place_name(iso2, name)) for iso2, name in rows.distinct())]
 
 
 def _country_choices():
     from django_countries import countries
 
-    return [("", "Any country"), *sorted(
-        ((iso2, countries.name(iso2) or iso2) for iso2 in geo.m49_countries()), key=lambda item: item[1]
-    )]
+    return [("", _("Any country")), *_by_name(
+        (iso2, place_name(iso2, countries.name(iso2) or iso2)) for iso2 in geo.m49_countries())]
 
 
 def _region_choices():
     names = geo.m49_region_names()
-    return [("", "Whole world"), *sorted(
-        ((code, name) for code, name in names.items() if code != geo.WORLD), key=lambda item: item[1]
-    )]
+    return [("", _("Whole world")), *_by_name(
+        (code, place_name(code, name)) for code, name in names.items() if code != geo.WORLD)]
 
 
 def _m49(code: str) -> str:
@@ -407,7 +418,8 @@ def _known_families(slugs) -> set[str]:
 
 def _family_filter(**kwargs) -> ValuesFilter:
     return ValuesFilter(
-        field_name="family__slug", label="Model family (slug)", normalise=str.lower, known=_known_families,
+        field_name="family__slug", label=gettext_lazy("Model family (slug)"), normalise=str.lower,
+        known=_known_families,
         unknown=lambda value: _("Unknown family %(value)s. The families and their slugs: /api/v1/families/.")
         % {"value": repr(value)}, **kwargs,
     )
@@ -415,7 +427,7 @@ def _family_filter(**kwargs) -> ValuesFilter:
 
 def _region_filter(**kwargs) -> ValuesFilter:
     return ValuesFilter(
-        method="filter_region", label="Region (UN M49 code, any level)", normalise=_m49,
+        method="filter_region", label=gettext_lazy("Region (UN M49 code, any level)"), normalise=_m49,
         known=lambda given: set(given) & set(geo.m49_region_names()),
         unknown=lambda value: _("%(value)s is not a UN M49 area code (e.g. 001, 142, 035).") % {"value": repr(value)},
         **kwargs,
@@ -499,7 +511,7 @@ class YesNoFilter(django_filters.ChoiceFilter):
     """true or false, and nothing else (a forgiving boolean would read 'null' as no filter)."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("choices", [("true", "Yes"), ("false", "No")])
+        kwargs.setdefault("choices", [("true", gettext_lazy("Yes")), ("false", gettext_lazy("No"))])
         super().__init__(*args, **kwargs)
 
 
@@ -521,17 +533,24 @@ class MapFilters(ParameterFilterSet):
     """The filters every view of published adoptions takes: lists, pages, maps, time series, exports, feeds."""
 
     family = _family_filter(widget=ValuesSelect, choices=_family_choices)
-    origin_country = _country_filter("family__origin_country", "Origin country of the family (ISO alpha-2)",
-                                     _origin_choices)
-    relation = _choice_filter("relation", Relation.choices, "Relation", "Any relation")
-    stage = _choice_filter("stage", Stage.choices, "Stage", "Any stage")
-    adopter_kind = _choice_filter("adopter__kind", OrganizationKind.choices, "Kind of adopter", "Any kind")
+    origin_country = _country_filter(
+        "family__origin_country", gettext_lazy("Origin country of the family (ISO alpha-2)"), _origin_choices
+    )
+    relation = _choice_filter("relation", Relation.choices, gettext_lazy("Relation"), gettext_lazy("Any relation"))
+    stage = _choice_filter("stage", Stage.choices, pgettext_lazy("adoption stage", "Stage"), gettext_lazy("Any stage"))
+    adopter_kind = _choice_filter(
+        "adopter__kind", OrganizationKind.choices, gettext_lazy("Kind of adopter"), gettext_lazy("Any kind")
+    )
     region = _region_filter(widget=ValuesSelect, choices=_region_choices)
-    country = _country_filter("adopter__country", "Adopter country (ISO alpha-2)", _country_choices)
-    sector = ValuesFilter(method="filter_sector", label="Sector")
-    language = ValuesFilter(method="filter_language", label="Language (ISO 639)", normalise=str.lower)
-    since = PartialDateFilter(field_name="started_on", bound="start", label="Started on or after (YYYY[-MM[-DD]])")
-    until = PartialDateFilter(field_name="started_on", bound="end", label="Started on or before (YYYY[-MM[-DD]])")
+    country = _country_filter("adopter__country", gettext_lazy("Adopter country (ISO alpha-2)"), _country_choices)
+    sector = ValuesFilter(method="filter_sector", label=gettext_lazy("Sector"))
+    language = ValuesFilter(method="filter_language", label=gettext_lazy("Language (ISO 639)"), normalise=str.lower)
+    since = PartialDateFilter(
+        field_name="started_on", bound="start", label=gettext_lazy("Started on or after (YYYY[-MM[-DD]])")
+    )
+    until = PartialDateFilter(
+        field_name="started_on", bound="end", label=gettext_lazy("Started on or before (YYYY[-MM[-DD]])")
+    )
 
     class Meta:
         model = Adoption
@@ -564,17 +583,21 @@ class AdoptionFilterSet(MapFilters):
     """The adoptions list (the page, the API, its exports): the map filters plus the list's own."""
 
     adopter = ValuesFilter(
-        method="filter_adopter", label="Adopter (slug)", normalise=str.lower, known=_known_adopters,
+        method="filter_adopter", label=gettext_lazy("Adopter (slug)"), normalise=str.lower, known=_known_adopters,
         unknown=lambda value: _("Unknown adopter %(value)s. The organizations and their slugs: "
                                 "/api/v1/organizations/.") % {"value": repr(value)},
     )
     checkpoint = CheckpointFilter(
-        field_name="checkpoint", queryset=Checkpoint.objects.all(), label="Checkpoint (id or repo id)",
+        field_name="checkpoint", queryset=Checkpoint.objects.all(), label=gettext_lazy("Checkpoint (id or repo id)"),
         widget=forms.TextInput,
     )
-    updated_since = InstantFilter(field_name="updated_at", label="Changed at or after (ISO 8601 date or date-time)")
-    q = django_filters.CharFilter(method="filter_text", max_length=200, label="Search adopter, product, summary")
-    ordering = NullsLastOrderingFilter(fields=ADOPTION_ORDERING, label="Order by")
+    updated_since = InstantFilter(
+        field_name="updated_at", label=gettext_lazy("Changed at or after (ISO 8601 date or date-time)")
+    )
+    q = django_filters.CharFilter(
+        method="filter_text", max_length=200, label=gettext_lazy("Search adopter, product, summary")
+    )
+    ordering = NullsLastOrderingFilter(fields=ADOPTION_ORDERING, label=gettext_lazy("Order by"))
 
     def filter_text(self, queryset, name, value):
         value = value.strip()
@@ -603,12 +626,14 @@ class EvidenceFilterSet(AdoptionFilterSet):
 class SubmissionFilterSet(AdoptionFilterSet):
     """The submissions list: the adoption filters plus the workflow status (curators' queue)."""
 
-    adopter = ValuesFilter(field_name="adopter__slug", label="Adopter (slug)", normalise=str.lower)
-    status = _choice_filter("status", Status.choices, "Status", "Any status")
-    batch = django_filters.NumberFilter(field_name="import_batch", label="Bulk proposal (id)", min_value=1)
+    adopter = ValuesFilter(field_name="adopter__slug", label=gettext_lazy("Adopter (slug)"), normalise=str.lower)
+    status = _choice_filter("status", Status.choices, gettext_lazy("Status"), gettext_lazy("Any status"))
+    batch = django_filters.NumberFilter(
+        field_name="import_batch", label=gettext_lazy("Bulk proposal (id)"), min_value=1
+    )
     ordering = NullsLastOrderingFilter(
         fields=(*ADOPTION_ORDERING, ("submitted_at", "submitted_at"), ("updated_at", "updated_at")),
-        label="Order by",
+        label=gettext_lazy("Order by"),
     )
 
 
@@ -636,21 +661,22 @@ class MapOptionsForm(ParameterForm):
 
     extra_parameters = ()
 
-    group_by = OptionField(label="Group by", choices=GROUP_BY_CHOICES)
-    split = OptionField(label="Split by", choices=SPLIT_CHOICES)
-    unit = OptionField(label="Count", choices=UNIT_CHOICES)
-    format = OptionField(label="Format", choices=MAP_FORMAT_CHOICES, widget=forms.HiddenInput)
+    group_by = OptionField(label=gettext_lazy("Group by"), choices=GROUP_BY_CHOICES)
+    split = OptionField(label=gettext_lazy("Split by"), choices=SPLIT_CHOICES)
+    # Translators: what the map counts, adoptions or adopters (a form label).
+    unit = OptionField(label=pgettext_lazy("map unit", "Count"), choices=UNIT_CHOICES)
+    format = OptionField(label=gettext_lazy("Format"), choices=MAP_FORMAT_CHOICES, widget=forms.HiddenInput)
     as_of = InstantField(
-        label="As the registry stood on",
-        help_text="A date (end of that day, UTC) or an ISO date-time; empty for now.",
+        label=gettext_lazy("As the registry stood on"),
+        help_text=gettext_lazy("A date (end of that day, UTC) or an ISO date-time; empty for now."),
         widget=forms.TextInput(attrs={"placeholder": "2025-06-30"}),
     )
 
 
 class TimeseriesOptionsForm(MapOptionsForm):
     group_by = None
-    interval = OptionField(label="Interval", choices=INTERVAL_CHOICES)
-    format = OptionField(label="Format", choices=TIMESERIES_FORMAT_CHOICES, widget=forms.HiddenInput)
+    interval = OptionField(label=gettext_lazy("Interval"), choices=INTERVAL_CHOICES)
+    format = OptionField(label=gettext_lazy("Format"), choices=TIMESERIES_FORMAT_CHOICES, widget=forms.HiddenInput)
 
 
 class MapFilterSet(MapFilters):
@@ -671,8 +697,8 @@ class TimeseriesFilterSet(MapFilters):
 
 
 class ChangeRequestFilterSet(ParameterFilterSet):
-    status = _choice_filter("status", ChangeRequestStatus.choices, "Status", "Any status")
-    adoption = django_filters.NumberFilter(field_name="adoption_id", label="Adoption id", min_value=1)
+    status = _choice_filter("status", ChangeRequestStatus.choices, gettext_lazy("Status"), gettext_lazy("Any status"))
+    adoption = django_filters.NumberFilter(field_name="adoption_id", label=gettext_lazy("Adoption id"), min_value=1)
 
     class Meta:
         model = ChangeRequest
@@ -681,8 +707,8 @@ class ChangeRequestFilterSet(ParameterFilterSet):
 
 
 class RegionFilterSet(ParameterFilterSet):
-    level = _choice_filter("level", RegionLevel.choices, "Level", "Any level")
-    parent = _code_filter("parent", Region.objects.all(), "Parent region (M49 code)")
+    level = _choice_filter("level", RegionLevel.choices, gettext_lazy("Level"), gettext_lazy("Any level"))
+    parent = _code_filter("parent", Region.objects.all(), gettext_lazy("Parent region (M49 code)"))
 
     class Meta:
         model = Region
@@ -692,7 +718,7 @@ class RegionFilterSet(ParameterFilterSet):
 
 class CountryFilterSet(ParameterFilterSet):
     region = _region_filter()
-    q = django_filters.CharFilter(method="filter_text", max_length=100, label="Name or code")
+    q = django_filters.CharFilter(method="filter_text", max_length=100, label=gettext_lazy("Name or code"))
 
     class Meta:
         model = Country
@@ -710,9 +736,11 @@ class CountryFilterSet(ParameterFilterSet):
 
 
 class OrganizationFilterSet(ParameterFilterSet):
-    country = _country_filter("country", "Country (ISO alpha-2)", _country_choices)
-    kind = _choice_filter("kind", OrganizationKind.choices, "Kind", "Any kind")
-    q = django_filters.CharFilter(method="filter_text", max_length=200, label="Name or alias")
+    country = _country_filter("country", gettext_lazy("Country (ISO alpha-2)"), _country_choices)
+    kind = _choice_filter(
+        "kind", OrganizationKind.choices, pgettext_lazy("organization kind", "Kind"), gettext_lazy("Any kind")
+    )
+    q = django_filters.CharFilter(method="filter_text", max_length=200, label=gettext_lazy("Name or alias"))
 
     class Meta:
         model = Organization
@@ -724,11 +752,12 @@ class OrganizationFilterSet(ParameterFilterSet):
 
 
 class ModelFamilyFilterSet(ParameterFilterSet):
-    origin_country = _country_filter("origin_country", "Origin country (ISO alpha-2)", _country_choices)
+    origin_country = _country_filter("origin_country", gettext_lazy("Origin country (ISO alpha-2)"), _country_choices)
     developer = SlugFilter(
-        queryset=Organization.objects.all(), to_field_name="slug", label="Developer (slug)", widget=forms.TextInput
+        queryset=Organization.objects.all(), to_field_name="slug", label=gettext_lazy("Developer (slug)"),
+        widget=forms.TextInput,
     )
-    q = django_filters.CharFilter(method="filter_text", max_length=200, label="Name, slug or developer")
+    q = django_filters.CharFilter(method="filter_text", max_length=200, label=gettext_lazy("Name, slug or developer"))
 
     class Meta:
         model = ModelFamily
@@ -742,10 +771,10 @@ class ModelFamilyFilterSet(ParameterFilterSet):
 class CheckpointFilterSet(ParameterFilterSet):
     family = _family_filter()
     derived_from = CheckpointFilter(
-        queryset=Checkpoint.objects.all(), label="Derived from (id or repo id)", widget=forms.TextInput
+        queryset=Checkpoint.objects.all(), label=gettext_lazy("Derived from (id or repo id)"), widget=forms.TextInput
     )
-    open_weights = YesNoFilter(method="filter_open_weights", label="Open weights")
-    q = django_filters.CharFilter(method="filter_text", max_length=200, label="Repo id or name")
+    open_weights = YesNoFilter(method="filter_open_weights", label=gettext_lazy("Open weights"))
+    q = django_filters.CharFilter(method="filter_text", max_length=200, label=gettext_lazy("Repo id or name"))
 
     class Meta:
         model = Checkpoint

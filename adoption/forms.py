@@ -26,6 +26,13 @@ from adoption.services.records import split_list
 ADOPTER_EXISTING, ADOPTER_NEW = "existing", "new"
 
 
+class LocalNameChoiceField(forms.ModelChoiceField):
+    """Countries or regions named in the reader's language (the value stays the code)."""
+
+    def label_from_instance(self, obj):
+        return obj.local_name
+
+
 class CheckpointSelect(forms.Select):
     """A select whose options carry their family id, so the page script can show one family's checkpoints."""
 
@@ -60,7 +67,7 @@ class AdoptionForm(forms.Form):
         label=pgettext_lazy("organization kind", "Kind"),
         choices=[("", gettext_lazy("Unknown")), *OrganizationKind.choices], required=False,
     )
-    new_country = forms.ModelChoiceField(
+    new_country = LocalNameChoiceField(
         label=gettext_lazy("Country"), queryset=Country.objects.order_by("name"), required=False,
         to_field_name="iso2",
         empty_label=gettext_lazy("Unknown"),

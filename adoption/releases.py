@@ -30,6 +30,7 @@ from django.core.files.storage import storages
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from adoption.api.renderers import ListCSVRenderer
@@ -222,8 +223,14 @@ def _citation(version: str, date: datetime.date) -> str:
 
 
 def citation_text(release: Release) -> str:
-    """The release cited in one line (as the /data/ page shows it)."""
-    return f"{AUTHORS} ({release.date.year}). {TITLE}, data release {release.version} [Data set]. {_data_url()}"
+    """The release cited in one line, in the reader's language (as the /data/ page shows it; CITATION.cff
+    keeps the English names)."""
+
+    # Translators: a data set citation (APA style): "Model Adoption Registry contributors (2026). Model
+    # Adoption Registry, data release 2026.12.0 [Data set]. https://..." Keep the square brackets.
+    return gettext("%(authors)s (%(year)s). %(title)s, data release %(version)s [Data set]. %(url)s") % {
+        "authors": gettext("Model Adoption Registry contributors"), "year": release.date.year,
+        "title": gettext("Model Adoption Registry"), "version": release.version, "url": _data_url()}
 
 
 def _store(version: str, folder: Path, names: list[str], progress) -> None:

@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from adoption import selectors
 from adoption.choices import Action, Status
@@ -156,7 +156,7 @@ def duplicates_table(adoption) -> str:
     if not found:
         return _("No likely duplicates.")
     labels = [_("adopter"), _("family"), _("checkpoint"), _("product"), _("relation"),
-              pgettext("adoption stage", "stage"),
+              _("stage"),  # the field's verbose name (its msgid, already translated)
               _("started"), _("status"), _("sources")]
     columns = [_record_cells(adoption)] + [_record_cells(row["adoption"]) for row in found]
     head = format_html_join(
@@ -170,7 +170,7 @@ def duplicates_table(adoption) -> str:
             for i, label in enumerate(labels)
         ),
     )
-    why = format_html_join("", "<td>{}</td>", (("; ".join(row["reasons"]),) for row in found))
+    why = format_html_join("", "<td>{}</td>", (("; ".join(row["reasons_shown"]),) for row in found))
     return format_html(
         '<table class="duplicates"><tr><th></th><th>{}</th>{}</tr>{}<tr><th>{}</th><td></td>{}</tr></table>',
         _("this record #%(number)s") % {"number": adoption.pk}, head, body, _("why"), why,

@@ -191,6 +191,16 @@ class Adoption(models.Model):
         """The start date for pages, in the reader's language: 2025, March 2025 or March 14, 2025."""
         return localized_partial_date(self.started_on, self.started_precision)
 
+    @property
+    def title_local(self) -> str:
+        """__str__ for pages, in the reader's language (__str__ stays English for the API and logs)."""
+        from django.utils.translation import gettext
+
+        what = self.product_name or self.get_relation_display()
+        # Translators: a record's title, e.g. "AI Singapore on Qwen: SEA-LION" (adopter, model family, product).
+        return gettext("%(adopter)s on %(family)s: %(product)s") % {
+            "adopter": self.adopter, "family": self.family, "product": what}
+
 
 class Evidence(models.Model):
     """A source an adoption cites; link health is written by a Celery task."""

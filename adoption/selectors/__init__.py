@@ -13,6 +13,8 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
 from django.db.models import Case, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from adoption.choices import Action, Status
 from adoption.dates import format_partial_date
@@ -159,19 +161,23 @@ def adoption_duplicates(adoption: Adoption, *, viewer=None) -> list[dict]:
     candidates = Adoption.objects.exclude(pk=adoption.pk).exclude(status__in=_DUPLICATE_STATUSES_HIDDEN)
     if viewer is not None:
         candidates = candidates.visible_to(viewer)
+    # Each reason twice: in English for the API ("reasons"), in the reader's language for pages ("reasons_shown").
     reasons: dict[int, list[str]] = {}
+    shown: dict[int, list[str]] = {}
 
-    def add(pk: int, reason: str) -> None:
+    def add(pk: int, reason: str, reason_shown: str) -> None:
         if reason not in reasons.setdefault(pk, []):
             reasons[pk].append(reason)
+            shown.setdefault(pk, []).append(reason_shown)
 
     for pk in candidates.filter(adopter_id=adoption.adopter_id, family_id=adoption.family_id).values_list(
             "pk", flat=True):
-        add(pk, "same adopter and family")
+        add(pk, "same adopter and family", _("same adopter and family"))
 
     if adoption.product_name.strip():
         for pk, product in _similar_products(candidates, adoption):
-            add(pk, f"similar product name '{product}'")
+            add(pk, f"similar product name '{product}'",
+                _("similar product name '%(product)s'") % {"product": product})
 
     urls = {normal_url(url): url for url in adoption.evidence.values_list("url", flat=True)}
     needles = {_url_needle(url) for url in urls.values()} - {""}
@@ -181,7 +187,8 @@ def adoption_duplicates(adoption: Adoption, *, viewer=None) -> list[dict]:
         ).values_list("pk", "evidence__url")
         for pk, url in shared:
             if normal_url(url) in urls:
-                add(pk, f"cites the same source {urls[normal_url(url)]}")
+                source = urls[normal_url(url)]
+                add(pk, f"cites the same source {source}", _("cites the same source %(url)s") % {"url": source})
 
     adopter = adoption.adopter
     own_names = adopter.all_names
@@ -192,11 +199,12 @@ def adoption_duplicates(adoption: Adoption, *, viewer=None) -> list[dict]:
     ]
     near = candidates.filter(adopter_id__in=near_orgs, family_id=adoption.family_id)
     for pk, name in near.values_list("pk", "adopter__name"):
-        add(pk, f"adopter '{name}' has a near-identical name to '{adopter.name}'")
+        add(pk, f"adopter '{name}' has a near-identical name to '{adopter.name}'",
+            _("adopter '%(name)s' has a near-identical name to '%(other)s'") % {"name": name, "other": adopter.name})
 
     ranked = sorted(reasons, key=lambda pk: (-len(reasons[pk]), pk))[:DUPLICATE_LIMIT]
     rows = candidates.with_related().in_bulk(ranked)
-    return [{"adoption": rows[pk], "reasons": reasons[pk]} for pk in ranked if pk in rows]
+    return [{"adoption": rows[pk], "reasons": reasons[pk], "reasons_shown": shown[pk]} for pk in ranked if pk in rows]
 
 
 def change_request_diff(change_request) -> list[dict]:
@@ -207,7 +215,7 @@ def change_request_diff(change_request) -> list[dict]:
     current = change_values_json(adoption)
     rows = []
     for field, proposed in change_request.proposed.items():
-        label = Adoption._meta.get_field(field).verbose_name if field != "started_on" else "started on"
+        label = Adoption._meta.get_field(field).verbose_name if field != "started_on" else _("started on")
         rows.append({
             "field": field, "label": str(label).capitalize(), "current": _shown(field, current.get(field)),
             "proposed": _shown(field, proposed), "changed": current.get(field) != proposed,
@@ -232,6 +240,9 @@ def _shown(field: str, value) -> str:
         return "—"
     if field == "checkpoint":
         return str(Checkpoint.objects.filter(pk=value).values_list("repo_id", flat=True).first() or value)
+    choices = dict(Adoption._meta.get_field(field).flatchoices) if field in ("relation", "stage") else {}
+    if value in choices:
+        return str(choices[value])  # a choice's label in the reader's language, not its value ("pilot")
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return str(value)
@@ -340,13 +351,13 @@ def adoption_history_entries(adoption: Adoption, user, *, limit: int = 30) -> li
     entries = []
     for newer, older in zip(versions[:limit], [*versions[1:], None], strict=False):
         if newer.history_type == "+":
-            label = "Created"
+            label = pgettext("history", "Created")
         elif newer.history_type == "-":
-            label = "Deleted"
+            label = pgettext("history", "Deleted")
         elif older is None or older.status != newer.status:
             label = newer.get_status_display()
         else:
-            label = "Changed"
+            label = pgettext("history", "Changed")
         changed = []
         if older is not None:
             changed = [c.field for c in newer.diff_against(older).changes if c.field not in _NOT_A_CHANGE]

@@ -14,6 +14,7 @@ import re
 from urllib.parse import urlsplit
 
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from adoption.models import Adoption, Checkpoint, HubSnapshot, ModelFamily
 
@@ -61,7 +62,19 @@ def _family_of(repo_id: str, checkpoints: dict[str, int], prefixes: list[tuple[s
 
 
 def hub_check(adoption: Adoption) -> dict:
-    """{"status", "snapshot", "repo_id", "bases": [{"repo_id", "family"}], "reason"} for the record."""
+    """{"status", "snapshot", "repo_id", "bases": [{"repo_id", "family"}], "reason"} for the record: the
+    API's answer, its reason in English."""
+    return _hub_check(adoption)[0]
+
+
+def hub_check_shown(adoption: Adoption) -> dict:
+    """hub_check for pages: the reason in the reader's language."""
+    answer, shown = _hub_check(adoption)
+    return {**answer, "reason": shown}
+
+
+def _hub_check(adoption: Adoption) -> tuple[dict, str]:
+    """The answer with its reason in English, and the reason in the active language."""
     repo_id = hub_repo_id(adoption.product_url)
     snapshot = (HubSnapshot.objects.order_by("-date").values_list("date", flat=True).first()
                 if connection.vendor == "postgresql" else None)
@@ -69,22 +82,23 @@ def hub_check(adoption: Adoption) -> dict:
               "bases": [], "reason": ""}
     if snapshot is None:
         answer["reason"] = "No Hugging Face Hub snapshot has been imported."
-        return answer
+        return answer, _("No Hugging Face Hub snapshot has been imported.")
     if repo_id is None:
         answer["reason"] = "The record names no Hugging Face repo id (product_url)."
-        return answer
+        return answer, _("The record names no Hugging Face repo id (product_url).")
     with connection.cursor() as cursor:
         cursor.execute(_SPELLING, {"date": snapshot, "key": repo_id.lower()})
         spelling = cursor.fetchone()
         if spelling is None:
             answer["reason"] = f"{repo_id} is not in the Hub snapshot of {snapshot.isoformat()}."
-            return answer
+            return answer, _("%(repo)s is not in the Hub snapshot of %(date)s.") % {
+                "repo": repo_id, "date": snapshot.isoformat()}
         # The snapshot's edges name a model as the snapshot spells it.
         cursor.execute(_ANCESTORS, [snapshot, spelling[0], snapshot])
         ancestors = cursor.fetchall()
     if not ancestors:
         answer["reason"] = "The Hub lists no base model for it."
-        return answer
+        return answer, _("The Hub lists no base model for it.")
     checkpoints = {repo.lower(): family for repo, family in Checkpoint.objects.values_list("repo_id", "family_id")}
     prefixes = sorted(((prefix.lower(), pk) for pk, values in ModelFamily.objects.values_list("id", "hub_prefixes")
                        for prefix in (values if isinstance(values, list) else []) if prefix), key=lambda p: -len(p[0]))
@@ -93,12 +107,16 @@ def hub_check(adoption: Adoption) -> dict:
     answer["bases"] = [{"repo_id": node, "family": slugs.get(families[node])} for node, depth in ancestors
                        if depth == 1]
     found = {family for family in families.values() if family is not None}
+    shown = ""
     if adoption.family_id in found:
         answer["status"] = CORROBORATED
     elif found:
         answer["status"] = CONTRADICTED
         named = ", ".join(sorted(slugs[family] for family in found))
         answer["reason"] = f"The Hub traces {repo_id} to {named}, not to {slugs.get(adoption.family_id)}."
+        shown = _("The Hub traces %(repo)s to %(found)s, not to %(family)s.") % {
+            "repo": repo_id, "found": named, "family": slugs.get(adoption.family_id)}
     else:
         answer["reason"] = "Its bases on the Hub lead to no family the registry knows."
-    return answer
+        shown = _("Its bases on the Hub lead to no family the registry knows.")
+    return answer, shown

@@ -15,7 +15,7 @@ from adoption.filtersets import AdoptionFilterSet
 from adoption.maps import figures
 from adoption.models import Adoption, Country, ModelFamily, ModerationEvent, Organization
 from adoption.roles import is_curator
-from adoption.selectors.corroboration import hub_check
+from adoption.selectors.corroboration import hub_check_shown
 from adoption.selectors.ecosystem import family_on_the_hub
 from adoption.selectors.organizations import country_adopters
 from adoption.services.workflow import EDITABLE_STATUSES, allowed_actions
@@ -83,7 +83,8 @@ def _downloads(filterset) -> list[tuple[str, str]]:
     without_ordering = {name: value for name, value in query.items() if name != "ordering"}
     return [
         ("CSV", f"{records}?{urlencode({**query, 'format': 'csv'})}"),
-        ("JSON Lines (NDJSON)", f"{records}?{urlencode({**query, 'format': 'ndjson'})}"),
+        # Translators: a file format's name; keep it unless your language writes it otherwise.
+        (_("JSON Lines (NDJSON)"), f"{records}?{urlencode({**query, 'format': 'ndjson'})}"),
         # Translators: a download link after "CSV" and "JSON Lines": the sources the listed records cite.
         (_("their sources (CSV)"), f"{sources}?{urlencode({**without_ordering, 'format': 'csv'})}"),
     ]
@@ -115,7 +116,7 @@ def adoption_detail(request, pk):
         # Shown before (re)submitting: the contributor decides whether it is really new.
         "duplicates": selectors.adoption_duplicates(adoption, viewer=request.user)
         if owner and adoption.status in EDITABLE_STATUSES else [],
-        "hub_check": hub_check(adoption),
+        "hub_check": hub_check_shown(adoption),
     })
 
 

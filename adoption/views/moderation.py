@@ -22,7 +22,7 @@ from adoption.filtersets import SubmissionFilterSet
 from adoption.forms import DecisionForm, OrganizationMergeForm, apply_service_errors
 from adoption.models import Adoption, ChangeRequest, ModerationEvent, Organization
 from adoption.roles import is_curator
-from adoption.selectors.corroboration import hub_check
+from adoption.selectors.corroboration import hub_check_shown
 from adoption.services import change_requests, merges, moderation, workflow
 from adoption.services.errors import StaleVersion, TransitionNotAllowed
 
@@ -129,7 +129,7 @@ def review(request, pk):
         "evidence": adoption.evidence.all(),
         "events": adoption.events.all(),
         "duplicates": selectors.adoption_duplicates(adoption),
-        "hub_check": hub_check(adoption),
+        "hub_check": hub_check_shown(adoption),
         "form": form,
         "buttons": _decision_buttons(adoption, request.user),
         "own": adoption.created_by_id == request.user.pk,

@@ -113,8 +113,9 @@ def test_the_import_needs_postgresql(tmp_path):
 
 def test_the_family_page_shows_its_derivatives_on_the_hub(two_snapshots, client):
     page = client.get("/families/qwen/").content.decode()
-    assert "In the Hub snapshot of 31 August 2025, 7 models descend from" in page
-    assert "(4 of them directly)" in page and "downloaded 1693 times" in page
+    # The date and counts in the reader's locale (English here).
+    assert "In the Hub snapshot of Aug. 31, 2025, 7 models descend from" in page
+    assert "(4 of them directly)" in page and "downloaded 1,693 times" in page
     assert '<td>Merges</td><td class="num">3</td>' in page
 
 

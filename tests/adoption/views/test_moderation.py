@@ -145,7 +145,8 @@ def test_change_request_diff_and_approval(as_curator, curator, change_request, p
     assert f"/moderation/change-requests/{change_request.pk}/" in queue
     page = as_curator.get(f"/moderation/change-requests/{change_request.pk}/").content.decode()
     assert "The announcement says pilot." in page
-    assert '<td class="old">production</td>' in page and '<td class="new">pilot' in page
+    # The stage by its label, as the record's page names it (not the API's value).
+    assert '<td class="old">Production</td>' in page and '<td class="new">Pilot' in page
     response = as_curator.post(f"/moderation/change-requests/{change_request.pk}/", {"action": "approve"})
     assert response.status_code == 302
     published.refresh_from_db()
