@@ -15,6 +15,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import django
 import polib
 import pytest
 from babel import Locale
@@ -23,7 +24,9 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
+from django_countries import countries
 
+from adoption.localnames import place_name
 from adoption.models import (
     Adoption,
     ChangeRequest,
@@ -107,12 +110,20 @@ def _texts(html: str) -> set[str]:
 
 
 def _kept_by_catalogue(code: str) -> list[str]:
-    """The entries a language's catalogue deliberately leaves as in English."""
-    path = LOCALE / translation.to_locale(code) / "LC_MESSAGES" / "django.po"
+    """The entries a language's catalogue, or Django's own ("bytes" in Spanish), leaves as in English."""
+    locale = translation.to_locale(code)
     kept = []
-    for entry in polib.pofile(str(path)).translated_entries():
-        if entry.msgstr == entry.msgid or entry.msgstr_plural.get(0) == entry.msgid:
-            kept.append(entry.msgid)
+    for folder in (LOCALE, Path(django.__file__).parent / "conf" / "locale"):
+        path = folder / locale / "LC_MESSAGES" / "django.po"
+        if not path.exists():
+            continue
+        for entry in polib.pofile(str(path)).translated_entries():
+            same = [entry.msgid] if entry.msgstr == entry.msgid else []
+            same += [english for english in (entry.msgid, entry.msgid_plural)
+                     if english and english in entry.msgstr_plural.values()]
+            for english in same:
+                # With placeholders, the words around them ("Source %(number)s" kept: "Source" is).
+                kept += [part.strip() for part in re.split(r"%\(\w+\)[sd]", english)]
     return kept
 
 
@@ -140,6 +151,10 @@ def _record_texts(code: str) -> list[str]:
     # Places this language names as English does ("Kenya", "Singapore"...): the map names every country.
     english, local = Locale.parse("en").territories, Locale.parse(translation.to_locale(code)).territories
     texts += [name for key, name in english.items() if local.get(key) == name]
+    # English pages name countries as django-countries does ("Cabo Verde", "Congo"): alike when this
+    # language's name is the same.
+    with translation.override(code):
+        texts += [str(name) for key, name in countries if place_name(key, "") == str(name)]
     with translation.override(code):
         texts += [place.name for place in [*Country.objects.all(), *Region.objects.all()]
                   if place.local_name == place.name]
