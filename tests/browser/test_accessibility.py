@@ -68,14 +68,29 @@ def test_the_map_countries_are_reached_and_named_by_keyboard(sessions, registry_
     assert page.evaluate("document.activeElement.closest('svg') === null")
 
 
+# The focused element's outline, and the first opaque background behind it (white when none is).
+FOCUS_RING = """() => {
+  const style = getComputedStyle(document.activeElement);
+  let el = document.activeElement, behind = "rgb(255, 255, 255)";
+  for (; el; el = el.parentElement) {
+    const colour = getComputedStyle(el).backgroundColor;
+    if (colour !== "rgba(0, 0, 0, 0)" && el !== document.activeElement) { behind = colour; break; }
+  }
+  return {style: style.outlineStyle, width: parseFloat(style.outlineWidth), colour: style.outlineColor, behind};
+}"""
+
+
 def test_focus_is_visible_on_links_and_buttons(sessions, registry_pages):
     page = sessions().page
     page.goto("/")
     page.keyboard.press("Tab")  # the skip link
-    page.keyboard.press("Tab")  # the brand link
-    outline = page.evaluate("(({outlineStyle, outlineWidth}) => [outlineStyle, outlineWidth])"
-                            "(getComputedStyle(document.activeElement))")
-    assert outline[0] == "solid" and float(outline[1].removesuffix("px")) >= 2, outline
+    page.keyboard.press("Tab")  # the brand link, on the dark header
+    header = page.evaluate(FOCUS_RING)
+    page.get_by_role("link", name="All adoptions →").focus()  # no pointer: focus-visible as by keyboard
+    body = page.evaluate(FOCUS_RING)
+    for ring in (header, body):
+        assert ring["style"] == "solid" and ring["width"] >= 2, ring
+        assert contrast(ring["colour"], ring["behind"]) >= 3, ring  # non-text contrast (WCAG 1.4.11)
 
 
 def test_form_errors_are_announced(sessions, registry_pages):
