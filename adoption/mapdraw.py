@@ -11,7 +11,11 @@ import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from django.utils.formats import number_format
 from django.utils.html import escape
+from django.utils.translation import gettext, gettext_lazy
+
+from adoption.localnames import place_name
 
 WIDTH = 1000.0
 # Equal Earth constants.
@@ -70,7 +74,7 @@ class Layer:
     links: dict[str, str] = field(default_factory=dict)
     markers: list[Marker] = field(default_factory=list)
     legend: list[tuple[str, str]] = field(default_factory=list)  # (colour, label)
-    title: str = "World map"
+    title: str = field(default_factory=lambda: gettext("World map"))
     description: str = ""
 
 
@@ -201,7 +205,7 @@ def render(layer: Layer, *, standalone: bool = False, element_id: str = "world-m
     drawn = set()
     for shape in shapes:
         fill = layer.fills.get(shape.iso2, NO_DATA)
-        title = layer.titles.get(shape.iso2, shape.name)
+        title = layer.titles.get(shape.iso2) or place_name(shape.iso2, shape.name)
         path = (f'<path d="{shape.d}" fill="{escape(fill)}" data-iso2="{escape(shape.iso2)}">'
                 f"<title>{escape(title)}</title></path>")
         href = layer.links.get(shape.iso2)
@@ -265,11 +269,21 @@ def count_colour(value: int, classes: list[tuple[int, int]]) -> str:
     return palette[-1]
 
 
+# The legend's texts are in the reader's language (numbers too: they are text, not coordinates).
+NO_DATA_LABELS = {"adoptions": gettext_lazy("no adoptions"), "adopters": gettext_lazy("no adopters")}
+
+
+def _no_data(unit: str) -> str:
+    """'no adoptions' for a unit key ("adoptions", "adopters"); another word is shown as given."""
+    return str(NO_DATA_LABELS.get(unit, unit))
+
+
 def count_legend(classes: list[tuple[int, int]], unit: str) -> list[tuple[str, str]]:
     palette = SEQUENTIAL[-len(classes):] if classes else ()
-    items = [(NO_DATA, f"no {unit}")]
+    items = [(NO_DATA, _no_data(unit))]
     for (lo, hi), colour in zip(classes, palette, strict=True):
-        items.append((colour, f"{lo}" if lo == hi else f"{lo}–{hi}"))
+        low, high = number_format(lo, force_grouping=True), number_format(hi, force_grouping=True)
+        items.append((colour, low if lo == hi else gettext("%(low)s–%(high)s") % {"low": low, "high": high}))
     return items
 
 
@@ -286,9 +300,10 @@ def share_colour(share: float | None) -> str:
 
 
 def share_legend(unit: str) -> list[tuple[str, str]]:
-    items, low = [(NO_DATA, f"no {unit}")], 0
+    items, low = [(NO_DATA, _no_data(unit))], 0
     for limit, colour in zip(SHARE_BREAKS, SEQUENTIAL, strict=True):
-        items.append((colour, f"{low}–{round(limit * 100)}%"))
+        # Translators: a range of percentages in the map legend, e.g. "20–40%".
+        items.append((colour, gettext("%(low)s–%(high)s%%") % {"low": low, "high": round(limit * 100)}))
         low = round(limit * 100)
     return items
 

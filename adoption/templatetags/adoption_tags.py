@@ -1,9 +1,14 @@
 """Small template helpers for the registry's pages: roles, dict lookups, query strings, percentages."""
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from adoption.localnames import place_name as _place_name
 from adoption.models import Adoption
@@ -45,11 +50,13 @@ def place_name(code, default: str = "") -> str:
 
 @register.filter
 def percent(value, digits: int = 0) -> str:
-    """0.375 -> '38%' (or with digits)."""
+    """0.375 -> '38%' (or with digits), in the reader's number format ('37,5 %' in French)."""
     try:
-        return f"{float(value) * 100:.{int(digits)}f}%"
+        number = number_format(round(float(value) * 100, int(digits)), int(digits))
     except (TypeError, ValueError):
         return ""
+    # Translators: a percentage; some languages put a (non-breaking) space before the sign.
+    return _("%(number)s%%") % {"number": number}
 
 
 @register.simple_tag(takes_context=True)
@@ -104,14 +111,21 @@ def splitbar(segments, label: str = "") -> str:
     # Adopters' shares may add up to more than 1 (one adopter under several keys): the bar keeps their
     # proportions within its width; the titles and label keep the true shares.
     scale = 100 / max(1.0, sum(float(segment["share"]) for segment in segments))
-    for segment in segments:
+    # Coordinates are f-strings (never localized: "0,5" is no SVG number); the texts are in the reader's language.
+    names = [_place_name(segment.get("key"), segment["name"]) for segment in segments]
+    for segment, name in zip(segments, names, strict=True):
         width = float(segment["share"]) * scale
+        title = _("%(name)s: %(count)s (%(share)s)") % {
+            "name": name, "count": intcomma(segment["count"]), "share": percent(segment["share"])}
         rects.append(format_html(
-            '<rect x="{}" width="{}" height="10" fill="{}"><title>{}: {} ({})</title></rect>',
-            f"{x:.3f}", f"{width:.3f}", segment["colour"], segment["name"], segment["count"], percent(segment["share"]),
+            '<rect x="{}" width="{}" height="10" fill="{}"><title>{}</title></rect>',
+            f"{x:.3f}", f"{width:.3f}", segment["colour"], title,
         ))
         x += width
-    text = label or ", ".join(f"{s['name']} {percent(s['share'])}" for s in segments)
+    text = label or ", ".join(
+        _("%(name)s %(share)s") % {"name": name, "share": percent(segment["share"])}
+        for segment, name in zip(segments, names, strict=True)
+    )
     return format_html(
         '<svg class="splitbar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label="{}">{}</svg>',
         text, mark_safe("".join(rects)),  # noqa: S308 -- each rect was built by format_html above
@@ -123,3 +137,24 @@ def field_group(field):
     """Django's label, help text, errors and widget for a field, with labels that end without a colon."""
     field.form.label_suffix = ""
     return field.as_field_group()
+
+
+ROLE_NAMES = {"contributor": pgettext_lazy("role", "contributor"), "curator": pgettext_lazy("role", "curator")}
+
+
+@register.filter
+def role_name(name: str) -> str:
+    """A role (a group's name, which stays English in the database) in the reader's language."""
+    return str(ROLE_NAMES.get(name, name))
+
+
+@register.filter
+def field_labels(names) -> str:
+    """A correction's field names (`stage`, `product_name`) as the record's field labels, comma-separated."""
+    labels = []
+    for name in names:
+        try:
+            labels.append(str(Adoption._meta.get_field(name).verbose_name))
+        except FieldDoesNotExist:
+            labels.append(name)
+    return ", ".join(labels)

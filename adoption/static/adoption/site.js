@@ -148,6 +148,9 @@
     var output = box.querySelector("output");
     var play = box.querySelector("[data-time-play]");
     var first = box.dataset.first.split("-").map(Number);
+    // The words come translated from the page (data-* attributes): this file has no catalogue.
+    var words = {all: range.dataset.allDates || "all dates", play: play.dataset.play || "Play",
+                 pause: play.dataset.pause || "Pause"};
     var timer = null;
     function month(step) {
       var index = first[0] * 12 + first[1] - 1 + step;
@@ -155,11 +158,11 @@
     }
     function show() {
       var atEnd = Number(range.value) === Number(range.max);
-      output.textContent = atEnd ? "all dates" : month(Number(range.value));
+      output.textContent = atEnd ? words.all : month(Number(range.value));
       return atEnd ? "" : month(Number(range.value));
     }
     function apply() { until.value = show(); refresh(); }
-    function stop() { clearInterval(timer); timer = null; play.textContent = "Play"; }
+    function stop() { clearInterval(timer); timer = null; play.textContent = words.play; }
     box.hidden = false;
     range.addEventListener("input", show);
     range.addEventListener("change", apply);
@@ -167,7 +170,7 @@
     play.addEventListener("click", function () {
       if (timer) { stop(); return; }
       if (Number(range.value) === Number(range.max)) { range.value = 0; }
-      play.textContent = "Pause";
+      play.textContent = words.pause;
       apply();
       timer = setInterval(function () {
         if (Number(range.value) >= Number(range.max)) { stop(); return; }
