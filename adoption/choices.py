@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RegionLevel(models.TextChoices):
@@ -23,19 +24,29 @@ class OrganizationKind(models.TextChoices):
 
 
 class Relation(models.TextChoices):
+    # Translators: how a derived model builds on an open-weight base model. A fine-tune trains the base
+    # model further on task data (machine-learning term; keep the English term if your language uses it).
     FINE_TUNE = "fine_tune", _("Fine-tune")
+    # Translators: training the base model further on a large general corpus (e.g. a new language) before any fine-tune.
     CONTINUED_PRETRAINING = "continued_pretraining", _("Continued pre-training")
+    # Translators: knowledge distillation: a smaller model trained to imitate the base model's outputs.
     DISTILLATION = "distillation", _("Distillation")
+    # Translators: small trainable layers added to a frozen model (LoRA is a kind of adapter; keep "LoRA").
     ADAPTER = "adapter", _("Adapter (LoRA etc.)")
+    # Translators: storing the model's weights with fewer bits so it runs on smaller hardware.
     QUANTIZATION = "quantization", _("Quantization")
-    MERGE = "merge", _("Merge")
+    # Translators: model merging: combining the weights of several models into one.
+    MERGE = "merge", pgettext_lazy("model merging", "Merge")
+    # Translators: the base model used as is, run in a product or service.
     DEPLOYMENT = "deployment", _("Deployment")
     API_INTEGRATION = "api_integration", _("API integration")
+    # Translators: a government or organization commits in a policy document to using the model.
     POLICY_COMMITMENT = "policy_commitment", _("Policy commitment")
 
 
 class Stage(models.TextChoices):
     ANNOUNCED = "announced", _("Announced")
+    # Translators: a trial use, before production.
     PILOT = "pilot", _("Pilot")
     PRODUCTION = "production", _("Production")
     DISCONTINUED = "discontinued", _("Discontinued")
@@ -55,6 +66,7 @@ class Status(models.TextChoices):
     PUBLISHED = "published", _("Published")
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    # Translators: a published record a curator withdrew from the counts; it stays readable with its history.
     RETRACTED = "retracted", _("Retracted")
 
 
@@ -63,12 +75,15 @@ class Action(models.TextChoices):
     EDIT = "edit", _("Edit")
     SUBMIT = "submit", _("Submit")
     WITHDRAW = "withdraw", _("Withdraw")
-    CLAIM = "claim", _("Claim")
+    # Translators: a curator takes a submission to review it (the verb).
+    CLAIM = "claim", pgettext_lazy("moderation action", "Claim")
     TAKE_OVER = "take_over", _("Take over")
-    RELEASE = "release", _("Release")
+    # Translators: a curator gives a claimed submission back to the review queue (the verb, not a data release).
+    RELEASE = "release", pgettext_lazy("moderation action", "Release")
     APPROVE = "approve", _("Approve")
     REJECT = "reject", _("Reject")
     REQUEST_CHANGES = "request_changes", _("Request changes")
+    # Translators: a curator takes a published record off the maps (it stays readable with its history).
     RETRACT = "retract", _("Retract")
     COMMENT = "comment", _("Comment")
     IMPORT = "import", _("Import")
@@ -77,6 +92,7 @@ class Action(models.TextChoices):
 
 
 class EvidenceKind(models.TextChoices):
+    # Translators: the documentation page published with a model's weights (e.g. on Hugging Face).
     MODEL_CARD = "model_card", _("Model card")
     OFFICIAL_ANNOUNCEMENT = "official_announcement", _("Official announcement")
     GOVERNMENT_DOCUMENT = "government_document", _("Government document")
@@ -106,6 +122,7 @@ class DeliveryStatus(models.TextChoices):
 class Confidence(models.TextChoices):
     """Derived from evidence, never typed: an official source or model card outranks the press."""
 
+    # Translators: how well a record's evidence supports it, from the kinds of its sources.
     HIGH = "high", _("High: model card or official source")
     MEDIUM = "medium", _("Medium: paper or press")
     LOW = "low", _("Low: other sources only")
@@ -134,6 +151,7 @@ class ImportFlag(models.TextChoices):
 
     NO_COUNTRY = "no_country", _("Adopter country unknown")
     NO_KIND = "no_kind", _("Adopter kind unknown")
+    # Translators: a checkpoint is one released set of a model's weights; a repo id names it on Hugging Face.
     DESCRIBED_CHECKPOINT = "described_checkpoint", _("Checkpoint described, not a repo id")
     MULTI_MODEL = "multi_model", _("One of several families in a multi-model deployment")
     NO_DATE = "no_date", _("No start date in the source")

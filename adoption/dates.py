@@ -5,6 +5,8 @@ import datetime
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import formats
+from django.utils.translation import gettext as _
 
 from adoption.choices import DatePrecision
 
@@ -16,12 +18,13 @@ def parse_partial_date(value: str) -> tuple[datetime.date, str]:
     """'2025-03' -> (date(2025, 3, 1), 'month'). Raises ValidationError naming the accepted forms."""
     match = _PARTIAL.match((value or "").strip())
     if not match:
-        raise ValidationError("Enter a date as YYYY, YYYY-MM or YYYY-MM-DD.", code="invalid_partial_date")
+        raise ValidationError(_("Enter a date as YYYY, YYYY-MM or YYYY-MM-DD."), code="invalid_partial_date")
     year, month, day = match.groups()
     try:
         date = datetime.date(int(year), int(month or 1), int(day or 1))
     except ValueError as exc:
-        raise ValidationError(f"{value} is not a real date.", code="invalid_partial_date") from exc
+        raise ValidationError(_("%(value)s is not a real date.") % {"value": value},
+                              code="invalid_partial_date") from exc
     precision = DatePrecision.DAY if day else DatePrecision.MONTH if month else DatePrecision.YEAR
     return date, precision
 
@@ -45,3 +48,13 @@ def format_partial_date(date: datetime.date | None, precision: str) -> str:
     if precision == DatePrecision.MONTH:
         return f"{date:%Y-%m}"
     return date.isoformat()
+
+
+def localized_partial_date(date: datetime.date | None, precision: str) -> str:
+    """A partial date for readers, in the active language's formats: '2025', 'March 2025' (mars 2025...),
+    '14 March 2025'. Data and forms keep format_partial_date's ISO form."""
+    if date is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return str(date.year)
+    return formats.date_format(date, "YEAR_MONTH_FORMAT" if precision == DatePrecision.MONTH else "DATE_FORMAT")

@@ -7,13 +7,17 @@ Pages link the feed of what they show (`feed_query` turns a page's query into th
 from dataclasses import dataclass
 
 from django.contrib.syndication.views import Feed
+from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpResponseBadRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from adoption.filtersets import AdoptionEventFilterSet
+from adoption.models import Adoption
 from adoption.selectors import events
 
 
@@ -66,12 +70,21 @@ def feed_url(query: dict | None = None) -> str:
     return f"{path}?{urlencode(query)}" if query else path
 
 
+def _field_name(field: str) -> str:
+    """A record's field as readers call it (the model's verbose name, in their language)."""
+    try:
+        return str(Adoption._meta.get_field(field).verbose_name)
+    except FieldDoesNotExist:  # a name of the change only: readable as is
+        return field.replace("_", " ")
+
+
 class AdoptionFeed(Feed):
     """Atom 1.0 through Django's syndication framework; one entry per public event."""
 
     feed_type = Atom1Feed
-    title = "Model Adoption Registry: publications, changes and retractions"
-    subtitle = "The latest records published, changed or retracted in the registry, newest first."
+    # The feed's own words follow the reader's language; the records' text and the categories are data.
+    title = gettext_lazy("Model Adoption Registry: publications, changes and retractions")
+    subtitle = gettext_lazy("The latest records published, changed or retracted in the registry, newest first.")
 
     def __call__(self, request, *args, **kwargs):
         try:
@@ -108,13 +121,14 @@ class AdoptionFeed(Feed):
         adoption = item.adoption
         parts = []
         if adoption.product_name:
-            parts.append(format_html("<p>Product: {}</p>", adoption.product_name))
+            parts.append(format_html("<p>{}</p>", _("Product: %(name)s") % {"name": adoption.product_name}))
         if adoption.summary:
             parts.append(format_html("<p>{}</p>", adoption.summary))
         if fields := events.changed_fields(item):
-            parts.append(format_html("<p>Changed: {}</p>", ", ".join(field.replace("_", " ") for field in fields)))
+            names = ", ".join(_field_name(field) for field in fields)
+            parts.append(format_html("<p>{}</p>", _("Changed: %(fields)s") % {"fields": names}))
         if item.comment:
-            parts.append(format_html("<p>Reason: {}</p>", item.comment))
+            parts.append(format_html("<p>{}</p>", _("Reason: %(comment)s") % {"comment": item.comment}))
         return format_html_join("", "{}", ((part,) for part in parts))
 
     def item_link(self, item) -> str:

@@ -10,10 +10,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from adoption.choices import EvidenceKind, OrganizationKind, Relation, Stage
 from adoption.dates import format_partial_date, parse_partial_date
 from adoption.filtersets import MapFilterSet, MapOptionsForm
+from adoption.localnames import place_name
 from adoption.models import Checkpoint, Country, ModelFamily, Organization
 from adoption.models.records import validate_checkpoint_family
 from adoption.selectors import change_values_json
@@ -42,58 +45,72 @@ class AdoptionForm(forms.Form):
     """What a contributor says about one adoption (sources come in EvidenceFormSet)."""
 
     adopter_choice = forms.ChoiceField(
-        label="Adopter", widget=forms.RadioSelect, initial=ADOPTER_EXISTING,
-        choices=[(ADOPTER_EXISTING, "An organization already in the registry"), (ADOPTER_NEW, "A new organization")],
+        label=gettext_lazy("Adopter"), widget=forms.RadioSelect, initial=ADOPTER_EXISTING,
+        choices=[(ADOPTER_EXISTING, gettext_lazy("An organization already in the registry")),
+                 (ADOPTER_NEW, gettext_lazy("A new organization"))],
     )
     adopter = forms.CharField(
-        label="Organization", max_length=200, required=False,
-        help_text="Type its name; suggestions appear as you type.",
+        label=gettext_lazy("Organization"), max_length=200, required=False,
+        help_text=gettext_lazy("Type its name; suggestions appear as you type."),
         widget=forms.TextInput(attrs={"list": "adopter-options", "autocomplete": "off", "data-adopter-search": ""}),
     )
-    new_name = forms.CharField(label="Name of the new organization", max_length=200, required=False)
-    new_kind = forms.ChoiceField(label="Kind", choices=[("", "Unknown"), *OrganizationKind.choices], required=False)
-    new_country = forms.ModelChoiceField(
-        label="Country", queryset=Country.objects.order_by("name"), required=False, to_field_name="iso2",
-        empty_label="Unknown",
+    new_name = forms.CharField(label=gettext_lazy("Name of the new organization"), max_length=200, required=False)
+    new_kind = forms.ChoiceField(
+        # Translators: the kind of an organization (government, university, startup...).
+        label=pgettext_lazy("organization kind", "Kind"),
+        choices=[("", gettext_lazy("Unknown")), *OrganizationKind.choices], required=False,
     )
-    new_city = forms.CharField(label="City", max_length=120, required=False)
+    new_country = forms.ModelChoiceField(
+        label=gettext_lazy("Country"), queryset=Country.objects.order_by("name"), required=False,
+        to_field_name="iso2",
+        empty_label=gettext_lazy("Unknown"),
+    )
+    new_city = forms.CharField(label=gettext_lazy("City"), max_length=120, required=False)
 
     family = forms.ModelChoiceField(
-        label="Base model family", queryset=ModelFamily.objects.order_by("name"), to_field_name="slug",
-        empty_label="Choose a family",
+        # Translators: a family of open-weight base models (e.g. Llama, Qwen) that others build on.
+        label=gettext_lazy("Base model family"), queryset=ModelFamily.objects.order_by("name"),
+        to_field_name="slug",
+        empty_label=gettext_lazy("Choose a family"),
     )
     checkpoint = forms.ChoiceField(
-        label="Checkpoint (optional)", required=False,
-        help_text="The released weights it builds on, when the source names them.",
+        # Translators: a checkpoint is one released set of a model's weights (a repo id on Hugging Face).
+        label=gettext_lazy("Checkpoint (optional)"), required=False,
+        help_text=gettext_lazy("The released weights it builds on, when the source names them."),
     )
     relation = forms.ChoiceField(
-        label="How it builds on the family", choices=[("", "Choose a relation"), *Relation.choices]
+        label=gettext_lazy("How it builds on the family"),
+        choices=[("", gettext_lazy("Choose a relation")), *Relation.choices],
     )
-    stage = forms.ChoiceField(label="Stage", choices=Stage.choices, initial=Stage.ANNOUNCED)
-    product_name = forms.CharField(label="Product or derived model", max_length=300, required=False)
+    # Translators: how far an adoption went (announced, pilot, production, discontinued).
+    stage = forms.ChoiceField(label=pgettext_lazy("adoption stage", "Stage"), choices=Stage.choices,
+                              initial=Stage.ANNOUNCED)
+    product_name = forms.CharField(label=gettext_lazy("Product or derived model"), max_length=300, required=False)
     product_url = forms.CharField(
-        label="Its repo id or URL", max_length=500, required=False,
-        help_text="e.g. aisingapore/Gemma-SEA-LION-v4-27B-IT or https://example.gov/assistant",
+        label=gettext_lazy("Its repo id or URL"), max_length=500, required=False,
+        help_text=gettext_lazy("e.g. aisingapore/Gemma-SEA-LION-v4-27B-IT or https://example.gov/assistant"),
     )
     started = forms.CharField(
-        label="Started", max_length=10, required=False,
-        help_text="YYYY, YYYY-MM or YYYY-MM-DD: as precise as the source says.",
+        label=gettext_lazy("Started"), max_length=10, required=False,
+        help_text=gettext_lazy("YYYY, YYYY-MM or YYYY-MM-DD: as precise as the source says."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "2025-03"}),
     )
     ended_on = forms.DateField(
-        label="Ended (optional)", required=False, help_text="For a discontinued use: YYYY-MM-DD.",
+        label=gettext_lazy("Ended (optional)"), required=False,
+        help_text=gettext_lazy("For a discontinued use: YYYY-MM-DD."),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     sectors = forms.CharField(
-        label="Sectors", max_length=500, required=False, help_text="Comma-separated, e.g. health, public services."
+        label=gettext_lazy("Sectors"), max_length=500, required=False,
+        help_text=gettext_lazy("Comma-separated, e.g. health, public services."),
     )
     languages = forms.CharField(
-        label="Languages served", max_length=300, required=False,
-        help_text="ISO 639 codes, comma-separated, e.g. ms, id, th.",
+        label=gettext_lazy("Languages served"), max_length=300, required=False,
+        help_text=gettext_lazy("ISO 639 codes, comma-separated, e.g. ms, id, th."),
     )
     summary = forms.CharField(
-        label="Summary", max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="A few plain sentences: what was built and how it uses the base model.",
+        label=gettext_lazy("Summary"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("A few plain sentences: what was built and how it uses the base model."),
     )
 
     def __init__(self, *args, user=None, allow_new_adopter: bool = True, **kwargs):
@@ -104,7 +121,7 @@ class AdoptionForm(forms.Form):
         groups: dict[str, list] = {}
         for checkpoint in checkpoints:
             groups.setdefault(checkpoint.family.name, []).append((str(checkpoint.pk), checkpoint.repo_id))
-        self.fields["checkpoint"].choices = [("", "Not known"), *groups.items()]
+        self.fields["checkpoint"].choices = [("", _("Not known")), *groups.items()]
         self.fields["checkpoint"].widget = CheckpointSelect(
             families={str(c.pk): c.family.slug for c in checkpoints}, choices=self.fields["checkpoint"].choices
         )
@@ -122,13 +139,13 @@ class AdoptionForm(forms.Form):
         if value:
             date, _precision = parse_partial_date(value)
             if date > timezone.localdate():
-                raise ValidationError("The start date cannot be in the future.")
+                raise ValidationError(_("The start date cannot be in the future."))
         return value
 
     def clean_ended_on(self):
         value = self.cleaned_data["ended_on"]
         if value and value > timezone.localdate():
-            raise ValidationError("The end date cannot be in the future.")
+            raise ValidationError(_("The end date cannot be in the future."))
         return value
 
     def clean_checkpoint(self) -> Checkpoint | None:
@@ -146,23 +163,23 @@ class AdoptionForm(forms.Form):
         if self.proposes_new_adopter:
             name = (data.get("new_name") or "").strip()
             if not name:
-                self.add_error("new_name", "Give the name of the new organization.")
+                self.add_error("new_name", _("Give the name of the new organization."))
             # A name already in the registry is no error: the service attaches the record to it.
         else:
             text = data.get("adopter", "")
             if not text.strip():
-                self.add_error("adopter", "Choose the organization that builds on the model.")
+                self.add_error("adopter", _("Choose the organization that builds on the model."))
             else:
                 self.adopter_obj = organization_by_name(text, user=self.user)
                 if self.adopter_obj is None:
                     self.add_error(
                         "adopter",
-                        f"No organization called “{text.strip()}” in the registry. Check the spelling, or choose "
-                        "“A new organization” to propose it.",
+                        _("No organization called “%(name)s” in the registry. Check the spelling, or choose "
+                          "“A new organization” to propose it.") % {"name": text.strip()},
                     )
         try:
             validate_checkpoint_family(data.get("checkpoint"), data.get("family"),
-                                       "%(repo_id)s is not a checkpoint of %(family_name)s.")
+                                       _("%(repo_id)s is not a checkpoint of %(family_name)s."))
         except ValidationError as exc:
             self.add_error(None, exc)
         return data
@@ -216,31 +233,33 @@ class EvidenceForm(forms.Form):
     """One source the record cites."""
 
     url = EvidenceURLField(
-        label="Web address", max_length=2000, assume_scheme="https",
+        label=gettext_lazy("Web address"), max_length=2000, assume_scheme="https",
         widget=forms.URLInput(attrs={"placeholder": "https://"}),
     )
-    kind = forms.ChoiceField(label="Kind of source", choices=EvidenceKind.choices, initial=EvidenceKind.MODEL_CARD)
-    title = forms.CharField(label="Title", max_length=500, required=False)
-    publisher = forms.CharField(label="Publisher", max_length=200, required=False)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind of source"), choices=EvidenceKind.choices,
+                             initial=EvidenceKind.MODEL_CARD)
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=500, required=False)
+    publisher = forms.CharField(label=gettext_lazy("Publisher"), max_length=200, required=False)
     published_on = forms.DateField(
-        label="Published on", required=False, widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="YYYY-MM-DD",
+        label=gettext_lazy("Published on"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("YYYY-MM-DD"),
     )
     quote = forms.CharField(
-        label="Quoted passage", max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="The sentence that says it builds on the model.",
+        label=gettext_lazy("Quoted passage"), max_length=4000, required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("The sentence that says it builds on the model."),
     )
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"]
         if not url.lower().startswith(("http://", "https://")):
-            raise ValidationError("Enter a web address starting with http:// or https://.")
+            raise ValidationError(_("Enter a web address starting with http:// or https://."))
         return url
 
     def clean_published_on(self):
         value = self.cleaned_data["published_on"]
         if value and value > timezone.localdate():
-            raise ValidationError("The publication date cannot be in the future.")
+            raise ValidationError(_("The publication date cannot be in the future."))
         return value
 
 
@@ -254,7 +273,7 @@ class BaseEvidenceFormSet(forms.BaseFormSet):
                 continue
             url = form.cleaned_data.get("url")
             if url in seen:
-                form.add_error("url", "This source is listed twice.")
+                form.add_error("url", _("This source is listed twice."))
             seen.add(url)
 
 
@@ -292,8 +311,9 @@ class DecisionForm(forms.Form):
     """A curator's comment with a decision; rejecting and requesting changes need one."""
 
     comment = forms.CharField(
-        label="Comment to the contributor", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Required to reject or to request changes; the contributor reads it.",
+        label=gettext_lazy("Comment to the contributor"), required=False, max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("Required to reject or to request changes; the contributor reads it."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -302,11 +322,13 @@ class OrganizationMergeForm(forms.Form):
     """A curator's merge of a duplicate: the organization that survives, why, and (after the preview) yes."""
 
     into = forms.CharField(
-        label="Merge into", max_length=200,
-        help_text="The slug of the organization that survives, as in its address: /organizations/<slug>/.",
+        label=gettext_lazy("Merge into"), max_length=200,
+        help_text=gettext_lazy(
+            "The slug of the organization that survives, as in its address: /organizations/<slug>/."
+        ),
     )
-    comment = forms.CharField(label="Why they are one organization", widget=forms.Textarea(attrs={"rows": 3}),
-                              required=False, max_length=2000)
+    comment = forms.CharField(label=gettext_lazy("Why they are one organization"),
+                              widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
     # The id of the survivor the curator saw the preview of: a merge happens only once it was previewed.
     confirmed = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -318,7 +340,7 @@ class OrganizationMergeForm(forms.Form):
         slug = self.cleaned_data["into"].strip().strip("/").rsplit("/", 1)[-1].lower()
         target = Organization.objects.select_related("merged_into").filter(slug=slug).first()
         if target is None:
-            raise ValidationError("No organization has this slug.")
+            raise ValidationError(_("No organization has this slug."))
         return target
 
 
@@ -326,39 +348,46 @@ class ImportUploadForm(forms.Form):
     """A file of proposals to check (the default) or import."""
 
     file = forms.FileField(
-        label="CSV or JSON Lines file", allow_empty_file=False,
-        help_text="UTF-8 CSV with the template's columns, or JSON Lines with one submission per line.",
+        label=gettext_lazy("CSV or JSON Lines file"), allow_empty_file=False,
+        help_text=gettext_lazy(
+            "UTF-8 CSV with the template's columns, or JSON Lines with one submission per line."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.jsonl,.ndjson,text/csv,application/x-ndjson"}),
     )
     dry_run = forms.BooleanField(
-        label="Only check the file (dry run)", required=False, initial=True,
-        help_text="Untick to submit every row at once; nothing is submitted while any row has an error.",
+        label=gettext_lazy("Only check the file (dry run)"), required=False, initial=True,
+        help_text=gettext_lazy(
+            "Untick to submit every row at once; nothing is submitted while any row has an error."
+        ),
     )
 
 
 class ChangeRequestForm(forms.Form):
     """A correction to a published record: only fields that differ from the record are proposed."""
 
-    relation = forms.ChoiceField(label="How it builds on the family", choices=Relation.choices)
-    stage = forms.ChoiceField(label="Stage", choices=Stage.choices)
-    checkpoint = forms.ChoiceField(label="Checkpoint", required=False)
-    product_name = forms.CharField(label="Product or derived model", max_length=300, required=False)
-    product_url = forms.CharField(label="Its repo id or URL", max_length=500, required=False)
+    relation = forms.ChoiceField(label=gettext_lazy("How it builds on the family"), choices=Relation.choices)
+    stage = forms.ChoiceField(label=pgettext_lazy("adoption stage", "Stage"), choices=Stage.choices)
+    checkpoint = forms.ChoiceField(label=gettext_lazy("Checkpoint"), required=False)
+    product_name = forms.CharField(label=gettext_lazy("Product or derived model"), max_length=300, required=False)
+    product_url = forms.CharField(label=gettext_lazy("Its repo id or URL"), max_length=500, required=False)
     started = forms.CharField(
-        label="Started", max_length=10, required=False, help_text="YYYY, YYYY-MM or YYYY-MM-DD."
+        label=gettext_lazy("Started"), max_length=10, required=False,
+        help_text=gettext_lazy("YYYY, YYYY-MM or YYYY-MM-DD."),
     )
     ended_on = forms.DateField(
-        label="Ended", required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="YYYY-MM-DD"
+        label=gettext_lazy("Ended"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("YYYY-MM-DD"),
     )
-    sectors = forms.CharField(label="Sectors", max_length=500, required=False, help_text="Comma-separated.")
-    languages = forms.CharField(label="Languages served", max_length=300, required=False,
-                                help_text="ISO 639 codes, comma-separated.")
+    sectors = forms.CharField(label=gettext_lazy("Sectors"), max_length=500, required=False,
+                              help_text=gettext_lazy("Comma-separated."))
+    languages = forms.CharField(label=gettext_lazy("Languages served"), max_length=300, required=False,
+                                help_text=gettext_lazy("ISO 639 codes, comma-separated."))
     summary = forms.CharField(
-        label="Summary", max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=gettext_lazy("Summary"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     comment = forms.CharField(
-        label="Why this correction?", max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Name the source that shows it, so a curator can check.",
+        label=gettext_lazy("Why this correction?"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Name the source that shows it, so a curator can check."),
     )
 
     def __init__(self, *args, adoption, **kwargs):
@@ -368,7 +397,7 @@ class ChangeRequestForm(forms.Form):
         })
         super().__init__(*args, **kwargs)
         choices = [(str(c.pk), c.repo_id) for c in Checkpoint.objects.filter(family=adoption.family_id)]
-        self.fields["checkpoint"].choices = [("", "Not known"), *choices]
+        self.fields["checkpoint"].choices = [("", _("Not known")), *choices]
 
     def clean_started(self) -> str:
         value = self.cleaned_data["started"].strip()
@@ -416,17 +445,19 @@ class MapPageOptionsForm(MapOptionsForm):
     """The /map/ page's form: the map API's parameters (one grammar, adoption.filtersets), plus what to colour by."""
 
     # A plain text field shown as a select: a key left over from another split falls back to the total.
-    colour = forms.CharField(label="Colour the map by", required=False, max_length=100, widget=forms.Select)
+    colour = forms.CharField(label=gettext_lazy("Colour the map by"), required=False, max_length=100,
+                             widget=forms.Select)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         split = (str(self.data.get("split") or "").strip().lower() if self.is_bound else "") or "origin_country"
-        self.fields["colour"].widget.choices = [("total", "Total count"), *[
-            (key, f"Share: {label}") for key, label in split_labels(split).items()
+        self.fields["colour"].widget.choices = [("total", _("Total count")), *[
+            # Translators: an option of "Colour the map by": the share of one family, country, stage...
+            (key, _("Share: %(label)s") % {"label": label}) for key, label in split_labels(split).items()
         ]]
         for name in ("since", "until"):
-            self.fields[name].help_text = "YYYY, YYYY-MM or YYYY-MM-DD"
-        self.fields["since"].label, self.fields["until"].label = "Started since", "Started until"
+            self.fields[name].help_text = _("YYYY, YYYY-MM or YYYY-MM-DD")
+        self.fields["since"].label, self.fields["until"].label = _("Started since"), _("Started until")
 
     def api_query(self) -> dict[str, str]:
         """The API parameters of the cleaned form, as the API's query string writes them (no colour)."""
@@ -444,14 +475,16 @@ def map_form(query) -> MapPageOptionsForm:
 
 
 def split_labels(split: str) -> dict[str, str]:
-    """Split key -> readable label for a split dimension (the keys the map answers with)."""
+    """Split key -> readable label for a split dimension (the keys the map answers with), in the page's language."""
+    unknown = _("Unknown")
     if split == "origin_country":
         rows = ModelFamily.objects.exclude(origin_country=None).values_list("origin_country", "origin_country__name")
-        return {**dict(rows.distinct().order_by("origin_country__name")), "unknown": "Unknown"}
+        names = {code: place_name(code, name) for code, name in rows.distinct()}
+        return {**dict(sorted(names.items(), key=lambda item: item[1])), "unknown": unknown}
     if split == "family":
-        return {**dict(ModelFamily.objects.order_by("name").values_list("slug", "name")), "unknown": "Unknown"}
+        return {**dict(ModelFamily.objects.order_by("name").values_list("slug", "name")), "unknown": unknown}
     choices = {"relation": Relation, "stage": Stage, "adopter_kind": OrganizationKind}.get(split)
     if choices is None:
-        return {"all": "All"}
+        return {"all": _("All")}
     labels = {value: str(label) for value, label in choices.choices}
-    return labels | ({"unknown": "Unknown"} if split == "adopter_kind" else {})
+    return labels | ({"unknown": unknown} if split == "adopter_kind" else {})

@@ -7,6 +7,7 @@ address and per account, failed log-ins by django-axes (settings.AXES_*).
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
@@ -20,11 +21,13 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 from rest_framework.authtoken.models import Token
 
 from adoption.roles import CONTRIBUTOR, is_curator
-from adoption.services.accounts import account_language_set
+from adoption.services.accounts import account_language, account_language_set
 from adoption.services.roles import role_grant
 from adoption.views.ratelimit import rate_limited
 
@@ -33,7 +36,8 @@ class SignUpForm(UserCreationForm):
     """Username, email (for password reset and decision notices) and a password twice."""
 
     email = forms.EmailField(
-        label="Email", help_text="We send password resets and the decisions on your submissions here."
+        label=gettext_lazy("Email"),
+        help_text=gettext_lazy("We send password resets and the decisions on your submissions here."),
     )
 
     class Meta(UserCreationForm.Meta):
@@ -52,6 +56,16 @@ class SignUpForm(UserCreationForm):
         return self.cleaned_data["email"].strip()
 
 
+class AccountLanguageForm(forms.Form):
+    """The language the account's emails are written in (the switcher sets it too)."""
+
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language of your emails"),
+        # settings.LANGUAGES names each language in itself, as the switcher does.
+        choices=settings.LANGUAGES,
+    )
+
+
 def _mail(to: str, subject: str, body: str) -> None:
     send_mail(subject, body, None, [to])
 
@@ -65,17 +79,22 @@ def sign_up_request(request, form: SignUpForm) -> None:
     reset_url = request.build_absolute_uri(reverse("password_reset"))
     owner = users.filter(email__iexact=email).order_by("pk").first()
     if owner is not None and (owner.is_active or owner.last_login):
-        _mail(owner.email, "You already have an account", (
-            f"Someone (perhaps you) tried to sign up to the Model Adoption Registry with this email.\n\n"
-            f"You already have an account here: {owner.get_username()}. Log in at {login_url}\n"
-            f"or, if you forgot your password, reset it at {reset_url}\n\n"
-            "If it was not you, you can ignore this email: nothing was changed."))
+        # Sent during the request: in the requester's active language, like every sign-up email.
+        _mail(owner.email, _("You already have an account"), "\n\n".join([
+            _("Someone (perhaps you) tried to sign up to the Model Adoption Registry with this email."),
+            _("You already have an account here: %(username)s. Log in at %(login_url)s\n"
+              "or, if you forgot your password, reset it at %(reset_url)s")
+            % {"username": owner.get_username(), "login_url": login_url, "reset_url": reset_url},
+            _("If it was not you, you can ignore this email: nothing was changed."),
+        ]))
         return
     if owner is None and users.filter(username__iexact=username).exists():
-        _mail(email, "That username is taken", (
-            f"Someone (perhaps you) tried to sign up to the Model Adoption Registry with the username "
-            f"{username!r} and this email. That username is already taken: sign up again with another one at "
-            f"{request.build_absolute_uri(reverse('signup'))}\n\nIf it was not you, you can ignore this email."))
+        _mail(email, _("That username is taken"), "\n\n".join([
+            _("Someone (perhaps you) tried to sign up to the Model Adoption Registry with the username "
+              "“%(username)s” and this email. That username is already taken: sign up again with another one at "
+              "%(signup_url)s") % {"username": username, "signup_url": request.build_absolute_uri(reverse("signup"))},
+            _("If it was not you, you can ignore this email."),
+        ]))
         return
     with transaction.atomic():
         if owner is None:  # a new account, inactive until the link in the email is followed
@@ -90,10 +109,11 @@ def sign_up_request(request, form: SignUpForm) -> None:
     link = request.build_absolute_uri(reverse("signup-confirm", kwargs={
         "uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user),
     }))
-    _mail(user.email, "Confirm your account", (
-        f"Welcome to the Model Adoption Registry, {user.get_username()}.\n\n"
-        f"Follow this link to activate your account and sign in:\n{link}\n\n"
-        "If you did not sign up, ignore this email: the account stays inactive."))
+    _mail(user.email, _("Confirm your account"), "\n\n".join([
+        _("Welcome to the Model Adoption Registry, %(username)s.") % {"username": user.get_username()},
+        _("Follow this link to activate your account and sign in:") + "\n" + link,
+        _("If you did not sign up, ignore this email: the account stays inactive."),
+    ]))
 
 
 def _safe_next(request) -> str:
@@ -112,7 +132,7 @@ def signup(request):
     status = 200
     if request.method == "POST":
         if rate_limited(request, "signup"):
-            form.add_error(None, "Too many sign-ups from your address. Please try again in an hour.")
+            form.add_error(None, _("Too many sign-ups from your address. Please try again in an hour."))
             status = 429
         elif form.is_valid():
             sign_up_request(request, form)
@@ -142,7 +162,8 @@ def signup_confirm(request, uidb64: str, token: str):
         user.is_active = True
         user.save(update_fields=["is_active"])
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.get_username()}. You can now propose adoptions.")
+        messages.success(request, _("Welcome, %(username)s. You can now propose adoptions.")
+                         % {"username": user.get_username()})
         return redirect("adoption:contribute")
     return render(request, "registration/signup_confirm.html", {"pending": user})
 
@@ -153,8 +174,8 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         email = form.cleaned_data["email"].strip().lower()
         if rate_limited(self.request, "reset") or rate_limited(self.request, "reset-account", key=f"email:{email}"):
-            form.add_error(None, "Too many password reset emails were asked for. Check your inbox (and spam "
-                                 "folder) for the last one, or try again later.")
+            form.add_error(None, _("Too many password reset emails were asked for. Check your inbox (and spam "
+                                   "folder) for the last one, or try again later."))
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().form_valid(form)
 
@@ -169,10 +190,10 @@ def api_token(request):
             with transaction.atomic():
                 Token.objects.filter(user=request.user).delete()
                 Token.objects.create(user=request.user)
-            messages.success(request, "A new API token was created. The old one no longer works.")
+            messages.success(request, _("A new API token was created. The old one no longer works."))
         elif action == "revoke":
             Token.objects.filter(user=request.user).delete()
-            messages.success(request, "Your API token was revoked.")
+            messages.success(request, _("Your API token was revoked."))
         return redirect("api-token")
     token = Token.objects.filter(user=request.user).first()
     return render(request, "registration/api_token.html", {"token": token})
@@ -186,4 +207,20 @@ def account(request):
         if request.user.is_authenticated else [],
         "curator": is_curator(request.user),
         "has_token": request.user.is_authenticated and Token.objects.filter(user=request.user).exists(),
+        "language_form": AccountLanguageForm(initial={"language": account_language(request.user)})
+        if request.user.is_authenticated else None,
     })
+
+
+@login_required
+@require_http_methods(["POST"])
+def account_language_change(request):
+    """The account page's language form: keep the language the account's emails go out in."""
+    form = AccountLanguageForm(request.POST)
+    if form.is_valid():
+        account_language_set(user=request.user, language=form.cleaned_data["language"])
+        messages.success(request, _("Your emails will be written in %(language)s.")
+                         % {"language": dict(settings.LANGUAGES)[form.cleaned_data["language"]]})
+    else:
+        messages.error(request, _("Choose one of the languages offered."))
+    return redirect("account")

@@ -8,14 +8,22 @@ import math
 from axes.helpers import get_cool_off
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 def lockout_message(request) -> str:
     cool_off = get_cool_off(request)
     minutes = max(1, math.ceil(cool_off.total_seconds() / 60)) if cool_off else None
-    wait = f"in {minutes} minute{'s' if minutes != 1 else ''}" if minutes else "later"
-    return (f"Too many failed log-ins for this account or from your address. Log-in is locked: try again {wait}, "
-            "or reset your password.")
+    if minutes:
+        return ngettext(
+            "Too many failed log-ins for this account or from your address. Log-in is locked: try again in "
+            "%(minutes)s minute, or reset your password.",
+            "Too many failed log-ins for this account or from your address. Log-in is locked: try again in "
+            "%(minutes)s minutes, or reset your password.", minutes,
+        ) % {"minutes": minutes}
+    return _("Too many failed log-ins for this account or from your address. Log-in is locked: try again later, "
+             "or reset your password.")
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -16,6 +16,7 @@ import sys
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 
 from adoption.views.ratelimit import LimitUnavailable
@@ -23,9 +24,10 @@ from adoption.views.ratelimit import LimitUnavailable
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
-MESSAGE = "The registry's database is unavailable for a moment. Please try again in a few seconds."
+# Lazy: written in the reader's language (the page and the API's detail alike; the code stays English).
+MESSAGE = _("The registry's database is unavailable for a moment. Please try again in a few seconds.")
 LIMIT_RETRY_AFTER_SECONDS = 60
-LIMIT_MESSAGE = "This form sends email, and its limits cannot be checked just now. Please try again in a minute."
+LIMIT_MESSAGE = _("This form sends email, and its limits cannot be checked just now. Please try again in a minute.")
 # PostgreSQL's SQLSTATEs of a server that went away or cannot take us now: class 08 (connection
 # exception), a shutdown or crash ending the session, a server still starting, no free connection slot.
 SERVER_GONE = {"57P01", "57P02", "57P03", "53300"}
@@ -45,7 +47,7 @@ def database_unavailable(exc: BaseException) -> bool:
 def unavailable_response(request, message: str, retry_after: int):
     """503 with Retry-After: the API's JSON error under /api/, else the page."""
     if request.path_info.startswith("/api/"):
-        response = JsonResponse({"detail": message, "code": "service_unavailable"}, status=503)
+        response = JsonResponse({"detail": str(message), "code": "service_unavailable"}, status=503)
     else:
         response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
     response["Retry-After"] = str(retry_after)

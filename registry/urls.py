@@ -13,6 +13,7 @@ handler500 = "registry.unavailable.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", accounts.account, name="account"),
+    path("accounts/language/", accounts.account_language_change, name="account-language"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/signup/confirm/<uidb64>/<token>/", accounts.signup_confirm, name="signup-confirm"),
     path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),

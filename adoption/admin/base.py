@@ -9,6 +9,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from adoption.choices import LinkStatus
@@ -40,7 +42,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
         # simple-history's view saves a POSTed old version whatever revert_disabled says (it only hides
         # the button): that would rewrite a published record, status included, past every service.
         if request.method not in ("GET", "HEAD"):
-            raise PermissionDenied("Old versions are shown, never restored: edit through the services.")
+            raise PermissionDenied(_("Old versions are shown, never restored: edit through the services."))
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
@@ -98,7 +100,7 @@ class CommentForm(forms.Form):
 
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), required=False, strip=True,
-        help_text="Shown to the contributor and kept in the record's moderation log.",
+        help_text=gettext_lazy("Shown to the contributor and kept in the record's moderation log."),
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -106,12 +108,13 @@ class CommentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["comment"].required = needs_comment
         if needs_comment:
-            self.fields["comment"].help_text = "Required: say why. " + self.fields["comment"].help_text
+            self.fields["comment"].help_text = _(
+                "Required: say why. Shown to the contributor and kept in the record's moderation log.")
 
 
 def require_curator(request) -> None:
     if not is_curator(request.user):
-        raise PermissionDenied("Only curators can decide.")
+        raise PermissionDenied(_("Only curators can decide."))
 
 
 def apply_to_each(request, objects, label: str, call) -> tuple[list, list]:
@@ -130,10 +133,15 @@ def apply_to_each(request, objects, label: str, call) -> tuple[list, list]:
         else:
             done.append(obj)
     if done:
-        messages.success(request, f"{label}: {len(done)} done ({', '.join(f'#{obj.pk}' for obj in done)}).")
+        messages.success(request, ngettext(
+            "%(action)s: %(count)s done (%(records)s).", "%(action)s: %(count)s done (%(records)s).", len(done),
+        ) % {"action": label, "count": len(done), "records": ", ".join(f"#{obj.pk}" for obj in done)})
     if refused:
         details = " ".join(f"#{obj.pk}: {reason}" for obj, reason in refused)
-        messages.error(request, f"{label}: {len(refused)} refused and left unchanged. {details}")
+        messages.error(request, ngettext(
+            "%(action)s: %(count)s refused and left unchanged. %(details)s",
+            "%(action)s: %(count)s refused and left unchanged. %(details)s", len(refused),
+        ) % {"action": label, "count": len(refused), "details": details})
     return done, refused
 
 

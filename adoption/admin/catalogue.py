@@ -3,6 +3,8 @@
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from adoption.models import Checkpoint, Country, ModelFamily, Organization, OrganizationMerge, Region
 from adoption.services import catalogue
@@ -29,12 +31,13 @@ class CountryAdmin(ReadOnlyAdmin):
 class RegionListFilter(admin.SimpleListFilter):
     """M49 region or sub-region of the country at `country_path`."""
 
-    title = "region"
+    title = gettext_lazy("region")
     parameter_name = "region"
     country_path = "country"
 
     def lookups(self, request, model_admin):
-        return [(r.code, str(r)) for r in Region.objects.filter(level__in=("region", "subregion")).order_by("name")]
+        regions = Region.objects.filter(level__in=("region", "subregion")).order_by("name")
+        return [(r.code, f"{r.local_name} ({r.code})") for r in regions]
 
     def queryset(self, request, queryset):
         code = self.value()
@@ -62,15 +65,15 @@ class OrganizationAdmin(ServiceAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(adoption_total=Count("adoptions"))
 
-    @admin.action(description="Merge the selected duplicate into another organization…")
+    @admin.action(description=gettext_lazy("Merge the selected duplicate into another organization…"))
     def merge_into_another(self, request, queryset):
         # The merge page shows what would move and asks for the survivor: one duplicate at a time.
         if queryset.count() != 1:
-            self.message_user(request, "Select one duplicate organization to merge.", messages.WARNING)
+            self.message_user(request, _("Select one duplicate organization to merge."), messages.WARNING)
             return None
         return redirect("adoption:organization-merge", slug=queryset.get().slug)
 
-    @admin.display(description="adoptions", ordering="adoption_total")
+    @admin.display(description=gettext_lazy("adoptions"), ordering="adoption_total")
     def adoption_count(self, obj):
         return obj.adoption_total
 

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy, ngettext
 
 from adoption.models import ImportBatch
 
@@ -19,13 +20,14 @@ class ImportBatchAdmin(ViewOnlyAdmin):
     fields = ("created_by", "file_name", "file_format", "dry_run", "rows", "valid", "errors", "duplicates",
               "created", "created_at")
 
-    @admin.display(description="errors")
+    @admin.display(description=gettext_lazy("errors"))
     def error_count(self, obj):
         return len(obj.errors)
 
-    @admin.display(description="in the queue")
+    @admin.display(description=gettext_lazy("in the queue"))
     def queue_link(self, obj):
         if not obj.created:
             return "—"
-        return format_html('<a href="{}?batch={}">{} records</a>', reverse("adoption:moderation-queue"), obj.pk,
-                           len(obj.created))
+        count = len(obj.created)
+        return format_html('<a href="{}?batch={}">{}</a>', reverse("adoption:moderation-queue"), obj.pk,
+                           ngettext("%(count)s record", "%(count)s records", count) % {"count": count})

@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from adoption.choices import ChangeRequestStatus
 from adoption.models import ChangeRequest, ModerationEvent
@@ -16,6 +18,10 @@ from .base import CommentForm, HistoryAdmin, ReadOnlyAdmin, apply_to_each, decis
 from .records import diff_table
 
 DECISIONS = {"approve": change_requests.change_request_approve, "reject": change_requests.change_request_reject}
+# The admin's words for each decision on change requests (one whole sentence each, for translators).
+BULK_LABELS = {"approve": gettext_lazy("Approve change requests"), "reject": gettext_lazy("Reject change requests")}
+ACTION_LABELS = {"approve": gettext_lazy("Approve selected change requests"),
+                 "reject": gettext_lazy("Reject selected change requests")}
 
 
 def _bulk(decision: str):
@@ -26,14 +32,18 @@ def _bulk(decision: str):
         form = CommentForm(request.POST if "apply" in request.POST else None, needs_comment=needs_comment)
         if form.is_bound and form.is_valid():
             comment = form.cleaned_data["comment"]
-            apply_to_each(request, queryset.order_by("pk"), f"{decision.capitalize()} change requests",
+            apply_to_each(request, queryset.order_by("pk"), str(BULK_LABELS[decision]),
                           lambda obj: service(change_request=obj, user=request.user, comment=comment))
             return None
-        return decision_page(request, modeladmin, title=f"{decision.capitalize()} {queryset.count()} change requests",
+        count = queryset.count()
+        title = (ngettext("Approve %(count)s change request", "Approve %(count)s change requests", count)
+                 if decision == "approve" else
+                 ngettext("Reject %(count)s change request", "Reject %(count)s change requests", count))
+        return decision_page(request, modeladmin, title=title % {"count": count},
                              objects=list(queryset), form=form, action_name=f"{decision}_selected")
 
     bulk.__name__ = f"{decision}_selected"
-    return admin.action(description=f"{decision.capitalize()} selected change requests", permissions=["moderate"])(bulk)
+    return admin.action(description=ACTION_LABELS[decision], permissions=["moderate"])(bulk)
 
 
 @admin.register(ChangeRequest)
@@ -60,16 +70,16 @@ class ChangeRequestAdmin(HistoryAdmin):
     def has_moderate_permission(self, request):
         return is_curator(request.user)
 
-    @admin.display(description="fields")
+    @admin.display(description=gettext_lazy("fields"))
     def fields_changed(self, obj):
         return ", ".join(sorted(obj.proposed))
 
-    @admin.display(description="record")
+    @admin.display(description=gettext_lazy("record"))
     def record(self, obj):
         return format_html('<a href="{}">#{} {}</a>', reverse("admin:adoption_adoption_change", args=[obj.adoption_id]),
                            obj.adoption_id, obj.adoption)
 
-    @admin.display(description="field by field")
+    @admin.display(description=gettext_lazy("field by field"))
     def diff(self, obj):
         return diff_table(obj)
 
@@ -93,7 +103,7 @@ class ChangeRequestAdmin(HistoryAdmin):
     def decide_view(self, request, object_id, decision):
         require_curator(request)
         if decision not in DECISIONS:
-            raise PermissionDenied("Unknown decision.")
+            raise PermissionDenied(_("Unknown decision."))
         change_request = get_object_or_404(ChangeRequest.objects.select_related("adoption"), pk=object_id)
         back = redirect("admin:adoption_changerequest_change", change_request.pk)
         form = CommentForm(request.POST or None, needs_comment=decision == "reject")
@@ -107,10 +117,13 @@ class ChangeRequestAdmin(HistoryAdmin):
                 messages.error(request, str(exc))
                 return back
             else:
-                messages.success(request, f"Change request #{change_request.pk}: {decision}d.")
+                done = (_("Change request #%(number)s: approved.") if decision == "approve"
+                        else _("Change request #%(number)s: rejected."))
+                messages.success(request, done % {"number": change_request.pk})
                 return back
         return decision_page(
-            request, self, title=f"{decision.capitalize()} change request #{change_request.pk}",
+            request, self, title=(_("Approve change request #%(number)s") if decision == "approve"
+                                  else _("Reject change request #%(number)s")) % {"number": change_request.pk},
             objects=[change_request], form=form, action_name=None,
             extra={"diff": diff_table(change_request), "original": change_request},
         )
@@ -127,11 +140,11 @@ class ModerationEventAdmin(ReadOnlyAdmin):
     list_select_related = ("adoption__adopter", "adoption__family")
     date_hierarchy = "created_at"
 
-    @admin.display(description="record")
+    @admin.display(description=gettext_lazy("record"))
     def record(self, obj):
         return format_html('<a href="{}">#{} {}</a>', reverse("admin:adoption_adoption_change", args=[obj.adoption_id]),
                            obj.adoption_id, obj.adoption)
 
-    @admin.display(description="comment")
+    @admin.display(description=gettext_lazy("comment"))
     def short_comment(self, obj):
         return obj.comment if len(obj.comment) <= 80 else obj.comment[:79] + "…"

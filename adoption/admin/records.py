@@ -8,9 +8,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from adoption import selectors
 from adoption.choices import Action, Status
@@ -29,20 +32,20 @@ CURATOR_ACTIONS = (Action.CLAIM, Action.TAKE_OVER, Action.RELEASE, Action.APPROV
 
 
 class QueueAgeFilter(admin.SimpleListFilter):
-    title = "waiting since submission"
+    title = gettext_lazy("waiting since submission")
     parameter_name = "age"
     BANDS = {
-        "day": ("less than a day", 0, 1), "week": ("1 to 7 days", 1, 7), "month": ("7 to 30 days", 7, 30),
-        "older": ("more than 30 days", 30, None),
+        "day": (gettext_lazy("less than a day"), 0, 1), "week": (gettext_lazy("1 to 7 days"), 1, 7),
+        "month": (gettext_lazy("7 to 30 days"), 7, 30), "older": (gettext_lazy("more than 30 days"), 30, None),
     }
 
     def lookups(self, request, model_admin):
-        return [(key, label) for key, (label, _, _) in self.BANDS.items()]
+        return [(key, label) for key, (label, _newest, _oldest) in self.BANDS.items()]
 
     def queryset(self, request, queryset):
         if self.value() not in self.BANDS:
             return queryset
-        _, newest, oldest = self.BANDS[self.value()]
+        _label, newest, oldest = self.BANDS[self.value()]
         now = timezone.now()
         queryset = queryset.filter(status__in=REVIEW_QUEUE, submitted_at__lte=now - datetime.timedelta(days=newest))
         if oldest is not None:
@@ -81,13 +84,13 @@ class EvidenceInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="source")
+    @admin.display(description=gettext_lazy("source"))
     def source(self, obj):
         return format_html(
             '<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', obj.url, obj.title or obj.url
         )
 
-    @admin.display(description="link health")
+    @admin.display(description=gettext_lazy("link health"))
     def health(self, obj):
         return link_health(obj)
 
@@ -99,7 +102,7 @@ class EventInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name_plural = "moderation log"
+    verbose_name_plural = gettext_lazy("moderation log")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -115,12 +118,12 @@ class ChangeRequestInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="change request")
+    @admin.display(description=gettext_lazy("change request"))
     def link(self, obj):
         url = reverse("admin:adoption_changerequest_change", args=[obj.pk])
         return format_html('<a href="{}">#{}</a>', url, obj.pk)
 
-    @admin.display(description="proposed")
+    @admin.display(description=gettext_lazy("proposed"))
     def changes(self, obj):
         return diff_table(obj)
 
@@ -128,7 +131,8 @@ class ChangeRequestInline(admin.TabularInline):
 def diff_table(change_request) -> str:
     rows = selectors.change_request_diff(change_request)
     return format_html(
-        '<table class="diff"><tr><th>field</th><th>now</th><th>proposed</th></tr>{}</table>',
+        '<table class="diff"><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>',
+        _("field"), _("now"), _("proposed"),
         format_html_join("", "<tr><td>{}</td><td><del>{}</del></td><td><ins>{}</ins></td></tr>",
                          ((row["label"], row["current"], row["proposed"]) for row in rows)),
     )
@@ -150,8 +154,10 @@ def duplicates_table(adoption) -> str:
     """This record and its likely duplicates side by side, one column each, with the reasons."""
     found = selectors.adoption_duplicates(adoption)
     if not found:
-        return "No likely duplicates."
-    labels = ["adopter", "family", "checkpoint", "product", "relation", "stage", "started", "status", "sources"]
+        return _("No likely duplicates.")
+    labels = [_("adopter"), _("family"), _("checkpoint"), _("product"), _("relation"),
+              pgettext("adoption stage", "stage"),
+              _("started"), _("status"), _("sources")]
     columns = [_record_cells(adoption)] + [_record_cells(row["adoption"]) for row in found]
     head = format_html_join(
         "", '<th><a href="{}">#{}</a></th>',
@@ -166,8 +172,8 @@ def duplicates_table(adoption) -> str:
     )
     why = format_html_join("", "<td>{}</td>", (("; ".join(row["reasons"]),) for row in found))
     return format_html(
-        '<table class="duplicates"><tr><th></th><th>this record #{}</th>{}</tr>{}<tr><th>why</th><td></td>{}</tr>'
-        "</table>", adoption.pk, head, body, why,
+        '<table class="duplicates"><tr><th></th><th>{}</th>{}</tr>{}<tr><th>{}</th><td></td>{}</tr></table>',
+        _("this record #%(number)s") % {"number": adoption.pk}, head, body, _("why"), why,
     )
 
 
@@ -176,31 +182,36 @@ def _explain_missing_decisions(request, adoption) -> None:
     if adoption.status not in REVIEW_QUEUE:
         return
     if adoption.status == Status.IN_REVIEW and adoption.reviewer_id not in (None, request.user.pk):
-        messages.info(request, f"Claimed by {adoption.reviewer.get_username()}: only they decide on it while it is "
-                               "in review. Take it over first to decide (the take-over is logged).")
+        messages.info(request, _("Claimed by %(username)s: only they decide on it while it is in review. Take it "
+                                 "over first to decide (the take-over is logged).")
+                      % {"username": adoption.reviewer.get_username()})
     if request.user.pk in selectors.adoption_content_authors(adoption):
-        messages.warning(request, "You changed this record's content since it was last published: another curator "
-                                  "must decide on it (four eyes).")
+        messages.warning(request, _("You changed this record's content since it was last published: another "
+                                    "curator must decide on it (four eyes)."))
 
 
 def _bulk_action(action: str):
     row = workflow.ALLOWED_TRANSITIONS[action]
     service = moderation.ACTION_SERVICES[action]
-    label = action.replace("_", " ").capitalize()
+    label = Action(action).label
 
     def bulk(modeladmin, request, queryset):
         form = CommentForm(request.POST if "apply" in request.POST else None, needs_comment=row.needs_comment)
         if form.is_bound and form.is_valid():
             comment = form.cleaned_data["comment"]
-            apply_to_each(request, queryset.order_by("pk"), label,
+            apply_to_each(request, queryset.order_by("pk"), str(label),
                           lambda obj: service(adoption=obj, user=request.user, comment=comment))
             return None
-        return decision_page(request, modeladmin, title=f"{label}: {queryset.count()} selected records",
+        count = queryset.count()
+        title = ngettext("%(action)s: %(count)s selected record", "%(action)s: %(count)s selected records", count)
+        return decision_page(request, modeladmin, title=title % {"action": label, "count": count},
                              objects=list(queryset.select_related("adopter", "family")), form=form,
                              action_name=f"{action}_selected")
 
     bulk.__name__ = f"{action}_selected"
-    return admin.action(description=f"{label} selected records", permissions=["moderate"])(bulk)
+    # Translators: an admin action on the records ticked in the list, e.g. "Approve selected records".
+    description = lazy(lambda: _("%(action)s selected records") % {"action": label}, str)()
+    return admin.action(description=description, permissions=["moderate"])(bulk)
 
 
 @admin.register(Adoption)
@@ -250,25 +261,25 @@ class AdoptionAdmin(HistoryAdmin):
     def has_moderate_permission(self, request):
         return is_curator(request.user)
 
-    @admin.display(description="adopter country", ordering="adopter__country__name")
+    @admin.display(description=gettext_lazy("adopter country"), ordering="adopter__country__name")
     def adopter_country(self, obj):
         return obj.adopter.country or "—"
 
-    @admin.display(description="waiting", ordering="submitted_at")
+    @admin.display(description=gettext_lazy("waiting"), ordering="submitted_at")
     def waiting(self, obj):
         if obj.status not in REVIEW_QUEUE or not obj.submitted_at:
             return "—"
         return timesince(obj.submitted_at)
 
-    @admin.display(description="confidence", ordering="confidence")
+    @admin.display(description=gettext_lazy("confidence"), ordering="confidence")
     def confidence_level(self, obj):
         return obj.confidence  # the short value: the long labels would stretch every row
 
-    @admin.display(description="started")
+    @admin.display(description=gettext_lazy("started"))
     def started_display(self, obj):
         return obj.started_display or "—"
 
-    @admin.display(description="side by side")
+    @admin.display(description=gettext_lazy("side by side"))
     def duplicates(self, obj):
         return duplicates_table(obj)
 
@@ -284,7 +295,7 @@ class AdoptionAdmin(HistoryAdmin):
         buttons = []
         if obj is not None:
             buttons = [
-                {"label": action.replace("_", " ").capitalize(),
+                {"label": Action(action).label,
                  "url": reverse("admin:adoption_adoption_decide", args=[obj.pk, action]) + f"?version={obj.version}"}
                 for action in workflow.allowed_actions(obj, request.user) if action in CURATOR_ACTIONS
             ]
@@ -296,7 +307,7 @@ class AdoptionAdmin(HistoryAdmin):
         """One decision on one record: asks for the comment, then calls the service."""
         require_curator(request)
         if action not in CURATOR_ACTIONS:
-            raise PermissionDenied("Unknown decision.")
+            raise PermissionDenied(_("Unknown decision."))
         adoption = get_object_or_404(Adoption, pk=object_id)
         row = workflow.ALLOWED_TRANSITIONS[action]
         back = redirect("admin:adoption_adoption_change", adoption.pk)
@@ -315,12 +326,13 @@ class AdoptionAdmin(HistoryAdmin):
                 return back
             else:
                 adoption.refresh_from_db()
-                messages.success(request, f"#{adoption.pk} is now {adoption.get_status_display().lower()}.")
+                messages.success(request, _("#%(number)s is now %(status)s.")
+                                 % {"number": adoption.pk, "status": adoption.get_status_display().lower()})
                 return back
-        label = action.replace("_", " ").capitalize()
         return decision_page(
-            request, self, title=f"{label} #{adoption.pk}: {adoption}", objects=[adoption], form=form,
-            action_name=None, extra={"duplicates": duplicates_table(adoption) if action in (
+            request, self, title=_("%(action)s #%(number)s: %(record)s")
+            % {"action": Action(action).label, "number": adoption.pk, "record": adoption}, objects=[adoption],
+            form=form, action_name=None, extra={"duplicates": duplicates_table(adoption) if action in (
                 Action.CLAIM, Action.APPROVE) else None, "original": adoption},
         )
 
@@ -341,6 +353,6 @@ class EvidenceAdmin(HistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="link health", ordering="link_status")
+    @admin.display(description=gettext_lazy("link health"), ordering="link_status")
     def health(self, obj):
         return link_health(obj)

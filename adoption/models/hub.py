@@ -5,18 +5,19 @@ by snapshot date, made by migration 0017 and written in SQL only (millions of ro
 serves is precomputed at import into HubFigure, one row per figure."""
 
 from django.db import models as db
+from django.utils.translation import gettext_lazy as _
 
 
 class HubSnapshot(db.Model):
     """One imported snapshot of the Hub, by the date it was taken."""
 
     date = db.DateField(unique=True)
-    models = db.PositiveIntegerField(help_text="Models imported (well-formed lines, one per repo id).")
-    edges = db.PositiveIntegerField(help_text="Declared bases: child to parent.")
-    malformed = db.PositiveIntegerField(help_text="Lines skipped: not a model, or a repeated repo id.")
-    malformed_lines = db.JSONField(default=list, help_text='The first ones: [{"line", "reason"}].')
-    cycles = db.PositiveIntegerField(default=0, help_text="Models whose bases lead back to themselves.")
-    roots_unknown = db.PositiveIntegerField(default=0, help_text="Models in or below a cycle.")
+    models = db.PositiveIntegerField(help_text=_("Models imported (well-formed lines, one per repo id)."))
+    edges = db.PositiveIntegerField(help_text=_("Declared bases: child to parent."))
+    malformed = db.PositiveIntegerField(help_text=_("Lines skipped: not a model, or a repeated repo id."))
+    malformed_lines = db.JSONField(default=list, help_text=_('The first ones: [{"line", "reason"}].'))
+    cycles = db.PositiveIntegerField(default=0, help_text=_("Models whose bases lead back to themselves."))
+    roots_unknown = db.PositiveIntegerField(default=0, help_text=_("Models in or below a cycle."))
     imported_at = db.DateTimeField(auto_now=True)
 
     class Meta:

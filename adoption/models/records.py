@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from adoption.choices import Confidence, DatePrecision, EvidenceKind, LinkStatus, Relation, Stage, Status
-from adoption.dates import format_partial_date
+from adoption.dates import format_partial_date, localized_partial_date
 
 from .constraints import CleanValidatedCheckConstraint, NowCheckConstraint
 from .querysets import AdoptionQuerySet
@@ -185,6 +185,11 @@ class Adoption(models.Model):
     def started_display(self) -> str:
         """The start date at its precision: 2025, 2025-03 or 2025-03-14."""
         return format_partial_date(self.started_on, self.started_precision)
+
+    @property
+    def started_local(self) -> str:
+        """The start date for pages, in the reader's language: 2025, March 2025 or March 14, 2025."""
+        return localized_partial_date(self.started_on, self.started_precision)
 
 
 class Evidence(models.Model):

@@ -10,27 +10,33 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from adoption.choices import Action
 from adoption.models import ModerationEvent
 from adoption.services.accounts import account_language
 
+# Lazy: each is translated when the email is written, inside the recipient's language (_send).
 SUBJECTS = {
-    Action.APPROVE: "Your submission is published: {record}",
-    Action.REJECT: "Your submission was rejected: {record}",
-    Action.REQUEST_CHANGES: "Changes requested on your submission: {record}",
-    Action.RETRACT: "A record you contributed was retracted: {record}",
-    Action.CHANGE_APPROVED: "Your proposed change was applied: {record}",
-    Action.CHANGE_REJECTED: "Your proposed change was not applied: {record}",
+    # Translators: %(record)s in these decision emails is a record's name (the sentences add its number).
+    Action.APPROVE: _("Your submission is published: %(record)s"),
+    Action.REJECT: _("Your submission was rejected: %(record)s"),
+    Action.REQUEST_CHANGES: _("Changes requested on your submission: %(record)s"),
+    # Translators: a curator withdrew a published record from the counts (it stays readable).
+    Action.RETRACT: _("A record you contributed was retracted: %(record)s"),
+    Action.CHANGE_APPROVED: _("Your proposed change was applied: %(record)s"),
+    Action.CHANGE_REJECTED: _("Your proposed change was not applied: %(record)s"),
 }
 SENTENCES = {
-    Action.APPROVE: "Your submission {record} is now published. Thank you!",
-    Action.REJECT: "Your submission {record} was rejected.",
-    Action.REQUEST_CHANGES: "A curator asked for changes to your submission {record}. Edit it and submit it again.",
-    Action.RETRACT: "The published record {record} was retracted: it no longer counts on the maps, but stays "
-                    "readable with its history.",
-    Action.CHANGE_APPROVED: "Your proposed change to {record} was applied.",
-    Action.CHANGE_REJECTED: "Your proposed change to {record} was not applied.",
+    Action.APPROVE: _("Your submission %(record)s is now published. Thank you!"),
+    Action.REJECT: _("Your submission %(record)s was rejected."),
+    Action.REQUEST_CHANGES: _("A curator asked for changes to your submission %(record)s. Edit it and submit it "
+                              "again."),
+    Action.RETRACT: _("The published record %(record)s was retracted: it no longer counts on the maps, but stays "
+                      "readable with its history."),
+    Action.CHANGE_APPROVED: _("Your proposed change to %(record)s was applied."),
+    Action.CHANGE_REJECTED: _("Your proposed change to %(record)s was not applied."),
 }
 SWEEP_AFTER = datetime.timedelta(minutes=10)
 
@@ -69,16 +75,17 @@ def _send(event: ModerationEvent, user) -> None:
     with translation.override(account_language(user)):
         record = str(event.adoption)
         lines = [
-            f"Hello {user.get_username()},",
+            gettext("Hello %(username)s,") % {"username": user.get_username()},
             "",
-            SENTENCES[event.action].format(record=f"#{event.adoption_id} {record}"),
+            SENTENCES[event.action] % {"record": f"#{event.adoption_id} {record}"},
         ]
         if event.comment:
-            lines += ["", "The curator wrote:", event.comment]
+            lines += ["", gettext("The curator wrote:"), event.comment]
         # A mail client needs an absolute link: SITE_URL says where the registry is served.
-        lines += ["", f"See the record: {settings.SITE_URL.rstrip('/')}{event.adoption.get_absolute_url()}"]
+        url = f"{settings.SITE_URL.rstrip('/')}{event.adoption.get_absolute_url()}"
+        lines += ["", gettext("See the record: %(url)s") % {"url": url}]
         send_mail(
-            SUBJECTS[event.action].format(record=record), "\n".join(lines), settings.DEFAULT_FROM_EMAIL,
+            SUBJECTS[event.action] % {"record": record}, "\n".join(lines), settings.DEFAULT_FROM_EMAIL,
             [user.email],
         )
 

@@ -6,6 +6,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from adoption import feeds, selectors
 from adoption.choices import ChangeRequestStatus
@@ -23,9 +25,11 @@ from . import maps
 PAGE_SIZE = 25
 # The list's columns; the sortable ones use the FilterSet's `ordering` parameter (as the API does).
 COLUMNS = (
-    ("adopter", "Adopter", True), ("country", "Country", False), ("family", "Family", True),
-    ("relation", "Relation", False), ("stage", "Stage", False), ("started_on", "Since", True),
-    ("published_at", "Published", True),
+    ("adopter", gettext_lazy("Adopter"), True), ("country", gettext_lazy("Country"), False),
+    ("family", gettext_lazy("Family"), True), ("relation", gettext_lazy("Relation"), False),
+    ("stage", pgettext_lazy("adoption stage", "Stage"), False),
+    ("started_on", pgettext_lazy("start date", "Since"), True),
+    ("published_at", gettext_lazy("Published"), True),
 )
 
 
@@ -80,7 +84,8 @@ def _downloads(filterset) -> list[tuple[str, str]]:
     return [
         ("CSV", f"{records}?{urlencode({**query, 'format': 'csv'})}"),
         ("JSON Lines (NDJSON)", f"{records}?{urlencode({**query, 'format': 'ndjson'})}"),
-        ("their sources (CSV)", f"{sources}?{urlencode({**without_ordering, 'format': 'csv'})}"),
+        # Translators: a download link after "CSV" and "JSON Lines": the sources the listed records cite.
+        (_("their sources (CSV)"), f"{sources}?{urlencode({**without_ordering, 'format': 'csv'})}"),
     ]
 
 

@@ -10,6 +10,8 @@ from django.forms.utils import ErrorDict
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from adoption import selectors
@@ -29,21 +31,22 @@ from adoption.services.errors import StaleVersion, TransitionNotAllowed
 
 from .ratelimit import rate_limited
 
-RATE_MESSAGE = "You have sent many submissions in a short time. Please wait a while and try again."
+RATE_MESSAGE = gettext_lazy("You have sent many submissions in a short time. Please wait a while and try again.")
 SUBMIT, DRAFT, ADD_SOURCE = "submit", "draft", "add_source"
 ADOPTER_DATALIST_SIZE = 500
-DRAFT_SAVED = ("Saved as a draft. It is not public: only you and the registry's curators can open it, and it reaches "
-               "the curators' review queue when you submit it.")
+DRAFT_SAVED = gettext_lazy("Saved as a draft. It is not public: only you and the registry's curators can open it, "
+                           "and it reaches the curators' review queue when you submit it.")
 
 
 def _say_which_adopter(request, org: Organization) -> None:
     """A proposed name the registry already knows names that organization: say so, revealing no more
     about another contributor's proposal than that it awaits review."""
     if org.is_published:
-        messages.info(request, f"{org.name} is already in the registry: your record names it.")
+        messages.info(request, _("%(name)s is already in the registry: your record names it.") % {"name": org.name})
     elif org.created_by_id != request.user.pk:
-        messages.info(request, f"{org.name} has already been proposed and awaits a curator's review: your record "
-                               "names it too. It becomes public with the first approved record that names it.")
+        messages.info(request, _("%(name)s has already been proposed and awaits a curator's review: your record "
+                                 "names it too. It becomes public with the first approved record that names it.")
+                      % {"name": org.name})
 
 
 def _quiet(form) -> None:
@@ -69,8 +72,8 @@ def _submit_or_warn(request, adoption: Adoption):
         if duplicates:
             messages.warning(
                 request,
-                "Saved as a draft, not submitted yet: the registry may already hold this adoption. Check the "
-                "likely duplicates below, then submit (saying why it differs) or withdraw it.",
+                _("Saved as a draft, not submitted yet: the registry may already hold this adoption. Check the "
+                  "likely duplicates below, then submit (saying why it differs) or withdraw it."),
             )
             return redirect(adoption)
     try:
@@ -79,7 +82,7 @@ def _submit_or_warn(request, adoption: Adoption):
         for text in exc.messages:
             messages.error(request, text)
         return redirect(adoption)
-    messages.success(request, "Submitted. A curator will review it; you will get an email with the decision.")
+    messages.success(request, _("Submitted. A curator will review it; you will get an email with the decision."))
     return redirect("adoption:my-submissions")
 
 
@@ -163,7 +166,8 @@ def edit_submission(request, pk):
     """Edit a draft or a record sent back, then save or (re)submit it."""
     adoption = _own_record(request, pk)
     if adoption.status not in workflow.EDITABLE_STATUSES:
-        messages.error(request, f"This record is {adoption.get_status_display().lower()}: it cannot be edited now.")
+        messages.error(request, _("This record is %(status)s: it cannot be edited now.")
+                       % {"status": adoption.get_status_display().lower()})
         return redirect(adoption)
     if request.method == "POST":
         try:
@@ -177,7 +181,7 @@ def edit_submission(request, pk):
                 expected_version=version,
             )
 
-        return _post_form(request, save, adoption=adoption, saved_message="Your changes were saved.",
+        return _post_form(request, save, adoption=adoption, saved_message=_("Your changes were saved."),
                           allow_new_adopter=False)
     form = AdoptionForm(user=request.user, allow_new_adopter=False, initial=AdoptionForm.initial_from(adoption))
     formset = EvidenceFormSet(prefix="evidence", initial=evidence_initial(adoption))
@@ -191,7 +195,8 @@ def submission_action(request, pk, action):
     adoption = _own_record(request, pk)
     if action == SUBMIT:
         if adoption.status not in workflow.EDITABLE_STATUSES:
-            messages.error(request, f"This record is {adoption.get_status_display().lower()}: it cannot be submitted.")
+            messages.error(request, _("This record is %(status)s: it cannot be submitted.")
+                           % {"status": adoption.get_status_display().lower()})
             return redirect(adoption)
         return _submit_or_warn(request, adoption)
     if action != Action.WITHDRAW:
@@ -201,7 +206,7 @@ def submission_action(request, pk, action):
     except TransitionNotAllowed as exc:
         messages.error(request, str(exc))
         return redirect(adoption)
-    messages.success(request, "Withdrawn. The record stays in your list, but curators will not review it.")
+    messages.success(request, _("Withdrawn. The record stays in your list, but curators will not review it."))
     return redirect("adoption:my-submissions")
 
 
@@ -231,7 +236,7 @@ def propose_change(request, pk):
         elif form.is_valid():
             proposed = form.proposed()
             if not proposed:
-                form.add_error(None, "Change at least one field: the values are the same as the record's.")
+                form.add_error(None, _("Change at least one field: the values are the same as the record's."))
                 status = 400
             else:
                 try:
@@ -245,7 +250,7 @@ def propose_change(request, pk):
                     form.add_error(None, str(exc))
                     status = 409
                 else:
-                    messages.success(request, "Your correction was sent to the curators.")
+                    messages.success(request, _("Your correction was sent to the curators."))
                     return redirect(adoption)
         else:
             status = 400
@@ -256,7 +261,7 @@ def propose_change(request, pk):
 def adopter_search(request):
     """Search as you type: organizations whose name, alias or slug contains `q` (JSON, at most 10)."""
     if rate_limited(request, "search"):
-        return JsonResponse({"results": [], "error": "Too many requests."}, status=429)
+        return JsonResponse({"results": [], "error": _("Too many requests.")}, status=429)
     query = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL in text
     if len(query) < 2:
         return JsonResponse({"results": []})

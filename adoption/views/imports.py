@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from adoption.api.serializers import submission_arguments
@@ -77,10 +79,13 @@ def import_confirm(request, pk):
         messages.error(request, str(exc))
         return redirect(batch)
     if done.created:
-        messages.success(request, f"{len(done.created)} records were submitted to the curators.")
+        count = len(done.created)
+        messages.success(request, ngettext("%(count)s record was submitted to the curators.",
+                                           "%(count)s records were submitted to the curators.", count)
+                         % {"count": count})
     else:
-        messages.error(request, "The file no longer passes its checks (the registry changed since the dry run): "
-                                "nothing was imported. The rows with errors are listed below.")
+        messages.error(request, _("The file no longer passes its checks (the registry changed since the dry run): "
+                                  "nothing was imported. The rows with errors are listed below."))
     return redirect(done)
 
 

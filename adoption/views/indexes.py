@@ -7,6 +7,8 @@ know answers 400 with the form showing the message, as the adoptions list does.
 from django import forms
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from adoption.filtersets import ModelFamilyFilterSet, OrganizationFilterSet, ParameterForm
 from adoption.maps import figures
@@ -14,7 +16,6 @@ from adoption.models import ModelFamily, Organization
 from adoption.selectors.organizations import organization_counts
 
 PAGE_SIZE = 50
-NO_REGION = "No M49 region"
 
 
 class CountryIndexForm(ParameterForm):
@@ -24,14 +25,15 @@ class CountryIndexForm(ParameterForm):
     extra_parameters = ()
 
     ORDERINGS = {
-        "adoptions": ("Most adoptions", lambda c: (-c.adoptions, -c.adopters, c.name)),
-        "adopters": ("Most adopters", lambda c: (-c.adopters, -c.adoptions, c.name)),
-        "name": ("Name", lambda c: c.name),
+        "adoptions": (gettext_lazy("Most adoptions"), lambda c: (-c.adoptions, -c.adopters, c.name)),
+        "adopters": (gettext_lazy("Most adopters"), lambda c: (-c.adopters, -c.adoptions, c.name)),
+        "name": (gettext_lazy("Name"), lambda c: c.name),
     }
 
-    all = forms.BooleanField(required=False, label="Show every country, also those with no record yet")
+    all = forms.BooleanField(required=False, label=gettext_lazy("Show every country, also those with no record yet"))
     ordering = forms.ChoiceField(
-        choices=[(key, label) for key, (label, _) in ORDERINGS.items()], required=False, label="Order by"
+        choices=[(key, label) for key, (label, _order) in ORDERINGS.items()], required=False,
+        label=gettext_lazy("Order by"),
     )
 
 
@@ -43,13 +45,15 @@ def country_list(request):
     countries = figures.country_index(everything=bool(options.get("all")))
     order = CountryIndexForm.ORDERINGS[options.get("ordering") or "adoptions"][1]
 
+    # Regions are named in the reader's language (and sorted by that name); countries without one come last.
+    no_region = _("No M49 region")
     by_region: dict[str, list] = {}
     for country in sorted(countries, key=order):
-        by_region.setdefault(country.region.name if country.region_id else NO_REGION, []).append(country)
+        by_region.setdefault(country.region.local_name if country.region_id else no_region, []).append(country)
     regions = [
         {"name": name, "countries": members,
          "adoptions": sum(c.adoptions for c in members), "adopters": sum(c.adopters for c in members)}
-        for name, members in sorted(by_region.items(), key=lambda item: (item[0] == NO_REGION, item[0]))
+        for name, members in sorted(by_region.items(), key=lambda item: (item[0] == no_region, item[0]))
     ]
     return render(request, "adoption/country_list.html", {
         "form": form, "regions": regions, "everything": bool(options.get("all")),

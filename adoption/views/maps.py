@@ -13,10 +13,13 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_GET
 
 from adoption import geo, mapdraw, selectors
 from adoption.forms import map_form, split_labels
+from adoption.localnames import place_name
 from adoption.maps import figures
 from adoption.maps.answers import adoption_map, cached_answer
 from adoption.maps.grains import UNKNOWN
@@ -24,16 +27,46 @@ from adoption.maps.params import MapParams
 from adoption.selectors.ecosystem import download_shares_by_country
 
 API_PATH = "/api/v1/maps/adoption/"  # contract (DESIGN §4)
-UNIT_WORDS = {"adoptions": ("adoption", "adoptions"), "adopters": ("adopter", "adopters")}
-GROUP_WORDS = {"country": ("country", "countries"), "subregion": ("sub-region", "sub-regions"),
-               "region": ("region", "regions"), "intermediate_region": ("intermediate region", "intermediate regions"),
-               "city": ("city", "cities")}
 TOOLTIP_SPLITS = 4  # split keys named in a tooltip; the table has them all
 
 
+def _unit_word(unit: str) -> str:
+    """What is counted, as a plural noun of the page's language."""
+    return _("adopters") if unit == "adopters" else _("adoptions")
+
+
 def _plural(count: int, unit: str) -> str:
-    one, many = UNIT_WORDS[unit]
-    return f"{count} {one if count == 1 else many}"
+    if unit == "adopters":
+        return ngettext("%(count)s adopter", "%(count)s adopters", count) % {"count": count}
+    return ngettext("%(count)s adoption", "%(count)s adoptions", count) % {"count": count}
+
+
+def _group_word(group_by: str) -> str:
+    """How the map groups, as in "by country" (the API's group_by values are keys, not words)."""
+    return {
+        "country": pgettext("map grouped by", "country"), "subregion": pgettext("map grouped by", "sub-region"),
+        "region": pgettext("map grouped by", "region"),
+        "intermediate_region": pgettext("map grouped by", "intermediate region"),
+        "city": pgettext("map grouped by", "city"),
+    }[group_by]
+
+
+def _description(records: str, groups: int, group_by: str) -> str:
+    """The map's caption: "4 adoptions in 2 countries." (`records` is _plural's phrase)."""
+    texts = {
+        "country": ngettext("%(records)s in %(count)s country.", "%(records)s in %(count)s countries.", groups),
+        "subregion": ngettext("%(records)s in %(count)s sub-region.", "%(records)s in %(count)s sub-regions.", groups),
+        "region": ngettext("%(records)s in %(count)s region.", "%(records)s in %(count)s regions.", groups),
+        "intermediate_region": ngettext("%(records)s in %(count)s intermediate region.",
+                                        "%(records)s in %(count)s intermediate regions.", groups),
+        "city": ngettext("%(records)s in %(count)s city.", "%(records)s in %(count)s cities.", groups),
+    }
+    return texts[group_by] % {"records": records, "count": groups}
+
+
+def _group_name(group: dict, group_by: str) -> str:
+    """A country or M49 area in the reader's language (the API answers the UN's English names); a city as is."""
+    return group["name"] if group_by == "city" else place_name(group["key"], group["name"])
 
 
 def _split_colours(data: dict) -> dict[str, str]:
@@ -67,7 +100,10 @@ def _tooltip(name: str, group: dict, unit: str, split: str, labels: dict) -> str
         parts = [f"{labels.get(key, key)} {count} ({round(group['shares'][key] * 100)}%)"
                  for key, count in list(group["counts"].items())[:TOOLTIP_SPLITS]]
         more = len(group["counts"]) - TOOLTIP_SPLITS
-        text += " — " + ", ".join(parts) + (f", +{more} more" if more > 0 else "")
+        if more > 0:
+            # Translators: the end of a map tooltip listing the first few shares: "+3 more".
+            parts.append(_("+%(count)s more") % {"count": more})
+        text += " — " + ", ".join(parts)
     return text
 
 
@@ -82,18 +118,18 @@ def build_map(data: dict, colour: str = "total") -> dict:
     if by_share:
         value_of = {g["key"]: g["shares"].get(colour, 0.0) for g in groups}
         paint = mapdraw.share_colour
-        legend = mapdraw.share_legend(UNIT_WORDS[unit][1])
+        legend = mapdraw.share_legend(_unit_word(unit))
     else:
         value_of = {g["key"]: g["total"] for g in groups}
         classes = mapdraw.count_classes(max(value_of.values(), default=0))
         paint = lambda value: mapdraw.count_colour(value, classes)  # noqa: E731
-        legend = mapdraw.count_legend(classes, UNIT_WORDS[unit][1])
+        legend = mapdraw.count_legend(classes, _unit_word(unit))
 
     layer = mapdraw.Layer(legend=legend)
     if group_by == "country":
         for g in groups:
             layer.fills[g["key"]] = paint(value_of[g["key"]])
-            layer.titles[g["key"]] = _tooltip(g["name"], g, unit, split, labels)
+            layer.titles[g["key"]] = _tooltip(_group_name(g, group_by), g, unit, split, labels)
             layer.links[g["key"]] = reverse("adoption:country-detail", kwargs={"iso2": g["key"]})
     elif group_by in ("subregion", "region", "intermediate_region"):
         by_key = {g["key"]: g for g in groups}
@@ -101,12 +137,12 @@ def build_map(data: dict, colour: str = "total") -> dict:
             code = row["intermediate"] or row["subregion"] if group_by == "intermediate_region" else row[group_by]
             if (g := by_key.get(code)) is not None:
                 layer.fills[iso2] = paint(value_of[g["key"]])
-                layer.titles[iso2] = _tooltip(g["name"], g, unit, split, labels)
+                layer.titles[iso2] = _tooltip(_group_name(g, group_by), g, unit, split, labels)
                 layer.links[iso2] = f"{reverse('adoption:adoption-list')}?{urlencode({'region': g['key']})}"
     else:  # city: a circle per city, its area growing with the count
         biggest = max((g["total"] for g in groups), default=1)
         for g in groups:
-            iso2, _, city = g["key"].partition(":")
+            iso2, _sep, city = g["key"].partition(":")
             point = geo.city_point(iso2, city)
             if point is None:
                 continue
@@ -117,12 +153,17 @@ def build_map(data: dict, colour: str = "total") -> dict:
                 href=reverse("adoption:country-detail", kwargs={"iso2": iso2}),
             ))
 
-    what = f"share of {labels[colour]}" if by_share else f"number of {UNIT_WORDS[unit][1]}"
-    layer.title = f"Published {UNIT_WORDS[unit][1]} by {group_by}, coloured by {what}"
-    one, many = GROUP_WORDS[group_by]
-    layer.description = f"{_plural(data['total'], unit)} in {len(groups)} {one if len(groups) == 1 else many}."
+    if by_share:
+        what = _("share of %(label)s") % {"label": labels[colour]}
+    else:
+        what = _("number of %(units)s") % {"units": _unit_word(unit)}
+    layer.title = _("Published %(units)s by %(group)s, coloured by %(what)s") % {
+        "units": _unit_word(unit), "group": _group_word(group_by), "what": what,
+    }
+    layer.description = _description(_plural(data["total"], unit), len(groups), group_by)
     rows = [
-        {"key": g["key"], "name": g["name"], "total": g["total"], "segments": _segments(g, labels, colours),
+        {"key": g["key"], "name": _group_name(g, group_by), "total": g["total"],
+         "segments": _segments(g, labels, colours),
          "link": layer.links.get(g["key"]) if group_by == "country" else None}
         for g in data["groups"]
     ]
@@ -151,7 +192,7 @@ def time_slider(form) -> dict | None:
     until = form.cleaned_data.get("until") if form.is_valid() else None
     value = end if until is None else min(max(_month_index(until.last), start), end)
     return {"first": f"{first:%Y-%m}", "steps": end - start, "value": value - start,
-            "label": "all dates" if until is None else f"{value // 12}-{value % 12 + 1:02d}"}
+            "label": _("all dates") if until is None else f"{value // 12}-{value % 12 + 1:02d}"}
 
 
 @require_GET
@@ -188,7 +229,8 @@ def map_svg(request):
     form, _api_query, data = _compute(request.GET)
     if data is None:
         errors = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in form.errors.items())
-        return HttpResponse(f"Bad map parameters. {errors}", status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(_("Bad map parameters. %(errors)s") % {"errors": errors}, status=400,
+                            content_type="text/plain; charset=utf-8")
     drawn = build_map(data, form.cleaned_data.get("colour") or "total")
     svg = mapdraw.render(drawn["layer"], standalone=True)
     response = HttpResponse(f'<?xml version="1.0" encoding="UTF-8"?>\n{svg}', content_type="image/svg+xml")

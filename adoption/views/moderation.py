@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from adoption import selectors
@@ -26,13 +28,14 @@ from adoption.services.errors import StaleVersion, TransitionNotAllowed
 
 # Buttons of the review page, in the order shown, with their labels and style.
 DECISIONS = (
-    (Action.CLAIM, "Claim for review", ""),
-    (Action.TAKE_OVER, "Take over", ""),
-    (Action.APPROVE, "Approve and publish", ""),
-    (Action.REQUEST_CHANGES, "Request changes", "secondary"),
-    (Action.REJECT, "Reject", "danger"),
-    (Action.RELEASE, "Release to the queue", "secondary"),
-    (Action.RETRACT, "Retract", "danger"),
+    (Action.CLAIM, gettext_lazy("Claim for review"), ""),
+    (Action.TAKE_OVER, gettext_lazy("Take over"), ""),
+    (Action.APPROVE, gettext_lazy("Approve and publish"), ""),
+    (Action.REQUEST_CHANGES, gettext_lazy("Request changes"), "secondary"),
+    (Action.REJECT, gettext_lazy("Reject"), "danger"),
+    (Action.RELEASE, gettext_lazy("Release to the queue"), "secondary"),
+    # Translators: a curator takes a published record off the maps (it stays readable with its history).
+    (Action.RETRACT, gettext_lazy("Retract"), "danger"),
 )
 CURATOR_ACTIONS = {action for action, _label, _style in DECISIONS}
 
@@ -45,7 +48,7 @@ def curator_required(view):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not is_curator(request.user):
-            raise PermissionDenied("Only curators can open the moderation pages.")
+            raise PermissionDenied(_("Only curators can open the moderation pages."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -107,13 +110,13 @@ def review(request, pk):
                 status = 409
             else:
                 done = {
-                    Action.CLAIM: "You claimed this submission; it is in review with you.",
-                    Action.TAKE_OVER: "You took this record over; it is in review with you (logged).",
-                    Action.RELEASE: "Released: the record is back in the queue for any curator to claim.",
-                    Action.APPROVE: "Approved: the record is published and counts on the map.",
-                    Action.REQUEST_CHANGES: "Sent back to the contributor with your comment.",
-                    Action.REJECT: "Rejected; the contributor gets your reason.",
-                    Action.RETRACT: "Retracted: the record left the maps and stays readable with its history.",
+                    Action.CLAIM: _("You claimed this submission; it is in review with you."),
+                    Action.TAKE_OVER: _("You took this record over; it is in review with you (logged)."),
+                    Action.RELEASE: _("Released: the record is back in the queue for any curator to claim."),
+                    Action.APPROVE: _("Approved: the record is published and counts on the map."),
+                    Action.REQUEST_CHANGES: _("Sent back to the contributor with your comment."),
+                    Action.REJECT: _("Rejected; the contributor gets your reason."),
+                    Action.RETRACT: _("Retracted: the record left the maps and stays readable with its history."),
                 }[action]
                 messages.success(request, done)
                 if action in (Action.CLAIM, Action.TAKE_OVER):
@@ -163,8 +166,8 @@ def change_request_review(request, pk):
                 form.add_error(None, str(exc))
                 status = 409
             else:
-                messages.success(request, "Change applied to the record." if action == "approve"
-                                 else "Change request rejected; the contributor gets your reason.")
+                messages.success(request, _("Change applied to the record.") if action == "approve"
+                                 else _("Change request rejected; the contributor gets your reason."))
                 return redirect("adoption:moderation-queue")
         else:
             status = 400
@@ -186,7 +189,8 @@ def organization_merge(request, slug):
     """Merge a duplicate organization: choose the survivor, see what would move, then confirm."""
     source = get_object_or_404(Organization.objects.select_related("merged_into", "country"), slug=slug)
     if source.merged_into_id:
-        messages.info(request, f"{source.name} was already merged into {source.survivor.name}.")
+        messages.info(request, _("%(source)s was already merged into %(target)s.")
+                      % {"source": source.name, "target": source.survivor.name})
         return redirect(source.survivor)
     form = OrganizationMergeForm(request.POST or None, source=source, initial={"into": request.GET.get("into", "")})
     preview = None
@@ -196,8 +200,8 @@ def organization_merge(request, slug):
             preview = merges.organization_merge_preview(source=source, target=target)
             if form.cleaned_data["confirmed"] == str(preview["target"].pk):
                 merge = merges.organization_merge(source=source, target=target, user=request.user, comment=comment)
-                messages.success(request, f"{source.name} was merged into {merge.target.name}; its address now "
-                                          "leads here.")
+                messages.success(request, _("%(source)s was merged into %(target)s; its address now leads here.")
+                                 % {"source": source.name, "target": merge.target.name})
                 return redirect(merge.target)
         except merges.MergeRefused as refused:
             form.add_error("into", str(refused))

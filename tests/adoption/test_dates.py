@@ -1,11 +1,13 @@
-"""Partial dates at the ends of the calendar: the end of a period never steps past date.max (issue 11)."""
+"""Partial dates at the ends of the calendar: the end of a period never steps past date.max (issue 11); shown to
+readers in their language's formats (issue 17)."""
 
 import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
-from adoption.dates import parse_partial_date, period_end
+from adoption.dates import localized_partial_date, parse_partial_date, period_end
 
 
 @pytest.mark.parametrize(("text", "end"), [
@@ -22,3 +24,13 @@ def test_period_end_is_the_last_day_of_the_period(text, end):
 def test_dates_outside_the_calendar_or_in_other_digits_are_refused(text):
     with pytest.raises(ValidationError):
         parse_partial_date(text)
+
+
+@pytest.mark.parametrize(("language", "precision", "shown"), [
+    ("en", "year", "2025"), ("en", "month", "March 2025"), ("en", "day", "March 14, 2025"),
+    ("fr", "month", "mars 2025"), ("fr", "day", "14 mars 2025"), ("es", "month", "marzo de 2025"),
+])
+def test_a_partial_date_reads_in_the_readers_language(language, precision, shown):
+    with translation.override(language):
+        assert localized_partial_date(datetime.date(2025, 3, 14), precision) == shown
+    assert localized_partial_date(None, "day") == ""
