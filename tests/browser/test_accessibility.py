@@ -36,6 +36,10 @@ def test_axe_finds_no_serious_violation(sessions, registry_pages, language):
     for page in registry_pages:
         open_as(session, page, language)
         found += serious_violations(session.page, page.name)
+        # Colour is never alone: every status badge (record, confidence, link check) says it in words.
+        mute = session.page.locator(".badge").evaluate_all("els => els.filter(el => !el.textContent.trim()).length")
+        if mute:
+            found.append(f"{page.name}: {mute} badge(s) with a colour and no text")
     assert found == [], "\n".join(found)
 
 
