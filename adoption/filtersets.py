@@ -20,6 +20,8 @@ from django.db import connections
 from django.db.models import BooleanField, F, Func, Q, Value
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -69,14 +71,16 @@ class ParameterForm(forms.Form):
         for key in self.data:
             if key in allowed or key.startswith("_"):  # _=123: a cache-buster some clients add
                 continue
-            self._errors[key] = self.error_class([f"Unknown parameter. Allowed: {', '.join(allowed)}."])
+            self._errors[key] = self.error_class(
+                [_("Unknown parameter. Allowed: %(names)s.") % {"names": ", ".join(allowed)}]
+            )
             self.cleaned_data.pop(key, None)
 
     def clean(self):
         cleaned = super().clean()
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and since.first > until.last:
-            self.add_error("until", "The end of the period is before its start (since).")
+            self.add_error("until", _("The end of the period is before its start (since)."))
         return cleaned
 
     def non_field_errors(self):
@@ -159,7 +163,8 @@ class ValuesField(forms.Field):
         if any("\x00" in item for item in items):  # PostgreSQL refuses NUL in text: no such value exists
             raise ValidationError(ProhibitNullCharactersValidator.message, code="null_characters_not_allowed")
         if any(len(item) > self.max_length for item in items):
-            raise ValidationError(f"Values are at most {self.max_length} characters.", code="max_length")
+            raise ValidationError(_("Values are at most %(limit)s characters."), code="max_length",
+                                  params={"limit": self.max_length})
         return tuple(sorted({self.normalise(item) for item in items if item}))
 
     def validate(self, value):
@@ -177,7 +182,16 @@ class OptionField(forms.ChoiceField):
     def __init__(self, *, choices, **kwargs):
         kwargs.setdefault("required", False)
         super().__init__(choices=choices, **kwargs)
-        self.error_messages["invalid_choice"] = f"Choose one of: {', '.join(value for value, _ in choices)}."
+        self.values_text = ", ".join(value for value, _label in choices)
+
+    def validate(self, value):
+        try:
+            super().validate(value)
+        except ValidationError as exc:
+            if exc.code != "invalid_choice":
+                raise
+            raise ValidationError(_("Choose one of: %(values)s."), code="invalid_choice",
+                                  params={"values": self.values_text}) from None
 
     def to_python(self, value) -> str:
         return super().to_python(value).strip().lower()
@@ -210,7 +224,7 @@ class PartialDateField(forms.CharField):
 
 # The UTC offsets in use run from -12:00 to +14:00; PostgreSQL refuses some beyond, so those are errors here.
 MAX_OFFSET = datetime.timedelta(hours=14)
-INSTANT_HELP = "Enter an ISO 8601 date or date-time, e.g. 2025-06-30 or 2025-06-30T12:00:00Z."
+INSTANT_HELP = gettext_lazy("Enter an ISO 8601 date or date-time, e.g. 2025-06-30 or 2025-06-30T12:00:00Z.")
 
 
 def _offset_text(offset: datetime.timedelta) -> str:
@@ -245,11 +259,12 @@ class InstantField(forms.CharField):
             return timezone.make_aware(instant, datetime.UTC)
         offset = instant.utcoffset()
         if abs(offset) > MAX_OFFSET:
-            raise ValidationError(f"A UTC offset is between -14:00 and +14:00, not {_offset_text(offset)}.")
+            raise ValidationError(_("A UTC offset is between -14:00 and +14:00, not %(offset)s."),
+                                  params={"offset": _offset_text(offset)})
         try:
             return instant.astimezone(datetime.UTC)
         except OverflowError:  # 0001-01-01T00:00+01:00 is before the first instant a date-time can hold
-            raise ValidationError("This instant is out of the range of dates (years 1 to 9999).") from None
+            raise ValidationError(_("This instant is out of the range of dates (years 1 to 9999).")) from None
 
 
 class CheckpointChoiceField(forms.ModelChoiceField):
@@ -345,7 +360,8 @@ def _choice_filter(field_name: str, choices, label: str, any_label: str) -> Valu
     return ValuesFilter(
         field_name=field_name, label=label, normalise=str.lower, widget=ValuesSelect,
         choices=[("", any_label), *choices], values=values,
-        unknown=lambda value: f"Unknown value {value!r}. Choose from: {', '.join(values)}.",
+        unknown=lambda value: _("Unknown value %(value)s. Choose from: %(values)s.")
+        % {"value": repr(value), "values": ", ".join(values)},
     )
 
 
@@ -381,7 +397,7 @@ def _country_filter(field_name: str, label: str, choices) -> ValuesFilter:
     return ValuesFilter(
         field_name=field_name, label=label, normalise=str.upper, widget=ValuesSelect, choices=choices,
         known=lambda given: set(given) & set(geo.m49_countries()),
-        unknown=lambda value: f"{value!r} is not an ISO 3166-1 alpha-2 country code.",
+        unknown=lambda value: _("%(value)s is not an ISO 3166-1 alpha-2 country code.") % {"value": repr(value)},
     )
 
 
@@ -392,7 +408,8 @@ def _known_families(slugs) -> set[str]:
 def _family_filter(**kwargs) -> ValuesFilter:
     return ValuesFilter(
         field_name="family__slug", label="Model family (slug)", normalise=str.lower, known=_known_families,
-        unknown=lambda value: f"Unknown family {value!r}. The families and their slugs: /api/v1/families/.", **kwargs,
+        unknown=lambda value: _("Unknown family %(value)s. The families and their slugs: /api/v1/families/.")
+        % {"value": repr(value)}, **kwargs,
     )
 
 
@@ -400,7 +417,8 @@ def _region_filter(**kwargs) -> ValuesFilter:
     return ValuesFilter(
         method="filter_region", label="Region (UN M49 code, any level)", normalise=_m49,
         known=lambda given: set(given) & set(geo.m49_region_names()),
-        unknown=lambda value: f"{value!r} is not a UN M49 area code (e.g. 001, 142, 035).", **kwargs,
+        unknown=lambda value: _("%(value)s is not a UN M49 area code (e.g. 001, 142, 035).") % {"value": repr(value)},
+        **kwargs,
     )
 
 
@@ -547,8 +565,8 @@ class AdoptionFilterSet(MapFilters):
 
     adopter = ValuesFilter(
         method="filter_adopter", label="Adopter (slug)", normalise=str.lower, known=_known_adopters,
-        unknown=lambda value: f"Unknown adopter {value!r}. The organizations and their slugs: "
-                              "/api/v1/organizations/.",
+        unknown=lambda value: _("Unknown adopter %(value)s. The organizations and their slugs: "
+                                "/api/v1/organizations/.") % {"value": repr(value)},
     )
     checkpoint = CheckpointFilter(
         field_name="checkpoint", queryset=Checkpoint.objects.all(), label="Checkpoint (id or repo id)",

@@ -39,6 +39,13 @@ class CachedMapMiddleware:
                     for name, value in self._security_headers(request):
                         response.headers[name] = value
                     return response
+                response = self.get_response(request)
+                if response.status_code in (200, 304):
+                    # A map's values are English whatever the language (only a 400's messages follow it), and
+                    # the cached answer above is served before the language is chosen: vary as it does.
+                    response.headers["Vary"] = "Accept"
+                    response.headers.pop("Content-Language", None)
+                return response
         return self.get_response(request)
 
     def _security_headers(self, request) -> list[tuple[str, str]]:

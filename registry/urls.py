@@ -2,9 +2,10 @@
 
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from adoption.api.exceptions import NOT_FOUND_NAME, not_found
+from adoption.api.openapi import SchemaView
 from registry import accounts, i18n
 
 # A lost database connection (or a mail limit the cache cannot count) answers 503 with Retry-After, not a 500.
@@ -23,7 +24,7 @@ urlpatterns = [
     path("api/v1/", include("adoption.api.urls")),
     # OpenAPI 3 and its interactive docs (Swagger UI from drf-spectacular-sidecar: local assets, no CDN).
     # Neither is throttled: clients and their generators fetch the schema often.
-    path("api/schema/", SpectacularAPIView.as_view(throttle_classes=[]), name="api-schema"),
+    path("api/schema/", SchemaView.as_view(throttle_classes=[]), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", throttle_classes=[]),
          name="api-docs"),
     # Whatever else is under /api/ (newlines included: [\s\S], not '.') is a JSON 404, not the pages' HTML one.

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
@@ -23,7 +25,7 @@ from .parsers import PayloadTooLarge
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the resource."
+    default_detail = gettext_lazy("The request conflicts with the current state of the resource.")
     default_code = "conflict"
 
 
@@ -82,7 +84,7 @@ def exception_handler(exc, context):
         exc = PayloadTooLarge()
     elif isinstance(exc, IntegrityError):
         # A concurrent write won a uniqueness race that full_clean() could not see coming.
-        exc = Conflict("This conflicts with a record saved at the same moment; reload and try again.")
+        exc = Conflict(_("This conflicts with a record saved at the same moment; reload and try again."))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -118,4 +120,4 @@ def not_found(request, *args, **kwargs):
             if request.method not in ("GET", "HEAD"):
                 response.status_code = status.HTTP_308_PERMANENT_REDIRECT
             return response
-    return JsonResponse({"detail": "Not found. The API's endpoints are listed at /api/v1/."}, status=404)
+    return JsonResponse({"detail": _("Not found. The API's endpoints are listed at /api/v1/.")}, status=404)

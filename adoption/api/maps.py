@@ -21,6 +21,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -45,7 +47,7 @@ class ConditionFailed(exceptions.APIException):
     """412: If-Match or If-Unmodified-Since names a map other than the current one (RFC 9110 §13.1)."""
 
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "The map has changed since the version If-Match or If-Unmodified-Since names."
+    default_detail = gettext_lazy("The map has changed since the version If-Match or If-Unmodified-Since names.")
     default_code = "precondition_failed"
 
 
@@ -93,7 +95,7 @@ def request_params(request, *, timeseries: bool, negotiated: str = "json") -> Ma
     query = request.GET
     empty = [key for key in query if not key.startswith("_") and not any(v.strip() for v in query.getlist(key))]
     if empty:
-        raise ValidationError({key: ["Give a value or leave the parameter out."] for key in empty})
+        raise ValidationError({key: [_("Give a value or leave the parameter out.")] for key in empty})
     if "format" not in query and negotiated != "json":
         query = query.copy()
         query["format"] = negotiated

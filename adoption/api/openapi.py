@@ -17,7 +17,10 @@ Request bodies refuse unknown fields (400), which the schema states with `additi
 filter given empty is a 400 too, which string query parameters state with `minLength: 1`.
 """
 
+from django.utils import translation
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView
 
 from .examples import example_for
 
@@ -113,3 +116,17 @@ class FilterDescriptions(DjangoFilterExtension):
             if not parameter.get("description"):
                 parameter["description"] = str(filter_field.extra.get("help_text") or filter_field.label or "")
         return parameters
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema, in English whatever the request's language: it is a contract, and its texts
+    (model help texts, choice labels) must not change with Accept-Language or drf-spectacular's ?lang=."""
+
+    @extend_schema(exclude=True)  # as drf-spectacular's own view (SERVE_INCLUDE_SCHEMA is off)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def _get_schema_response(self, request):
+        # Inside drf-spectacular's own ?lang= switch; the texts are plain strings once generated.
+        with translation.override("en"):
+            return super()._get_schema_response(request)

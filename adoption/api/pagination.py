@@ -1,5 +1,6 @@
 """Page-number pagination with ?page_size= up to 1000 (contract)."""
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
@@ -17,7 +18,7 @@ class StandardPagination(PageNumberPagination):
     def get_page_number(self, request, paginator):
         raw = request.query_params.get(self.page_query_param)
         if raw is not None and not _whole_number(raw):
-            raise NotFound("Invalid page: give a page number from 1.")
+            raise NotFound(_("Invalid page: give a page number from 1."))
         return super().get_page_number(request, paginator)
 
     def get_page_size(self, request):
@@ -26,7 +27,7 @@ class StandardPagination(PageNumberPagination):
         if raw is None:
             return self.page_size
         if not _whole_number(raw) or int(raw) < 1:
-            raise ValidationError({self.page_size_query_param: ["Give a whole number from 1 to 1000."]})
+            raise ValidationError({self.page_size_query_param: [_("Give a whole number from 1 to 1000.")]})
         return min(int(raw), self.max_page_size)
 
     def get_schema_operation_parameters(self, view):

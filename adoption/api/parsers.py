@@ -9,13 +9,15 @@ import codecs
 
 from django.conf import settings
 from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, parsers, status
 from rest_framework.utils import json
 
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
+    default_detail = gettext_lazy("The request body is too large.")
     default_code = "payload_too_large"
 
 
@@ -23,7 +25,7 @@ def _read_limited(stream) -> bytes:
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     body = stream.read() if limit is None else stream.read(limit + 1)
     if limit is not None and len(body) > limit:
-        raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+        raise PayloadTooLarge(_("The request body is larger than %(limit)s bytes.") % {"limit": limit})
     return body
 
 
@@ -38,9 +40,9 @@ class JSONParser(parsers.JSONParser):
             text = codecs.decode(body, encoding)
             data = json.loads(text) if self.strict else json.loads(text, parse_constant=None)
         except (ValueError, UnicodeError) as exc:
-            raise exceptions.ParseError(f"JSON parse error - {exc}") from exc
+            raise exceptions.ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from exc
         except RecursionError as exc:
-            raise exceptions.ParseError("JSON parse error - the body is nested too deeply.") from exc
+            raise exceptions.ParseError(_("JSON parse error - the body is nested too deeply.")) from exc
         _check_strings(data)
         return data
 
@@ -62,7 +64,7 @@ def _check_strings(data) -> None:
         item = stack.pop()
         if isinstance(item, str):
             if not _storable(item):
-                raise exceptions.ParseError("JSON parse error - strings must not contain NUL or lone surrogates.")
+                raise exceptions.ParseError(_("JSON parse error - strings must not contain NUL or lone surrogates."))
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
@@ -78,4 +80,4 @@ class FormParser(parsers.FormParser):
         try:
             return QueryDict(_read_limited(stream), encoding=encoding)
         except (ValueError, UnicodeError) as exc:
-            raise exceptions.ParseError(f"Form parse error - {exc}") from exc
+            raise exceptions.ParseError(_("Form parse error - %(error)s") % {"error": exc}) from exc

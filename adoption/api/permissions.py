@@ -1,5 +1,6 @@
 """Who may call what. Object visibility is the querysets' job (`visible_to`); these guard the verbs."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 from adoption.roles import is_curator
@@ -8,7 +9,7 @@ from adoption.roles import is_curator
 class IsCurator(permissions.BasePermission):
     """Curators and superusers only (anonymous callers get 401 first: authentication is checked before)."""
 
-    message = "Only curators can do this."
+    message = _("Only curators can do this.")
 
     def has_permission(self, request, view):
         return bool(request.user and request.user.is_authenticated and is_curator(request.user))

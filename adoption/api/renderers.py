@@ -13,6 +13,7 @@ import csv
 import io
 import json
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -155,7 +156,8 @@ class ExportContentNegotiation(MapContentNegotiation, DefaultContentNegotiation)
         chosen = next((renderer for renderer in renderers if renderer.format == wanted.strip().lower()), None)
         if chosen is None:
             allowed = ", ".join(renderer.format for renderer in renderers)
-            raise ValidationError({api_settings.URL_FORMAT_OVERRIDE: [f"Choose one of: {allowed}."]})
+            message = _("Choose one of: %(values)s.") % {"values": allowed}
+            raise ValidationError({api_settings.URL_FORMAT_OVERRIDE: [message]})
         return chosen, chosen.media_type
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, router
+from django.utils.translation import gettext as _
 
 from adoption import geo
 from adoption.dates import period_end
@@ -176,7 +177,7 @@ def _family_ids(params: MapParams) -> list[int] | None:
     if slugs:
         missing = sorted(set(slugs) - {slug for _, slug, _ in rows})
         if missing:
-            raise ValidationError({"family": [f"Unknown family {missing[0]!r}."]})
+            raise ValidationError({"family": [_("Unknown family %(value)s.") % {"value": repr(missing[0])}]})
     return [pk for pk, _, origin in rows if not origins or origin in origins]
 
 

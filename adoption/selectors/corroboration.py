@@ -29,6 +29,14 @@ WITH RECURSIVE anc(node, depth) AS (
 )
 SELECT node, min(depth) FROM anc GROUP BY node ORDER BY min(depth), node
 """
+# The snapshot's own spelling of a repo id given in any case (Hub repo ids are case-insensitive): an all
+# lower-case one through the primary key, the others through the index of those (migration 0020).
+_SPELLING = """
+SELECT repo_id FROM hub_model WHERE snapshot_date = %(date)s AND repo_id = %(key)s
+UNION ALL
+SELECT repo_id FROM hub_model
+WHERE snapshot_date = %(date)s AND lower(repo_id) = %(key)s AND repo_id <> lower(repo_id)
+"""
 
 
 def hub_repo_id(product_url: str) -> str | None:
@@ -66,11 +74,13 @@ def hub_check(adoption: Adoption) -> dict:
         answer["reason"] = "The record names no Hugging Face repo id (product_url)."
         return answer
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM hub_model WHERE snapshot_date = %s AND repo_id = %s", [snapshot, repo_id])
-        if cursor.fetchone() is None:
+        cursor.execute(_SPELLING, {"date": snapshot, "key": repo_id.lower()})
+        spelling = cursor.fetchone()
+        if spelling is None:
             answer["reason"] = f"{repo_id} is not in the Hub snapshot of {snapshot.isoformat()}."
             return answer
-        cursor.execute(_ANCESTORS, [snapshot, repo_id, snapshot])
+        # The snapshot's edges name a model as the snapshot spells it.
+        cursor.execute(_ANCESTORS, [snapshot, spelling[0], snapshot])
         ancestors = cursor.fetchall()
     if not ancestors:
         answer["reason"] = "The Hub lists no base model for it."

@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.utils.translation import gettext as _
+
 from adoption.models import Country, HubFigure, HubSnapshot
 
 
@@ -23,8 +25,9 @@ def figure(kind: str, date: datetime.date | None = None) -> tuple[datetime.date,
     found = figures.values_list("snapshot__date", "payload").first()
     if found is None:
         if date is None or not HubSnapshot.objects.exists():
-            raise NoSnapshot("No Hub snapshot has been imported yet (manage.py import_hub_snapshot).")
-        raise NoSnapshot(f"No Hub snapshot of {date.isoformat()}; /api/v1/ecosystem/snapshots/ lists them.")
+            raise NoSnapshot(_("No Hub snapshot has been imported yet (manage.py import_hub_snapshot)."))
+        raise NoSnapshot(_("No Hub snapshot of %(date)s; /api/v1/ecosystem/snapshots/ lists them.")
+                         % {"date": date.isoformat()})
     return found
 
 

@@ -1,6 +1,8 @@
 """The registry's public events: publications, changes and retractions of records, read from the
 moderation log that the workflow services write. The Atom feed lists them; webhooks deliver them."""
 
+from django.utils import translation
+
 from adoption.choices import Action, Status
 from adoption.models import Adoption, ModerationEvent
 
@@ -44,7 +46,8 @@ def event_kind(event: ModerationEvent) -> str:
 def event_title(event: ModerationEvent) -> str:
     """'Published: AI Singapore builds on Qwen (fine-tune)', as plain text."""
     adoption = event.adoption
-    relation = adoption.get_relation_display()
+    with translation.override("en"):  # feed entries and webhook payloads are English whoever asks
+        relation = str(adoption.get_relation_display())
     if relation[1:2].islower():  # 'Fine-tune' reads 'fine-tune' mid-sentence; 'API integration' stays
         relation = relation[0].lower() + relation[1:]
     return f"{event_kind(event).capitalize()}: {adoption.adopter.name} builds on {adoption.family.name} ({relation})"

@@ -7,6 +7,7 @@ acting user), and refuses an edit made on a stale version.
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from adoption.geonames import city_coordinates
 from adoption.maps import upkeep
@@ -173,5 +174,5 @@ def checkpoint_update(*, checkpoint: Checkpoint, user, data: dict, expected_vers
     family = data.get("family")
     if family is not None and family.pk != checkpoint.family_id and checkpoint.adoptions.exists():
         # A record's checkpoint belongs to the record's family (checkpoint_fits_family): a cited one stays.
-        raise ValidationError({"family": ["Adoptions cite this checkpoint under its current family."]})
+        raise ValidationError({"family": [_("Adoptions cite this checkpoint under its current family.")]})
     return _update(Checkpoint, checkpoint, data, CHECKPOINT_FIELDS, user, expected_version)

@@ -7,6 +7,7 @@ version check, with the maps kept in step; either decision is logged and mailed 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from adoption.choices import Action, ChangeRequestStatus, Status
 from adoption.maps import upkeep
@@ -14,7 +15,7 @@ from adoption.models import Adoption, ChangeRequest
 from adoption.roles import is_contributor, is_curator
 
 from . import webhooks
-from .errors import ActionForbidden, TransitionNotAllowed
+from .errors import ActionForbidden, TransitionNotAllowed, verb_text
 from .records import change_values_apply, change_values_clean
 from .workflow import check_version, event_log, locked, queue_notification
 
@@ -22,7 +23,7 @@ from .workflow import check_version, event_log, locked, queue_notification
 def change_request_create(*, adoption: Adoption, user, proposed: dict, comment: str = "") -> ChangeRequest:
     """Propose new values for fields of a published record (validated now, applied only on approval)."""
     if not is_contributor(user):
-        raise ActionForbidden("Sign in to propose a change.")
+        raise ActionForbidden(_("Sign in to propose a change."))
     with transaction.atomic():
         record = locked(adoption)
         if record.status != Status.PUBLISHED:
@@ -44,11 +45,12 @@ def change_request_create(*, adoption: Adoption, user, proposed: dict, comment: 
 
 def _locked_pending(change_request: ChangeRequest, user, verb: str) -> tuple[ChangeRequest, Adoption]:
     if not is_curator(user):
-        raise ActionForbidden(f"Only curators can {verb} change requests.")
+        raise ActionForbidden(_("Only curators can %(action)s change requests.") % {"action": verb_text(verb)})
     record = locked(change_request.adoption)
     request = ChangeRequest.objects.select_for_update().get(pk=change_request.pk)
     if request.created_by_id == user.pk:
-        raise ActionForbidden(f"You cannot {verb} your own change request: another curator must decide (four eyes).")
+        raise ActionForbidden(_("You cannot %(action)s your own change request: another curator must decide "
+                                "(four eyes).") % {"action": verb_text(verb)})
     if request.status != ChangeRequestStatus.PENDING:
         raise TransitionNotAllowed(f"{verb} a change request", request.status)
     return request, record
@@ -84,7 +86,7 @@ def change_request_reject(*, change_request: ChangeRequest, user, comment: str) 
     with transaction.atomic():
         request, record = _locked_pending(change_request, user, "reject")
         if not comment:
-            raise ValidationError({"comment": "Say why: a comment is required to reject a change request."})
+            raise ValidationError({"comment": _("Say why: a comment is required to reject a change request.")})
         _decide(request, user, ChangeRequestStatus.REJECTED, comment)
         event = event_log(
             adoption=record, user=user, action=Action.CHANGE_REJECTED, from_status=record.status,

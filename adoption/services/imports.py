@@ -16,6 +16,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from adoption.models import Adoption, ImportBatch
 from adoption.roles import is_contributor
@@ -52,17 +54,18 @@ def max_rows() -> int:
 
 def _decode(raw: bytes) -> str:
     if len(raw) > max_bytes():
-        raise ImportFileError(f"The file is {len(raw):,} bytes; at most {max_bytes():,} are accepted per import. "
-                              "Split it into several files.")
+        raise ImportFileError(_("The file is %(size)s bytes; at most %(limit)s are accepted per import. "
+                                "Split it into several files.")
+                              % {"size": f"{len(raw):,}", "limit": f"{max_bytes():,}"})
     try:
         text = raw.decode("utf-8-sig")  # a spreadsheet's byte-order mark is not part of the header
     except UnicodeDecodeError as exc:
-        raise ImportFileError(f"The file is not UTF-8 text (byte {exc.start + 1}): save it as CSV UTF-8 or "
-                              "JSON Lines.") from exc
+        raise ImportFileError(_("The file is not UTF-8 text (byte %(position)s): save it as CSV UTF-8 or "
+                                "JSON Lines.") % {"position": exc.start + 1}) from exc
     if "\x00" in text:
-        raise ImportFileError("The file holds NUL bytes: it is not a CSV or JSON Lines text file.")
+        raise ImportFileError(_("The file holds NUL bytes: it is not a CSV or JSON Lines text file."))
     if not text.strip():
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(_("The file is empty."))
     return text
 
 
@@ -74,7 +77,7 @@ def file_format(name: str, text: str) -> str:
     if lowered.endswith(".csv"):
         return "csv"
     if lowered.endswith((".json", ".xlsx", ".xls", ".ods", ".txt", ".tsv", ".parquet")) and "." in lowered:
-        raise ImportFileError(f"{name} is not a CSV (.csv) or JSON Lines (.jsonl) file.")
+        raise ImportFileError(_("%(name)s is not a CSV (.csv) or JSON Lines (.jsonl) file.") % {"name": name})
     return "jsonl" if text.lstrip().startswith("{") else "csv"
 
 
@@ -83,21 +86,27 @@ def _csv_rows(text: str) -> list[tuple[int, dict | str]]:
     try:
         return _read_csv(reader)
     except csv.Error as exc:  # e.g. a cell longer than the csv module's limit (131,072 characters)
-        raise ImportFileError(f"Line {reader.line_num} cannot be read as CSV: {exc}.") from exc
+        raise ImportFileError(_("Line %(line)s cannot be read as CSV: %(error)s.")
+                              % {"line": reader.line_num, "error": exc}) from exc
 
 
 def _read_csv(reader: csv.DictReader) -> list[tuple[int, dict | str]]:
     header = [name.strip() for name in reader.fieldnames or []]
     unknown = [name for name in header if name not in CSV_COLUMNS]
     if not header or unknown:
-        raise ImportFileError(
-            (f"Unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. " if unknown else
-             "The file has no header row. ") + f"The columns are: {', '.join(CSV_COLUMNS)} (the template lists them).")
+        values = {"unknown": ", ".join(unknown), "columns": ", ".join(CSV_COLUMNS)}
+        if unknown:
+            message = ngettext("Unknown column: %(unknown)s. The columns are: %(columns)s (the template lists them).",
+                               "Unknown columns: %(unknown)s. The columns are: %(columns)s (the template lists them).",
+                               len(unknown)) % values
+        else:
+            message = _("The file has no header row. The columns are: %(columns)s (the template lists them).") % values
+        raise ImportFileError(message)
     reader.fieldnames = header
     rows = []
     for values in reader:
         if None in values:  # more cells than the header names
-            rows.append((reader.line_num, "This row has more cells than the header has columns."))
+            rows.append((reader.line_num, _("This row has more cells than the header has columns.")))
             continue
         cells = {key: (value or "").strip() for key, value in values.items()}
         if any(cells.values()):
@@ -130,12 +139,12 @@ def _jsonl_rows(text: str) -> list[tuple[int, dict | str]]:
         try:
             body = json.loads(line)
         except ValueError as exc:
-            rows.append((number, f"Not valid JSON: {exc}."))
+            rows.append((number, _("Not valid JSON: %(error)s.") % {"error": exc}))
             continue
         except RecursionError:
-            rows.append((number, "Not valid JSON here: nested too deeply."))
+            rows.append((number, _("Not valid JSON here: nested too deeply.")))
             continue
-        rows.append((number, body if isinstance(body, dict) else "Each line must be one JSON object."))
+        rows.append((number, body if isinstance(body, dict) else _("Each line must be one JSON object.")))
     return rows
 
 
@@ -178,14 +187,15 @@ def import_file(*, user, name: str, raw: bytes, validate: Validator, dry_run: bo
     created, `submitted` and owned by `user`, only when not a dry run and every row is valid.
     Raises ImportFileError when the file as a whole cannot be read."""
     if not is_contributor(user):
-        raise ActionForbidden("Sign in to propose records.")
+        raise ActionForbidden(_("Sign in to propose records."))
     text = _decode(raw)
     kind = file_format(name, text)
     rows = _csv_rows(text) if kind == "csv" else _jsonl_rows(text)
     if not rows:
-        raise ImportFileError("The file has no rows to import.")
+        raise ImportFileError(_("The file has no rows to import."))
     if len(rows) > max_rows():
-        raise ImportFileError(f"The file has {len(rows):,} rows; at most {max_rows():,} are accepted per import.")
+        raise ImportFileError(_("The file has %(rows)s rows; at most %(limit)s are accepted per import.")
+                              % {"rows": f"{len(rows):,}", "limit": f"{max_rows():,}"})
 
     batch = ImportBatch(created_by=user, file_name=(name or "")[:255], file_format=kind, content=text,
                         dry_run=dry_run, rows=len(rows))
@@ -217,7 +227,7 @@ def import_checked(*, batch: ImportBatch, user, validate: Validator) -> ImportBa
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if batch.created_by_id != getattr(user, "pk", None) or not batch.dry_run or batch.errors:
-            raise ImportFileError("Only a dry run of yours without errors can be imported. Upload the file again.")
+            raise ImportFileError(_("Only a dry run of yours without errors can be imported. Upload the file again."))
         if batch.imported_as_id:
             return batch.imported_as
         done = import_file(user=user, name=batch.file_name, raw=batch.content.encode(), validate=validate,

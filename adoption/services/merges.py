@@ -8,6 +8,7 @@ survivor, so its old URLs answer 301; one `OrganizationMerge` row records who me
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from adoption.maps import upkeep
 from adoption.models import Adoption, ModelFamily, Organization, OrganizationMerge
@@ -28,13 +29,17 @@ def organization_merge_target(*, source: Organization, target: Organization) -> 
     """The organization a merge of `source` into `target` ends in: a merged target is followed to its
     survivor. Refuses a merge into itself and one that would make a loop."""
     if source.merged_into_id:
-        raise MergeRefused(f"{source.name} was already merged into {source.survivor.name}.")
+        raise MergeRefused(_("%(source)s was already merged into %(target)s.")
+                           % {"source": source.name, "target": source.survivor.name})
     end = target.survivor
     if end.merged_into_id:  # the chain of `target` loops on itself (never made here, but refuse it)
-        raise MergeRefused(f"The merges of {target.name} form a loop; fix them in the admin first.")
+        raise MergeRefused(_("The merges of %(name)s form a loop; fix them in the admin first.")
+                           % {"name": target.name})
     if end.pk == source.pk:
-        raise MergeRefused(f"{target.name} was merged into {source.name}: merging back would make a loop."
-                           if end.pk != target.pk else "An organization cannot be merged into itself.")
+        if end.pk == target.pk:
+            raise MergeRefused(_("An organization cannot be merged into itself."))
+        raise MergeRefused(_("%(target)s was merged into %(source)s: merging back would make a loop.")
+                           % {"target": target.name, "source": source.name})
     return end
 
 
@@ -71,7 +76,7 @@ def _new_aliases(source: Organization, target: Organization) -> list[str]:
 def organization_merge(*, source: Organization, target: Organization, user, comment: str = "") -> OrganizationMerge:
     """Merge the duplicate `source` into `target` (followed to its survivor), as a curator."""
     if not is_curator(user):
-        raise ActionForbidden("Only curators merge organizations.")
+        raise ActionForbidden(_("Only curators merge organizations."))
     with transaction.atomic():
         # Both rows locked in a fixed order, so two merges of the same pair never interleave.
         pair = {org.pk: org for org in Organization.objects.select_for_update().filter(pk__in=[source.pk, target.pk])

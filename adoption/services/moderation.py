@@ -10,13 +10,14 @@ curator approves or the reference import publishes the drafts it made (`adoption
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from adoption.choices import Action, Status
 from adoption.maps import upkeep
 from adoption.models import Adoption
 
 from . import catalogue, webhooks
-from .errors import TransitionNotAllowed
+from .errors import TransitionNotAllowed, verb_text
 from .validation import validate_for_submission
 from .workflow import (
     ALLOWED_TRANSITIONS,
@@ -42,7 +43,8 @@ def _transition(action: str, *, adoption: Adoption, user, comment: str, expected
         if record.status not in row.sources:
             raise TransitionNotAllowed(action, record.status)
         if row.needs_comment and not comment:
-            raise ValidationError({"comment": f"Say why: a comment is required to {action.replace('_', ' ')}."})
+            raise ValidationError({"comment": _("Say why: a comment is required to %(action)s.")
+                                  % {"action": verb_text(action)}})
         before = record.status
         if action == Action.TAKE_OVER and record.reviewer_id:
             # The log keeps whose review this was; the optional comment says why.

@@ -16,6 +16,7 @@ import ssl
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 class BlockedAddress(Exception):
@@ -71,17 +72,17 @@ def unreachable_url_reason(url: str, *, allowed=()) -> str | None:
         parts = urlsplit((url or "").strip())
         host = parts.hostname or ""
     except ValueError:
-        return "it is not a valid web address"
+        return _("it is not a valid web address")
     if parts.scheme.lower() not in ("http", "https"):
-        return "only http:// and https:// addresses can be cited"
+        return _("only http:// and https:// addresses can be cited")
     if parts.username is not None or parts.password is not None:
-        return "it contains a user name or password"
+        return _("it contains a user name or password")
     name = host.rstrip(".").lower()
     if name == "localhost" or name.endswith(".localhost"):
-        return "it points at this computer (localhost)"
+        return _("it points at this computer (localhost)")
     address = literal_address(host)
     if address is not None and _blocked(address, allowed):
-        return f"it points at a non-public address ({address})"
+        return _("it points at a non-public address (%(address)s)") % {"address": address}
     return None
 
 

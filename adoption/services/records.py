@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from adoption.choices import Action, DatePrecision, EvidenceKind, Relation, Stage, Status, confidence_from_kinds
 from adoption.dates import parse_partial_date
@@ -34,7 +36,9 @@ CHANGEABLE_FIELDS = (
     "summary", "checkpoint",
 )
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
-_http_url = URLValidator(schemes=["http", "https"], message="Enter a full web address starting with http:// or https://.")
+_http_url = URLValidator(
+    schemes=["http", "https"], message=gettext_lazy("Enter a full web address starting with http:// or https://."),
+)
 
 
 def split_list(value) -> list[str]:
@@ -47,11 +51,11 @@ def _clean_list(value, field: str, errors: dict) -> list[str]:
     if value in (None, ""):
         return []
     if not isinstance(value, str | list | tuple) or not all(isinstance(item, str) for item in value):
-        errors[field] = ["Give a list of short texts."]
+        errors[field] = [_("Give a list of short texts.")]
         return []
     items = split_list(value)
     if any(len(item) > 80 for item in items):
-        errors[field] = ["Each entry must be at most 80 characters."]
+        errors[field] = [_("Each entry must be at most 80 characters.")]
     return items
 
 
@@ -59,7 +63,7 @@ def _apply_content(record: Adoption, data: dict, errors: dict) -> None:
     """Copy `data` onto the record, normalising dates and lists; field errors go into `errors`."""
     unknown = set(data) - set(CONTENT_FIELDS)
     if unknown:
-        errors["non_field_errors"] = [f"Not editable: {', '.join(sorted(unknown))}."]
+        errors["non_field_errors"] = [_("Not editable: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}]
     for name in CONTENT_FIELDS:
         if name not in data or name in ("started_on", "started_precision"):
             continue
@@ -70,10 +74,11 @@ def _apply_content(record: Adoption, data: dict, errors: dict) -> None:
                 value = [code.lower() for code in value]
                 bad = [code for code in value if not LANGUAGE_CODE.match(code)]
                 if bad:
-                    errors[name] = [f"Use ISO 639 codes (e.g. 'en', 'ms', 'fil'); not: {', '.join(bad)}."]
+                    errors[name] = [_("Use ISO 639 codes (e.g. 'en', 'ms', 'fil'); not: %(codes)s.")
+                                    % {"codes": ", ".join(bad)}]
         elif name in ("product_name", "product_url", "summary"):
             value = (value or "").strip()
-            if name == "product_url" and value and (problem := unusable_url(value, as_what="a product link")):
+            if name == "product_url" and value and (problem := unusable_url(value, as_what="product")):
                 errors[name] = [problem]  # a repo id has no scheme; a URL follows the sources' rules
         setattr(record, name, value)
     if "started_on" in data:
@@ -98,12 +103,14 @@ def _has_scheme(url: str) -> bool:
         return True
 
 
-def unusable_url(url: str, *, as_what: str = "a source") -> str | None:
+def unusable_url(url: str, *, as_what: str = "source") -> str | None:
     """'<url> cannot be a source: <why>.' for an address that can never be public (the link checker's
     rules, applied to the text alone: names that resolve to such addresses stay its job)."""
     if _has_scheme(url) and (reason := outbound.unreachable_url_reason(url)):
         shown = url if len(url) <= 120 else url[:117] + "..."
-        return f"{shown} cannot be {as_what}: {reason}."
+        if as_what == "product":
+            return _("%(url)s cannot be a product link: %(reason)s.") % {"url": shown, "reason": reason}
+        return _("%(url)s cannot be a source: %(reason)s.") % {"url": shown, "reason": reason}
     return None
 
 
@@ -119,7 +126,7 @@ def evidence_url_problem(url: str) -> str | None:
     try:
         _http_url(url)
     except ValidationError:
-        return "enter a full web address starting with http:// or https://."
+        return _("Enter a full web address starting with http:// or https://.")
     return None
 
 
@@ -127,33 +134,36 @@ def _evidence_rows(evidence: list[dict], errors: dict) -> list[Evidence]:
     """Validate each source; messages name the source by position ("Source 2: ...")."""
     rows, messages, seen = [], [], set()
     if not isinstance(evidence, list | tuple):
-        errors["evidence"] = ["Give the sources as a list."]
+        errors["evidence"] = [_("Give the sources as a list.")]
         return []
     for n, item in enumerate(evidence, start=1):
         if not isinstance(item, dict):
-            messages.append(f"Source {n}: give url, kind, title, publisher, published_on and quote.")
+            messages.append(_("Source %(number)s: give url, kind, title, publisher, published_on and quote.")
+                            % {"number": n})
             continue
         unknown = set(item) - set(EVIDENCE_FIELDS) - {"id", "link_status", "link_checked_at"}
         if unknown:
-            messages.append(f"Source {n}: unknown fields {', '.join(sorted(unknown))}.")
+            messages.append(_("Source %(number)s: unknown fields %(fields)s.")
+                            % {"number": n, "fields": ", ".join(sorted(unknown))})
         url = str(item.get("url") or "").strip()
         if problem := evidence_url_problem(url):
-            messages.append(f"Source {n}: {problem}")
+            messages.append(_source(n, problem))
             continue
         if url in seen:
-            messages.append(f"Source {n}: {url} is listed twice.")
+            messages.append(_("Source %(number)s: %(url)s is listed twice.") % {"number": n, "url": url})
             continue
         seen.add(url)
         kind = item.get("kind") or EvidenceKind.OTHER
         if kind not in EvidenceKind.values:
-            messages.append(f"Source {n}: kind must be one of {', '.join(EvidenceKind.values)}.")
+            messages.append(_("Source %(number)s: kind must be one of %(kinds)s.")
+                            % {"number": n, "kinds": ", ".join(EvidenceKind.values)})
             continue
         published_on = item.get("published_on") or None
         if isinstance(published_on, str):
             try:
                 published_on = datetime.date.fromisoformat(published_on)
             except ValueError:
-                messages.append(f"Source {n}: give the publication date as YYYY-MM-DD.")
+                messages.append(_("Source %(number)s: give the publication date as YYYY-MM-DD.") % {"number": n})
                 continue
         row = Evidence(
             url=url, kind=kind, title=str(item.get("title") or "").strip(),
@@ -163,12 +173,17 @@ def _evidence_rows(evidence: list[dict], errors: dict) -> list[Evidence]:
         try:
             row.full_clean(exclude=["adoption"], validate_unique=False)
         except ValidationError as exc:
-            messages.extend(f"Source {n}: {message}" for message in _flat(exc))
+            messages.extend(_source(n, message) for message in _flat(exc))
             continue
         rows.append(row)
     if messages:
         errors["evidence"] = messages
     return rows
+
+
+def _source(n: int, problem: str) -> str:
+    # Translators: a problem with one of a record's cited sources, e.g. "Source 2: this field cannot be blank."
+    return _("Source %(number)s: %(problem)s") % {"number": n, "problem": problem}
 
 
 def _flat(exc: ValidationError) -> list[str]:
@@ -184,14 +199,16 @@ def _new_adopter(new_adopter: dict, user, errors: dict) -> Organization | None:
     unknown = set(new_adopter) - set(NEW_ADOPTER_FIELDS)
     name = str(new_adopter.get("name") or "").strip()
     if unknown or not name:
-        errors["new_adopter"] = [f"Give name, kind, country and city{' only' if unknown else ''}; a name is needed."]
+        errors["new_adopter"] = [_("Give name, kind, country and city only; a name is needed.") if unknown
+                                 else _("Give name, kind, country and city; a name is needed.")]
         return None
     fields = {key: new_adopter[key] for key in ("kind", "country", "city") if new_adopter.get(key)}
     country = fields.get("country")
     country_id = getattr(country, "pk", country) or None
     matches = organizations_named(name, country_id)
     if country_id is None and len(matches) > 1:
-        errors["new_adopter"] = [f"Several organizations are called {name}: give the country to say which."]
+        errors["new_adopter"] = [_("Several organizations are called %(name)s: give the country to say which.")
+                                 % {"name": name}]
         return None
     try:
         if not matches:
@@ -243,20 +260,21 @@ def adoption_create(*, user, data: dict, evidence: list[dict], new_adopter: dict
     The adopter is `data["adopter"]` or an unpublished organization made from `new_adopter`; the
     confidence is derived from the evidence kinds. Raises ValidationError keyed by field."""
     if not is_contributor(user):
-        raise ActionForbidden("Sign in to propose a record.")
+        raise ActionForbidden(_("Sign in to propose a record."))
     errors: dict = {}
     with transaction.atomic():
         record = Adoption(created_by=user, status=Status.DRAFT, stage=Stage.ANNOUNCED)
         _apply_content(record, data, errors)
         if new_adopter:
             if data.get("adopter"):
-                errors["new_adopter"] = ["Choose an existing adopter or propose a new one, not both."]
+                errors["new_adopter"] = [_("Choose an existing adopter or propose a new one, not both.")]
             else:
                 record.adopter = _new_adopter(new_adopter, user, errors)
         proposed_id = record.adopter_id if new_adopter else None  # named by the proposal: shared, allowed
         check_adopter(record.adopter if record.adopter_id else None, user, errors, current_id=proposed_id)
         if not record.relation and "relation" not in errors:
-            errors["relation"] = [f"Choose how the adopter builds on the family: {', '.join(Relation.values)}."]
+            errors["relation"] = [_("Choose how the adopter builds on the family: %(relations)s.")
+                                  % {"relations": ", ".join(Relation.values)}]
         rows = _evidence_rows(evidence or [], errors)
         full_clean(record, errors)
         record._history_user = user
@@ -280,7 +298,7 @@ def adoption_update(*, adoption: Adoption, user, data: dict, evidence: list[dict
         check_version(record, expected_version)
         owner = record.created_by_id is not None and record.created_by_id == getattr(user, "pk", None)
         if not (is_contributor(user) and (owner or is_curator(user))):
-            raise ActionForbidden("Only the contributor who created this record, or a curator, can edit it.")
+            raise ActionForbidden(_("Only the contributor who created this record, or a curator, can edit it."))
         if record.status not in EDITABLE_STATUSES:
             raise TransitionNotAllowed(Action.EDIT, record.status)
         current_adopter = record.adopter_id
@@ -307,10 +325,10 @@ def change_values_clean(record: Adoption, proposed: dict) -> dict:
 
     Only values that differ from the record are kept; no difference at all is an error."""
     if not isinstance(proposed, dict) or not proposed:
-        raise ValidationError({"proposed": ["Propose at least one field to change."]})
+        raise ValidationError({"proposed": [_("Propose at least one field to change.")]})
     unknown = set(proposed) - set(CHANGEABLE_FIELDS)
     if unknown:
-        raise ValidationError({field: ["This field cannot be changed by a change request."] for field in unknown})
+        raise ValidationError({field: [_("This field cannot be changed by a change request.")] for field in unknown})
     errors: dict = {}
     copy = Adoption.objects.get(pk=record.pk)
     data = dict(proposed)
@@ -319,7 +337,7 @@ def change_values_clean(record: Adoption, proposed: dict) -> dict:
         is_id = reference.isascii() and reference.isdecimal() and len(reference) < 19  # not '³', not 10**40
         checkpoint = Checkpoint.objects.filter(**{"pk" if is_id else "repo_id": reference}).first()
         if checkpoint is None:
-            errors["checkpoint"] = ["No such checkpoint."]
+            errors["checkpoint"] = [_("No such checkpoint.")]
         data["checkpoint"] = checkpoint
     elif "checkpoint" in data:
         data["checkpoint"] = None
@@ -327,17 +345,17 @@ def change_values_clean(record: Adoption, proposed: dict) -> dict:
         try:
             data["ended_on"] = datetime.date.fromisoformat(data["ended_on"]) if data["ended_on"] else None
         except (TypeError, ValueError):
-            errors["ended_on"] = ["Give the end date as YYYY-MM-DD."]
+            errors["ended_on"] = [_("Give the end date as YYYY-MM-DD.")]
             data.pop("ended_on")
     if "started_on" in data and data["started_on"] is not None and not isinstance(data["started_on"], str):
-        errors["started_on"] = ["Give the start date as YYYY, YYYY-MM or YYYY-MM-DD."]
+        errors["started_on"] = [_("Give the start date as YYYY, YYYY-MM or YYYY-MM-DD.")]
         data.pop("started_on")
     _apply_content(copy, {k: v for k, v in data.items() if k not in errors}, errors)
     full_clean(copy, errors)
     cleaned = {field: value for field, value in change_values_json(copy).items()
                if field in proposed and value != change_values_json(record)[field]}
     if not cleaned:
-        raise ValidationError({"proposed": ["The proposed values are the same as the record's."]})
+        raise ValidationError({"proposed": [_("The proposed values are the same as the record's.")]})
     return cleaned
 
 

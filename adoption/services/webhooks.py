@@ -22,6 +22,8 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from adoption.choices import DeliveryStatus
 from adoption.filtersets import AdoptionEventFilterSet
@@ -65,17 +67,17 @@ def webhook_url_problem(url: str) -> str | None:
         parts = urlsplit(url)
         host, port = parts.hostname, parts.port
     except ValueError:
-        return "Enter a full web address starting with http:// or https://."
+        return _("Enter a full web address starting with http:// or https://.")
     if parts.scheme.lower() not in ("http", "https") or not host:
-        return "Enter a full web address starting with http:// or https://."
+        return _("Enter a full web address starting with http:// or https://.")
     if reason := outbound.unreachable_url_reason(url, allowed=_allowed()):
-        return f"This address cannot receive webhooks: {reason}."
+        return _("This address cannot receive webhooks: %(reason)s.") % {"reason": reason}
     try:
         outbound.public_address(host, port or (443 if parts.scheme.lower() == "https" else 80), allowed=_allowed())
     except outbound.BlockedAddress as exc:
-        return f"This address cannot receive webhooks: {exc}."
+        return _("This address cannot receive webhooks: %(reason)s.") % {"reason": exc}
     except OSError:
-        return f"{host} does not resolve to an address: check the host name."
+        return _("%(host)s does not resolve to an address: check the host name.") % {"host": host}
     return None
 
 
@@ -83,13 +85,13 @@ def webhook_filters_clean(filters) -> dict[str, str]:
     """The filters as the adoption list's parameters, cleaned (slugs and codes normalised); a
     ValidationError keyed by parameter names what is wrong, as the list's 400 does."""
     if not isinstance(filters, dict):
-        raise ValidationError({"filters": ['Give the filters as an object of parameters, e.g. {"family": "qwen"}.']})
+        raise ValidationError({"filters": [_('Give the filters as an object of parameters, e.g. {"family": "qwen"}.')]})
     data, errors = {}, {}
     for key, value in filters.items():
         if isinstance(value, list | tuple):
             value = ",".join(str(item) for item in value)
         if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
-            errors[key] = ["Give a value (text, or a list of values), or leave the parameter out."]
+            errors[key] = [_("Give a value (text, or a list of values), or leave the parameter out.")]
             continue
         data[key] = str(value)
     if errors:
@@ -103,7 +105,7 @@ def webhook_filters_clean(filters) -> dict[str, str]:
 def webhook_create(*, user, url: str, filters: dict | None = None, secret: str) -> Webhook:
     """A webhook of `user`'s: its URL checked (public addresses only), its filters cleaned."""
     if not getattr(user, "is_authenticated", False):
-        raise ActionForbidden("Sign in to create a webhook.")
+        raise ActionForbidden(_("Sign in to create a webhook."))
     errors: dict = {}
     url = (url or "").strip()
     if problem := webhook_url_problem(url):
@@ -114,21 +116,26 @@ def webhook_create(*, user, url: str, filters: dict | None = None, secret: str) 
         errors["filters"] = [f"{key}: {message}" if key != "filters" else message
                              for key, messages in exc.message_dict.items() for message in messages]
     if len(secret or "") < SECRET_MIN_LENGTH:
-        errors["secret"] = [f"Choose a secret of at least {SECRET_MIN_LENGTH} characters."]
+        errors["secret"] = [ngettext("Choose a secret of at least %(count)s character.",
+                                       "Choose a secret of at least %(count)s characters.",
+                                       SECRET_MIN_LENGTH) % {"count": SECRET_MIN_LENGTH}]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         # Counted under the owner's row lock, so two requests at once cannot pass the limit together.
         type(user).objects.select_for_update().filter(pk=user.pk).first()
         if Webhook.objects.filter(owner=user).count() >= MAX_WEBHOOKS_PER_USER:
-            raise ValidationError({"url": [f"You have {MAX_WEBHOOKS_PER_USER} webhooks already: delete one first."]})
+            raise ValidationError({"url": [ngettext(
+                "You have %(count)s webhook already: delete one first.",
+                "You have %(count)s webhooks already: delete one first.",
+                MAX_WEBHOOKS_PER_USER) % {"count": MAX_WEBHOOKS_PER_USER}]})
         return Webhook.objects.create(owner=user, url=url, filters=cleaned, secret=secret)
 
 
 def webhook_delete(*, webhook: Webhook, user) -> None:
     """Delete one of `user`'s webhooks with its delivery log (no further attempt is made)."""
     if webhook.owner_id != getattr(user, "pk", None):
-        raise ActionForbidden("Only the owner of a webhook can delete it.")
+        raise ActionForbidden(_("Only the owner of a webhook can delete it."))
     webhook.delete()
 
 

@@ -6,13 +6,15 @@ moderation log and the contributor's email. Writes happen above; nothing here ch
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from adoption import selectors
 from adoption.choices import Action, Status
 from adoption.models import Adoption, ChangeRequest, ModerationEvent
 from adoption.roles import is_contributor, is_curator
 
 from . import queue
-from .errors import ActionForbidden, ClaimHeld, StaleVersion
+from .errors import ActionForbidden, ClaimHeld, StaleVersion, verb_text
 
 OWNER, CURATOR, SYSTEM = "owner", "curator", "system"
 # How an action treats the curator holding a record in review (claims hold, DESIGN §3).
@@ -82,23 +84,23 @@ def allowed_actions(adoption: Adoption, user) -> list[str]:
 
 
 def _permission_error(adoption: Adoption, user, action: str, row: Transition) -> str | None:
-    verb = action.replace("_", " ")
+    values = {"action": verb_text(action)}
     if row.role == SYSTEM:
-        return f"Only the registry's own commands {verb} records."
+        return _("Only the registry's own commands %(action)s records.") % values
     if not is_contributor(user):
-        return f"Sign in to {verb} records."
+        return _("Sign in to %(action)s records.") % values
     is_owner = adoption.created_by_id is not None and adoption.created_by_id == user.pk
     if row.role == OWNER and not is_owner:
-        return f"Only the contributor who created this record can {verb} it."
+        return _("Only the contributor who created this record can %(action)s it.") % values
     if row.role == CURATOR:
         if not is_curator(user):
-            return f"Only curators can {verb} records."
+            return _("Only curators can %(action)s records.") % values
         if row.four_eyes and is_owner:
-            return f"You cannot {verb} your own submission: another curator must decide (four eyes)."
+            return _("You cannot %(action)s your own submission: another curator must decide (four eyes).") % values
         if row.four_eyes and user.pk in selectors.adoption_content_authors(adoption):
             # Four eyes count every author: what a curator wrote needs another curator's eyes too.
-            return (f"You cannot {verb} this record: you changed its content since it was last published, "
-                    "so another curator must decide (four eyes).")
+            return _("You cannot %(action)s this record: you changed its content since it was last published, "
+                     "so another curator must decide (four eyes).") % values
     return None
 
 

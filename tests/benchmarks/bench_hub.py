@@ -5,8 +5,9 @@ Parquet) and, in its own PostgreSQL database (default `bench_hub`, dropped and r
 configured one) after migrate and load_reference_data, times in the same run:
 - the baseline: a plain COPY of the same rows (the columns the import stages, parsed from the same
   file with no checks) into an unindexed table;
-- the import, as a `manage.py import_hub_snapshot` subprocess, with its peak memory (its own maximum
-  resident set, from wait4; PostgreSQL's memory is not counted);
+- the import, as a `manage.py import_hub_snapshot` subprocess, with its peak memory: the resident sets of
+  it and its parsing workers added up (sampled every 0.1 s from /proc; never less than the largest one's
+  maximum, from wait4); PostgreSQL's memory is not counted;
 - serving: the ecosystem figures endpoints against a trivial JSON endpoint (`/api/v1/`), in-process
   through the full Django/DRF stack, median of --repeat requests.
 Targets (issue 15): import at most 3x the baseline; peak memory under 1.5 GB; figures under 2x the
@@ -27,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -97,6 +99,34 @@ def _rows(path: Path):
                 yield number, json.loads(line)
             except ValueError:
                 continue
+
+
+class _PeakMemory(threading.Thread):
+    """The largest sum of the resident sets of a process and its descendants, sampled until `stop` is set."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.stop = pid, 0, threading.Event()
+
+    def run(self):
+        while not self.stop.wait(0.1):
+            self.peak = max(self.peak, _tree_rss(self.pid))
+
+
+def _tree_rss(pid: int) -> int:
+    """Bytes resident in a process and its descendants (0 for those gone meanwhile)."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/status") as status:
+                total += next((int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    pending.extend(int(child) for child in children.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
 
 
 class Command(ScratchDatabaseMixin, BaseCommand):
@@ -185,7 +215,7 @@ class Command(ScratchDatabaseMixin, BaseCommand):
         return elapsed, rows
 
     def _import(self, path: Path, date: str) -> tuple[float, float, str]:
-        """Seconds, peak resident MB and output of the import, run as a child process of its own."""
+        """Seconds, peak resident MB (all its processes) and output of the import, run as a child process."""
         db = connection.settings_dict
         auth = quote(db["USER"] or "", safe="") + (f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else "")
         url = f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
@@ -195,16 +225,22 @@ class Command(ScratchDatabaseMixin, BaseCommand):
             start = time.perf_counter()
             child = subprocess.Popen(  # noqa: S603 (fixed arguments)
                 [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "import_hub_snapshot", str(path),
-                 "--date", date], env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT)
+                 "--date", date, "--verbosity", "2"],
+                env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT)
+            sampler = _PeakMemory(child.pid)
+            sampler.start()
             # wait4: this child's own rusage (RUSAGE_CHILDREN would also count other children of this process).
             _pid, status, usage = os.wait4(child.pid, 0)
             elapsed = time.perf_counter() - start
+            sampler.stop.set()
+            sampler.join()
             child.returncode = os.waitstatus_to_exitcode(status)
             log.seek(0)
             output = log.read().decode("utf-8", "replace")
         if child.returncode != 0:
             raise CommandError(f"import_hub_snapshot failed ({child.returncode}):\n{output[-3000:]}")
-        return elapsed, usage.ru_maxrss / 1024, output  # ru_maxrss is in KiB on Linux
+        # ru_maxrss (KiB on Linux): the largest of the child and its reaped children, not their sum.
+        return elapsed, max(usage.ru_maxrss * 1024, sampler.peak) / 2**20, output
 
     def _serve(self, date: str, repeat: int) -> list[tuple[str, list[float]]]:
         client = Client()
@@ -227,7 +263,10 @@ class Command(ScratchDatabaseMixin, BaseCommand):
 
     def _print(self, count, path, baseline_s, baseline_rows, import_s, imported, peak_mb, served, output) -> None:
         self.say("")
-        self.say("Import output (last lines):\n  " + "\n  ".join(output.strip().splitlines()[-6:]))
+        summary, _, phases = output.partition("Seconds by phase")
+        self.say("Import output (last lines):\n  " + "\n  ".join(summary.strip().splitlines()[-6:]))
+        if phases:
+            self.say("Seconds by phase" + phases.rstrip())
         self.say("")
         self.say("| measurement | value | target |")
         self.say("|---|---:|---|")

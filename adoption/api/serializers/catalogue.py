@@ -1,6 +1,7 @@
 """Catalogue serializers: brief objects for embedding, and the regions, countries, organizations,
 families and checkpoints with their curator input."""
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -149,7 +150,7 @@ class CheckpointInputSerializer(StrictInputMixin, VersionInputMixin, serializers
     family = FamilyRefField()
     repo_id = serializers.RegexField(
         r"^[A-Za-z0-9][\w.-]*/[\w.-]+$", max_length=200, help_text="Hugging Face repo id: owner/name",
-        error_messages={"invalid": "Give a Hugging Face repo id such as Qwen/Qwen3-32B."},
+        error_messages={"invalid": gettext_lazy("Give a Hugging Face repo id such as Qwen/Qwen3-32B.")},
     )
     name = serializers.CharField(max_length=200, allow_blank=True, required=False)
     parameters = serializers.IntegerField(min_value=1, max_value=2**63 - 1, allow_null=True, required=False)

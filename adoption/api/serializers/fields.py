@@ -5,6 +5,8 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -18,22 +20,26 @@ def _wrong_type(field, value) -> str | None:
     if value is None:
         return None  # null is the field's own decision (allow_null)
     checks = [
-        (serializers.BooleanField, lambda v: isinstance(v, bool), "a boolean"),
-        (serializers.IntegerField, lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
-        (serializers.FloatField, lambda v: isinstance(v, int | float) and not isinstance(v, bool), "a number"),
-        ((serializers.ListField, serializers.ListSerializer), lambda v: isinstance(v, list), "a list"),
-        (serializers.Serializer, lambda v: isinstance(v, Mapping), "an object"),
+        (serializers.BooleanField, lambda v: isinstance(v, bool), gettext_lazy("Expected a boolean.")),
+        (serializers.IntegerField, lambda v: isinstance(v, int) and not isinstance(v, bool),
+         gettext_lazy("Expected an integer.")),
+        (serializers.FloatField, lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+         gettext_lazy("Expected a number.")),
+        ((serializers.ListField, serializers.ListSerializer), lambda v: isinstance(v, list),
+         gettext_lazy("Expected a list.")),
+        (serializers.Serializer, lambda v: isinstance(v, Mapping), gettext_lazy("Expected an object.")),
         ((serializers.CharField, serializers.ChoiceField, serializers.DateField), lambda v: isinstance(v, str),
-         "a string"),
+         gettext_lazy("Expected a string.")),
     ]
-    for kind, accepts, name in checks:
+    for kind, accepts, message in checks:
         if isinstance(field, kind):
             if not accepts(value):
-                return f"Expected {name}."
+                return str(message)
             break
     if isinstance(field, serializers.ListField) and isinstance(value, list):
         problems = [_wrong_type(field.child, item) for item in value]
-        return next((f"Item {n}: {p}" for n, p in enumerate(problems, start=1) if p), None)
+        return next((_("Item %(number)s: %(problem)s") % {"number": n, "problem": p}
+                     for n, p in enumerate(problems, start=1) if p), None)
     return None
 
 
@@ -47,7 +53,7 @@ class StrictInputMixin:
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
             known = set(self.fields) | self.echoed_fields
-            errors = {key: ["Unknown field."] for key in data if key not in known}
+            errors = {key: [_("Unknown field.")] for key in data if key not in known}
             for key, value in data.items():
                 field = self.fields.get(key)
                 if field is not None and not field.read_only and (problem := _wrong_type(field, value)):
@@ -64,7 +70,8 @@ class ChoiceField(serializers.ChoiceField):
         if key == "invalid_choice":
             valid = ", ".join(str(value) for value in self.choice_strings_to_values if value != "")
             raise serializers.ValidationError(
-                f'"{kwargs.get("input")}" is not a valid choice; choose one of: {valid}.', code=key
+                _('"%(input)s" is not a valid choice; choose one of: %(choices)s.')
+                % {"input": kwargs.get("input"), "choices": valid}, code=key
             )
         super().fail(key, **kwargs)
 
@@ -74,9 +81,12 @@ class _RefField(serializers.Field):
 
     key = "slug"
     default_error_messages = {
-        "does_not_exist": "No such {what}: {value}.{hint}", "invalid": "Give the {what} by its {lookup}.",
+        "does_not_exist": gettext_lazy("No such {what}: {value}."),
+        "does_not_exist_hint": gettext_lazy("No such {what}: {value}. {hint}"),
+        # Translators: e.g. "Give the country by its iso2." (the last word is a JSON key, kept as is).
+        "invalid": gettext_lazy("Give the {what} by its {lookup}."),
     }
-    what = "object"
+    what = pgettext_lazy("API reference", "object")
     hint = ""  # where the valid values are listed
     types: tuple = (str,)  # JSON types are checked, not coerced: 0 is not a slug
 
@@ -97,12 +107,17 @@ class _RefField(serializers.Field):
         if isinstance(data, Mapping):
             data = data.get(self.key)
         if isinstance(data, bool) or not isinstance(data, self.types) or len(str(data)) > 200:
-            self.fail("invalid", what=self.what, lookup=self.key)
+            self.fail("invalid", what=self.what_text(), lookup=self.key)
         value = str(data).strip()
         found = self.find(value)
         if found is None:
-            self.fail("does_not_exist", what=self.what, value=value, hint=self.hint and f" {self.hint}")
+            if self.hint:
+                self.fail("does_not_exist_hint", what=self.what_text(), value=value, hint=self.hint)
+            self.fail("does_not_exist", what=self.what_text(), value=value)
         return found
+
+    def what_text(self) -> str:
+        return str(self.what)
 
     def to_representation(self, value):
         return getattr(value, self.key)
@@ -110,8 +125,8 @@ class _RefField(serializers.Field):
 
 @extend_schema_field({"type": "string", "description": "ISO 3166-1 alpha-2 code, e.g. SG"})
 class CountryRefField(_RefField):
-    key, what = "iso2", "country"
-    hint = "Give an ISO 3166-1 alpha-2 code such as SG; the countries are listed at /api/v1/countries/."
+    key, what = "iso2", pgettext_lazy("API reference", "country")
+    hint = gettext_lazy("Give an ISO 3166-1 alpha-2 code such as SG; the countries are listed at /api/v1/countries/.")
 
     def queryset(self):
         return Country.objects.all()
@@ -122,9 +137,9 @@ class CountryRefField(_RefField):
 
 @extend_schema_field({"type": "string", "description": "Slug of an organization"})
 class OrganizationRefField(_RefField):
-    what = "organization"
-    hint = ("The organizations are listed at /api/v1/organizations/; to propose a new one, give new_adopter "
-            "instead of adopter.")
+    what = pgettext_lazy("API reference", "organization")
+    hint = gettext_lazy("The organizations are listed at /api/v1/organizations/; to propose a new one, "
+                        "give new_adopter instead of adopter.")
 
     def find(self, value: str):
         # Only organizations the caller may name: another contributor's proposal answers as an unknown slug.
@@ -134,8 +149,8 @@ class OrganizationRefField(_RefField):
 
 @extend_schema_field({"type": "string", "description": "Slug of a model family"})
 class FamilyRefField(_RefField):
-    what = "model family"
-    hint = "The families are listed at /api/v1/families/."
+    what = pgettext_lazy("API reference", "model family")
+    hint = gettext_lazy("The families are listed at /api/v1/families/.")
 
     def queryset(self):
         return ModelFamily.objects.all()
@@ -146,8 +161,8 @@ class FamilyRefField(_RefField):
     "description": "Checkpoint id or Hugging Face repo id, e.g. Qwen/Qwen3-32B",
 })
 class CheckpointRefField(_RefField):
-    key, what = "id", "checkpoint"
-    hint = "The checkpoints are listed at /api/v1/checkpoints/."
+    key, what = "id", pgettext_lazy("API reference", "checkpoint")
+    hint = gettext_lazy("The checkpoints are listed at /api/v1/checkpoints/.")
     types = (str, int)
 
     def queryset(self):
@@ -168,7 +183,7 @@ def not_future(value):
     """Dates of things that happened: the database refuses future ones; say so next to the field."""
     day = value[0] if isinstance(value, tuple) else value
     if day is not None and day > datetime.date.today():
-        raise serializers.ValidationError("This date cannot be in the future.")
+        raise serializers.ValidationError(_("This date cannot be in the future."))
 
 
 class PartialDateField(serializers.CharField):
@@ -202,7 +217,7 @@ class HttpURLField(serializers.CharField):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.validators.append(URLValidator(
-            schemes=["http", "https"], message="Give an http:// or https:// address, e.g. https://example.org.",
+            schemes=["http", "https"], message=gettext_lazy("Give an http:// or https:// address, e.g. https://example.org."),
         ))
 
 
@@ -221,8 +236,7 @@ class EvidenceURLField(serializers.CharField):
 
         value = super().to_internal_value(data)
         if problem := evidence_url_problem(value):
-            # The format message starts a sentence here (the service puts "Source n: " before it).
-            raise serializers.ValidationError("E" + problem[1:] if problem.startswith("enter") else problem)
+            raise serializers.ValidationError(problem)
         return value
 
 

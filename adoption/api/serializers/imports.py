@@ -1,5 +1,6 @@
 """Bulk proposals: the upload (a file and whether it is a dry run) and the report read back."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from adoption.models import ImportBatch
@@ -21,7 +22,7 @@ class ImportInputSerializer(serializers.Serializer):
         # field is still refused rather than ignored.
         unknown = sorted(set(self.initial_data) - set(self.fields))
         if unknown:
-            raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+            raise serializers.ValidationError({key: [_("Unknown field.")] for key in unknown})
         return attrs
 
 

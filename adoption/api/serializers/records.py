@@ -4,6 +4,7 @@ the input of a new or edited submission."""
 from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -195,7 +196,7 @@ class SubmissionUpdateSerializer(StrictInputMixin, VersionInputMixin, serializer
         family = attrs.get("family") or getattr(self.instance, "family", None)
         try:
             validate_checkpoint_family(attrs.get("checkpoint"), family,
-                                       "%(repo_id)s belongs to another family than %(family_slug)s.")
+                                       _("%(repo_id)s belongs to another family than %(family_slug)s."))
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from exc
         return attrs
@@ -234,10 +235,10 @@ class SubmissionCreateSerializer(SubmissionUpdateSerializer):
         attrs = super().validate(attrs)
         if bool(attrs.get("adopter")) == bool(attrs.get("new_adopter")):
             raise serializers.ValidationError(
-                {"adopter": ["Give either adopter (the slug of an organization) or new_adopter, not both."]}
+                {"adopter": [_("Give either adopter (the slug of an organization) or new_adopter, not both.")]}
             )
         if attrs.get("submit") and not attrs.get("evidence"):
-            raise serializers.ValidationError({"evidence": ["Cite at least one source to submit."]})
+            raise serializers.ValidationError({"evidence": [_("Cite at least one source to submit.")]})
         return attrs
 
 

@@ -6,6 +6,7 @@ a locked-out client gets 429 from axes' middleware whatever it sends.
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import ValidationError
@@ -34,7 +35,7 @@ class TokenView(APIView):
         serializer.is_valid(raise_exception=True)
         user = authenticate(request._request, **serializer.validated_data)
         if user is None or not user.is_active:
-            raise ValidationError({"non_field_errors": ["Unable to sign in with this username and password."]})
+            raise ValidationError({"non_field_errors": [_("Unable to sign in with this username and password.")]})
         # A token issued is a successful log-in: it ends the client's run of failures, as on the log-in pages.
         AxesProxyHandler.user_logged_in(sender=type(self), request=request._request, user=user)
         token, _created = Token.objects.get_or_create(user=user)

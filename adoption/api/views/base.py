@@ -1,5 +1,6 @@
 """What every API view shares: strict filtering, the documented errors, versions (ETag / If-Match)."""
 
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
@@ -19,7 +20,7 @@ class StrictFilterBackend(DjangoFilterBackend):
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is not None:
             empty = {
-                name: ["Give a value, or leave the parameter out."]
+                name: [_("Give a value, or leave the parameter out.")]
                 for name in filterset_class.base_filters
                 if name in request.query_params and not all(v.strip() for v in request.query_params.getlist(name))
             }
@@ -94,9 +95,9 @@ def expected_version(request, serializer) -> int | None:
         return body
     value = header.removeprefix("W/").strip('"')
     if not (value.isascii() and value.isdecimal()) or len(value) > 9:
-        raise ValidationError({"If-Match": ['Give the version you read, e.g. "3".']})
+        raise ValidationError({"If-Match": [_('Give the version you read, e.g. "3".')]})
     if body is not None and body != int(value):
-        raise ValidationError({"version": ["The If-Match header and the version field disagree."]})
+        raise ValidationError({"version": [_("The If-Match header and the version field disagree.")]})
     return int(value)
 
 

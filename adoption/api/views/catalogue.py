@@ -2,6 +2,7 @@
 
 from django.http import HttpResponsePermanentRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -76,7 +77,7 @@ class CatalogueViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModel
         data.pop("version", None)
         key = self.lookup_field if self.lookup_field != "pk" else None
         if key and key in data and data.pop(key) != getattr(instance, key):
-            raise ValidationError({key: ["The slug cannot be changed."]})
+            raise ValidationError({key: [_("The slug cannot be changed.")]})
         instance = self.perform_update(instance, data, expected_version(request, serializer))
         return _with_etag(Response(self.get_serializer(instance).data), instance)
 

@@ -7,6 +7,7 @@ Parameters are strict like the maps': an unknown one, an empty one or a value ou
 import datetime
 from collections import defaultdict
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
@@ -31,16 +32,17 @@ def read_params(request, allowed: dict[str, tuple[str, ...] | None]) -> dict[str
     unknown = sorted(name for name in query if name not in allowed)
     if unknown:
         names = ", ".join(allowed)
-        raise ValidationError({name: [f"Unknown parameter; the parameters are: {names}."] for name in unknown})
+        message = _("Unknown parameter; the parameters are: %(names)s.") % {"names": names}
+        raise ValidationError({name: [message] for name in unknown})
     problems, params = {}, {}
     for name in allowed:
         if name not in query:
             continue
         value = query.getlist(name)[-1].strip()
         if not value:
-            problems[name] = ["Give a value, or leave the parameter out."]
+            problems[name] = [_("Give a value, or leave the parameter out.")]
         elif allowed[name] is not None and value not in allowed[name]:
-            problems[name] = [f"Choose one of: {', '.join(allowed[name])}."]
+            problems[name] = [_("Choose one of: %(values)s.") % {"values": ", ".join(allowed[name])}]
         else:
             params[name] = value
     if problems:
@@ -54,7 +56,7 @@ def snapshot_date(params: dict, name: str = "snapshot") -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(params[name])
     except ValueError:
-        raise ValidationError({name: ["Give the snapshot's date as YYYY-MM-DD."]}) from None
+        raise ValidationError({name: [_("Give the snapshot's date as YYYY-MM-DD.")]}) from None
 
 
 def read_figure(kind: str, date: datetime.date | None):

@@ -58,3 +58,7 @@ class Command(BaseCommand):
         if result.cycle_sample:
             self.stdout.write("  In cycles: " + ", ".join(result.cycle_sample[:SHOWN])
                               + (" ..." if snapshot.cycles > SHOWN else ""))
+        if verbosity > 1:  # where the time went
+            self.stdout.write(f"Seconds by phase ({sum(result.seconds.values()):.1f} in all):")
+            for phase, seconds in result.seconds.items():
+                self.stdout.write(f"  {seconds:7.2f}  {phase}")

@@ -13,16 +13,16 @@ WITH direct AS (
     WHERE NOT EXISTS (SELECT 1 FROM hub_own self WHERE self.id = e.child AND self.family_id = o.family_id)
     GROUP BY o.family_id),
 everyone AS (
-    SELECT mb.family_id, count(*) AS n,
-           count(*) FILTER (WHERE m.relation = 'finetune') AS finetune,
-           count(*) FILTER (WHERE m.relation = 'adapter') AS adapter,
-           count(*) FILTER (WHERE m.relation = 'quantized') AS quantized,
-           count(*) FILTER (WHERE m.relation = 'merge') AS merge
-    FROM hub_member mb JOIN hub_m m ON m.id = mb.model GROUP BY mb.family_id),
+    SELECT family_id, count(*) AS n,
+           count(*) FILTER (WHERE relation = 'finetune') AS finetune,
+           count(*) FILTER (WHERE relation = 'adapter') AS adapter,
+           count(*) FILTER (WHERE relation = 'quantized') AS quantized,
+           count(*) FILTER (WHERE relation = 'merge') AS merge
+    FROM hub_member GROUP BY family_id),
 downloads AS (
-    SELECT tree.family_id, sum(coalesce(m.downloads, 0)) AS n
-    FROM (SELECT family_id, id FROM hub_own UNION ALL SELECT family_id, model FROM hub_member) tree
-    JOIN hub_m m ON m.id = tree.id GROUP BY tree.family_id)
+    SELECT tree.family_id, sum(coalesce(tree.downloads, 0)) AS n
+    FROM (SELECT family_id, downloads FROM hub_own UNION ALL SELECT family_id, downloads FROM hub_member) tree
+    GROUP BY tree.family_id)
 SELECT f.slug, f.origin_country_id, coalesce(d.n, 0), coalesce(a.n, 0), coalesce(a.finetune, 0),
        coalesce(a.adapter, 0), coalesce(a.quantized, 0), coalesce(a.merge, 0), coalesce(dl.n, 0)
 FROM adoption_modelfamily f
@@ -31,22 +31,18 @@ LEFT JOIN direct d ON d.family_id = f.id LEFT JOIN everyone a ON a.family_id = f
 LEFT JOIN downloads dl ON dl.family_id = f.id
 ORDER BY coalesce(a.n, 0) DESC, f.slug
 """
-SHARES = {
-    "base_origin": """SELECT o.country, count(*), sum(coalesce(m.downloads, 0)) FROM hub_m m
-                      LEFT JOIN hub_origin o ON o.model = m.id GROUP BY o.country""",
-    "uploader": """SELECT u.country, count(*), sum(coalesce(m.downloads, 0)) FROM hub_m m
-                   LEFT JOIN hub_uploader u ON u.handle = lower(m.author) GROUP BY u.country""",
-}
+# Everything else counts models: one pass over the snapshot's models, as imported (its partition), by origin
+# and uploader country, whether a derivative, and month of creation.
+MODELS = """
+SELECT origin_country, uploader_country, relation IS NOT NULL, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM'),
+       count(*), sum(coalesce(downloads, 0))
+FROM {table} GROUP BY 1, 2, 3, 4
+"""
 NEW_BY_FAMILY = """
-SELECT to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM'), f.slug, count(*)
-FROM hub_member mb JOIN hub_m m ON m.id = mb.model JOIN adoption_modelfamily f ON f.id = mb.family_id
-WHERE m.created_at IS NOT NULL GROUP BY 1, 2
+SELECT to_char(mb.created_at AT TIME ZONE 'UTC', 'YYYY-MM'), f.slug, count(*)
+FROM hub_member mb JOIN adoption_modelfamily f ON f.id = mb.family_id
+WHERE mb.created_at IS NOT NULL GROUP BY 1, 2
 """
-NEW_TOTALS = """
-SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM'), count(*) FROM hub_m
-WHERE relation IS NOT NULL AND created_at IS NOT NULL GROUP BY 1
-"""
-UNDATED = "SELECT count(*) FROM hub_m WHERE relation IS NOT NULL AND created_at IS NULL"
 
 
 def shares_of(counts: dict[str | None, int]) -> dict:
@@ -60,9 +56,9 @@ def shares_of(counts: dict[str | None, int]) -> dict:
     }
 
 
-def compute(cursor) -> dict[str, object]:
-    """Every figure of the staged snapshot by kind: "families", "shares:<attribution>:<measure>",
-    "new-derivatives" (by month)."""
+def compute(cursor, models_table: str) -> dict[str, object]:
+    """Every figure of the snapshot by kind: "families", "shares:<attribution>:<measure>", "new-derivatives" (by
+    month), from the lineage's tables and the snapshot's models in `models_table`."""
     cursor.execute(FAMILIES)
     figures: dict[str, object] = {"families": [
         {"family": slug, "origin_country": origin,
@@ -72,29 +68,34 @@ def compute(cursor) -> dict[str, object]:
          "downloads": int(downloads)}
         for slug, origin, direct, everyone, finetune, adapter, quantized, merge, downloads in cursor.fetchall()
     ]}
+    cursor.execute(MODELS.format(table=models_table))
+    groups = cursor.fetchall()
     for attribution in ATTRIBUTIONS:
-        cursor.execute(SHARES[attribution])
-        rows = cursor.fetchall()
         for measure in MEASURES:
-            counts = {country: int(downloads if measure == "downloads" else models)
-                      for country, models, downloads in rows}
+            counts: dict[str | None, int] = defaultdict(int)
+            for origin, uploader, _derived, _month, models, downloads in groups:
+                counts[origin if attribution == "base_origin" else uploader] += int(
+                    downloads if measure == "downloads" else models)
             figures[f"shares:{attribution}:{measure}"] = {
                 "attribution": attribution, "measure": measure, **shares_of(counts)}
-    figures["new-derivatives"] = new_derivatives(cursor)
+    figures["new-derivatives"] = new_derivatives(cursor, groups)
     return figures
 
 
-def new_derivatives(cursor) -> dict:
+def new_derivatives(cursor, groups) -> dict:
     """New derivatives (models with a declared base) by month of creation: how many, and per family how many
     and what share of the month's (a merge of two families counts in both)."""
-    cursor.execute(NEW_TOTALS)
-    totals = dict(cursor.fetchall())
+    totals: dict[str, int] = defaultdict(int)
+    undated = 0
+    for _origin, _uploader, derived, month, models, _downloads in groups:
+        if derived and month is None:
+            undated += models
+        elif derived:
+            totals[month] += models
     cursor.execute(NEW_BY_FAMILY)
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for period, slug, n in cursor.fetchall():
         counts[period][slug] = n
-    cursor.execute(UNDATED)
-    (undated,) = cursor.fetchone()
     return {"interval": "month", "periods": [period_entry(period, totals[period], counts[period])
                                              for period in sorted(totals)], "undated": undated}
 

@@ -23,8 +23,9 @@ TEXT_ONLY = frozenset({str})
 # When one model declares several relations to its bases, the one that says most about it.
 PRIORITY = ("merge", "quantized", "adapter", "finetune")
 REPO_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
-# Bigger than PostgreSQL's bigint would refuse the whole COPY: such a count is a malformed row.
+# Bigger than PostgreSQL's bigint (integer for likes) would refuse the whole COPY: such a count is malformed.
 BIGINT = 2**63 - 1
+INTEGER = 2**31 - 1
 COLUMNS = ("id", "author", "downloads", "downloadsAllTime", "likes", "createdAt", "pipeline_tag", "library_name",
            "tags", "cardData")
 
@@ -48,11 +49,11 @@ class ModelRow(NamedTuple):
     parents: list[str]
 
 
-def _count(row: dict, key: str) -> int | None:
+def _count(row: dict, key: str, largest: int = BIGINT) -> int | None:
     value = row.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= BIGINT:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= largest:
         raise Malformed(f"{key} is not a count")
     return value
 
@@ -61,9 +62,22 @@ def _text(row: dict, key: str) -> str | None:
     value = row.get(key)
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or "\x00" in value:  # PostgreSQL text holds no NUL
+    if not isinstance(value, str) or not _storable(value):
         raise Malformed(f"{key} is not text")
     return value
+
+
+def _storable(text: str) -> bool:
+    """PostgreSQL text holds no NUL, and UTF-8 no lone surrogate (JSON can escape one: "\\ud800")."""
+    if "\x00" in text:
+        return False
+    if text.isascii():
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _created(value) -> datetime.datetime | None:
@@ -146,7 +160,7 @@ def model_row(row) -> ModelRow:
     author = row.get("author")
     if author is None or author == "":
         author = repo_id.partition("/")[0] if "/" in repo_id else ""
-    elif not isinstance(author, str) or "\x00" in author:
+    elif not isinstance(author, str) or not _storable(author):
         raise Malformed("author is not text")
     tags = row.get("tags")
     if tags is None:
@@ -158,38 +172,59 @@ def model_row(row) -> ModelRow:
     relation, parents = lineage(tags, library_name, row.get("cardData"))
     # Positional: a NamedTuple built from keywords takes twice as long, for each of millions of rows.
     return ModelRow(repo_id, author, _count(row, "downloads"), _count(row, "downloadsAllTime"),
-                    _count(row, "likes"), _created(row.get("createdAt")), _text(row, "pipeline_tag"), library_name,
-                    relation, parents)
+                    _count(row, "likes", INTEGER), _created(row.get("createdAt")), _text(row, "pipeline_tag"),
+                    library_name, relation, parents)
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict | None, str]]:
-    """(line or row number from 1, the row or None, why not) for every row of a snapshot file, streamed:
-    JSON Lines one line at a time, Parquet one row group batch at a time (`.parquet` files)."""
+CHUNK_BYTES = 4 << 20  # JSON Lines read this much at a time (and to the end of its last line)
+BATCH_ROWS = 10_000  # Parquet rows at a time
+
+
+def chunks(path: Path) -> Iterator[tuple[int, object]]:
+    """(number of the first line or row, the chunk) for a snapshot file, streamed: JSON Lines as blocks of whole
+    lines, Parquet as record batches (`.parquet` files). Cheap to read; rows_of does the parsing."""
+    number = 1
     if path.suffix.lower() == ".parquet":
-        yield from _parquet_rows(path)
+        import pyarrow.parquet as pq
+
+        parquet = pq.ParquetFile(path)
+        columns = [name for name in COLUMNS if name in parquet.schema_arrow.names]
+        for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns):
+            yield number, batch
+            number += batch.num_rows
         return
     with path.open("rb") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, json.loads(line), ""
-            except (ValueError, RecursionError):
-                yield number, None, "not JSON"
+        while block := lines.read(CHUNK_BYTES):
+            if not block.endswith(b"\n"):
+                block += lines.readline()
+            yield number, block
+            number += block.count(b"\n")
 
 
-def _parquet_rows(path: Path) -> Iterator[tuple[int, dict | None, str]]:
-    import pyarrow.parquet as pq
-
-    parquet = pq.ParquetFile(path)
-    columns = [name for name in COLUMNS if name in parquet.schema_arrow.names]
-    number = 0
-    for batch in parquet.iter_batches(batch_size=10_000, columns=columns):
-        for row in batch.to_pylist():
-            number += 1
+def rows_of(first: int, chunk) -> Iterator[tuple[int, dict | None, str]]:
+    """(line or row number, the row or None, why not) for every row of a chunk, numbered from `first`."""
+    if not isinstance(chunk, bytes):  # a Parquet record batch
+        for number, row in enumerate(chunk.to_pylist(), start=first):
             if isinstance(row.get("tags"), tuple):
                 row["tags"] = list(row["tags"])
             yield number, row, ""
+        return
+    lines = chunk.split(b"\n")
+    if chunk.endswith(b"\n"):
+        lines.pop()
+    for number, line in enumerate(lines, start=first):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line), ""
+        except (ValueError, RecursionError):
+            yield number, None, "not JSON"
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict | None, str]]:
+    """Every row of a snapshot file (rows_of over its chunks), streamed."""
+    for number, chunk in chunks(path):
+        yield from rows_of(number, chunk)
 
 
 def count_rows(path: Path) -> int | None:

@@ -42,6 +42,15 @@ def test_a_fine_tune_two_steps_down_the_familys_tree_is_corroborated(snapshot):
     assert check["bases"] == [{"repo_id": "aisingapore/sea-lion-qwen", "family": None}]
 
 
+@pytest.mark.parametrize("product_url", [
+    "https://huggingface.co/SomeOne/Sea-Lion-LoRA",  # the Hub spells it in lower case
+    "qwen/qwen2.5-7b-instruct",  # the Hub spells it Qwen/Qwen2.5-7B-Instruct
+])
+def test_repo_ids_match_in_any_case_as_on_the_hub(snapshot, product_url):
+    check = hub_check(_record("qwen", product_url))
+    assert check["status"] == "corroborated", check["reason"]
+
+
 def test_a_base_in_another_family_contradicts_the_record(snapshot):
     check = hub_check(_record("llama", "someone/qwen-gguf"))  # a quantization of Qwen2.5-7B
     assert check["status"] == "contradicted"

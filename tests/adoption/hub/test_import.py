@@ -135,6 +135,20 @@ def test_parquet_and_json_lines_give_the_same_figures(imported, tmp_path):
     assert (snapshot.models, snapshot.edges, snapshot.malformed) == (14, 14, 0)
 
 
+def test_parsing_in_worker_processes_imports_the_same(imported, tmp_path, monkeypatch):
+    from adoption.services.hub import parse
+    from adoption.services.hub.snapshots import hub_snapshot_import
+
+    def everything():
+        snapshot = HubSnapshot.objects.values("models", "edges", "malformed", "malformed_lines", "cycles").get()
+        return snapshot, figures(), sorted(rows("SELECT * FROM hub_model")), sorted(rows("SELECT * FROM hub_edge"))
+
+    before = everything()
+    monkeypatch.setattr(parse, "CHUNK_BYTES", 300)  # many chunks: the repeated repo id is in a later one
+    hub_snapshot_import(path=jsonl(tmp_path / "again.jsonl"), date=datetime.date.fromisoformat(DATE), workers=2)
+    assert everything() == before
+
+
 def test_each_snapshot_is_its_own_partition(imported, tmp_path):
     run(jsonl(tmp_path / "later.jsonl", malformed=[]), date="2025-09-07")
     partitions = rows("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "

@@ -76,7 +76,7 @@ def test_evidence_must_be_an_http_or_https_address(contributor, adopter, family,
     with pytest.raises(ValidationError) as refused:
         records.adoption_create(user=contributor, data=data(adopter, family), evidence=[{"url": url}])
     assert refused.value.message_dict["evidence"] == [
-        "Source 1: enter a full web address starting with http:// or https://."
+        "Source 1: Enter a full web address starting with http:// or https://."
     ]
     assert not Adoption.objects.exists()
 
