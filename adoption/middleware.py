@@ -5,7 +5,7 @@ is already rendered (or whose If-None-Match still matches) is answered here from
 same bytes and headers the view gives; anything else (a bad parameter, a first request, a cache
 outage) goes on to the view. Cached answers are as cheap as static files, so they skip the API
 throttles, like static files do; computing an answer stays throttled in the view.
-Place it right after WhiteNoiseMiddleware.
+Place it right after WhiteNoiseMiddleware and GZipMiddleware (which then compresses its answers too).
 """
 
 from django.conf import settings
