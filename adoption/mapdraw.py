@@ -187,9 +187,14 @@ def render(layer: Layer, *, standalone: bool = False, element_id: str = "world-m
     """The SVG document (standalone: with an XML namespace and a legend drawn inside, for download)."""
     shapes, (x0, y0, width, height) = world()
     legend_height = 28.0 if standalone and layer.legend else 0.0
+    # An image's children are hidden from screen readers: a map with links is a group, so each country
+    # with figures is a link, named by its figures, that the keyboard reaches.
+    role = "group" if layer.links or any(m.href for m in layer.markers) else "img"
+    # width and height reserve the map's box (scaled by CSS) before it is drawn: no layout shift.
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x0:.0f} {y0:.0f} {width:.0f} {height + legend_height:.0f}"'
-        f' role="img" aria-labelledby="{element_id}-title {element_id}-desc" id="{element_id}"'
+        f' width="{width:.0f}" height="{height + legend_height:.0f}"'
+        f' role="{role}" aria-labelledby="{element_id}-title {element_id}-desc" id="{element_id}"'
         ' font-family="system-ui, sans-serif">',
         f'<title id="{element_id}-title">{escape(layer.title)}</title>',
         f'<desc id="{element_id}-desc">{escape(layer.description)}</desc>',
@@ -204,22 +209,29 @@ def render(layer: Layer, *, standalone: bool = False, element_id: str = "world-m
         path = (f'<path d="{shape.d}" fill="{escape(fill)}" data-iso2="{escape(shape.iso2)}">'
                 f"<title>{escape(title)}</title></path>")
         href = layer.links.get(shape.iso2)
-        out.append(f'<a href="{escape(href)}">{path}</a>' if href else path)
         drawn.add(shape.iso2)
         if shape.iso2 in layer.fills and shape.area < SMALL_AREA:
+            # Too small to see or click: its marker carries the link (one tab stop per country).
             markers.append(Marker(*shape.anchor, r=4.0, fill=fill, title=title, href=href or ""))
+            href = None
+        out.append(_link(href, title, path) if href else path)
     out.append("</g>")
     if markers:
         out.append('<g stroke="#10263d" stroke-width="1">')
         for m in markers:
             circle = (f'<circle cx="{m.x:.1f}" cy="{m.y:.1f}" r="{m.r:.1f}" fill="{escape(m.fill)}">'
                       f"<title>{escape(m.title)}</title></circle>")
-            out.append(f'<a href="{escape(m.href)}">{circle}</a>' if m.href else circle)
+            out.append(_link(m.href, m.title, circle) if m.href else circle)
         out.append("</g>")
     if legend_height:
         out.append(_legend(layer.legend, x0 + 8, y0 + height + 6))
     out.append("</svg>")
     return "".join(out)
+
+
+def _link(href: str, title: str, shape: str) -> str:
+    """A shape as a link named by its figures (the <title> is the tooltip; not every reader names a link by it)."""
+    return f'<a href="{escape(href)}" aria-label="{escape(title)}">{shape}</a>'
 
 
 def _legend(items: list[tuple[str, str]], x: float, y: float) -> str:

@@ -5,13 +5,16 @@ is already rendered (or whose If-None-Match still matches) is answered here from
 same bytes and headers the view gives; anything else (a bad parameter, a first request, a cache
 outage) goes on to the view. Cached answers are as cheap as static files, so they skip the API
 throttles, like static files do; computing an answer stays throttled in the view.
-Place it right after WhiteNoiseMiddleware.
+Place it right after WhiteNoiseMiddleware and GZipMiddleware (which then compresses its answers too).
 """
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils.module_loading import import_string
 
+# What a map answer varies on: its format (Accept) and, through GZipMiddleware above, its encoding. Said
+# on every answer, a 304 and an answer too short to compress included, so caches see one Vary.
+MAP_VARY = "Accept, Accept-Encoding"
 MAP_PATHS = {"api/v1/maps/adoption/": False, "api/v1/maps/timeseries/": True}
 # Middleware placed below this one that add security headers to every answer. The view's answer passes
 # through them on its way out; a cached answer returns from here, so their headers are added here too
@@ -38,12 +41,13 @@ class CachedMapMiddleware:
                 if response is not None:
                     for name, value in self._security_headers(request):
                         response.headers[name] = value
+                    response.headers["Vary"] = MAP_VARY
                     return response
                 response = self.get_response(request)
                 if response.status_code in (200, 304):
                     # A map's values are English whatever the language (only a 400's messages follow it), and
                     # the cached answer above is served before the language is chosen: vary as it does.
-                    response.headers["Vary"] = "Accept"
+                    response.headers["Vary"] = MAP_VARY
                     response.headers.pop("Content-Language", None)
                 return response
         return self.get_response(request)

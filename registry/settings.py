@@ -59,6 +59,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses every answer Django makes, the cached map answers included (WhiteNoise, above, serves its
+    # own pre-compressed static files); only for clients that send Accept-Encoding: gzip.
+    "django.middleware.gzip.GZipMiddleware",
     "adoption.middleware.CachedMapMiddleware",  # cached map answers before the rest
     "django.contrib.sessions.middleware.SessionMiddleware",
     "registry.i18n.LocaleMiddleware",  # the reader's language: ?lang=, the switcher's cookie, Accept-Language

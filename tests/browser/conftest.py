@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from .pages import registry_pages  # noqa: F401 -- the pages the accessibility and layout tests visit
+
 # The sync Playwright API runs an event loop in this thread; the ORM calls of the test are still safe.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")

@@ -1,7 +1,8 @@
 // Progressive enhancement only: every page works without this file.
 // - contribution form: show the chosen adopter section, suggest organizations as you type, show only the
 //   chosen family's checkpoints, add and remove source rows in place;
-// - map page: redraw the results when a setting changes, without reloading the page.
+// - map page: redraw the results when a setting changes, without reloading the page;
+// - every form answered with errors: focus the summary of its errors.
 (function () {
   "use strict";
 
@@ -179,7 +180,17 @@
     });
   }
 
+  // A form answered with errors: focus their summary (a role=alert box), so a screen reader reads it first
+  // and the keyboard starts from there; each field names its own error (aria-invalid, aria-describedby).
+  function focusErrorSummary() {
+    var summary = document.querySelector("main .notice.error[role=alert], main .form-errors[role=alert]");
+    if (!summary) { return; }
+    summary.tabIndex = -1;
+    summary.focus();
+  }
+
   onReady(function () {
+    focusErrorSummary();
     var form = document.getElementById("contribute-form");
     if (form) {
       adopterSections(form);

@@ -27,7 +27,9 @@ def test_map_page_draws_the_figures(client, mapped):
                      r"China 1 \(50%\), United States 1 \(50%\)</title>", body)
     # Singapore is too small to see: it also gets a circle with the same tooltip
     assert re.search(r'<circle [^>]+><title>Singapore: 2 adoptions', body)
-    assert '<a href="/countries/SG/">' in body
+    # its marker is the link (one tab stop), named by the figures for screen readers
+    assert re.search(r'<a href="/countries/SG/" aria-label="Singapore: 2 adoptions — [^"]+"><circle ', body)
+    assert body.count('<a href="/countries/SG/" ') == 1
     # table of figures and the split breakdown
     assert '<th scope="row"><a href="/countries/SG/">Singapore</a></th>' in body
     assert 'aria-label="United States 67%, China 33%"' in body
@@ -55,7 +57,7 @@ def test_map_by_region_colours_member_countries(client, mapped):
     body = client.get("/map/?group_by=subregion").content.decode()
     # (the test countries all sit in South-eastern Asia: the factory's default sub-region)
     assert re.search(r'data-iso2="MY"><title>South-eastern Asia: 3 adoptions', body)
-    assert '<a href="/adoptions/?region=035">' in body
+    assert '<a href="/adoptions/?region=035" aria-label="South-eastern Asia: 3 adoptions' in body
 
 
 def test_map_by_city_draws_circles(client, mapped):
