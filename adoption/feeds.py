@@ -114,8 +114,7 @@ class AdoptionFeed(Feed):
         return found
 
     def item_title(self, item) -> str:
-        # The feed follows the reader's language, its entries' titles too (Atom titles are text: escaped).
-        return events.event_title_local(item)
+        return events.event_title(item)  # Atom titles are text: the generator escapes it for XML
 
     def item_description(self, item) -> str:
         """HTML (Atom `type="html"`): every piece of a record's own text is escaped into it."""

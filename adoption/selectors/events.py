@@ -2,7 +2,6 @@
 moderation log that the workflow services write. The Atom feed lists them; webhooks deliver them."""
 
 from django.utils import translation
-from django.utils.translation import pgettext
 
 from adoption.choices import Action, Status
 from adoption.models import Adoption, ModerationEvent
@@ -52,22 +51,6 @@ def event_title(event: ModerationEvent) -> str:
     if relation[1:2].islower():  # 'Fine-tune' reads 'fine-tune' mid-sentence; 'API integration' stays
         relation = relation[0].lower() + relation[1:]
     return f"{event_kind(event).capitalize()}: {adoption.adopter.name} builds on {adoption.family.name} ({relation})"
-
-
-def event_title_local(event: ModerationEvent) -> str:
-    """event_title in the reader's language, for the Atom feed (which follows it); webhooks stay English."""
-    adoption = event.adoption
-    relation = str(adoption.get_relation_display())
-    if relation[1:2].islower():
-        relation = relation[0].lower() + relation[1:]
-    values = {"adopter": adoption.adopter.name, "family": adoption.family.name, "relation": relation}
-    kind = event_kind(event)
-    # Translators: a feed entry's title; relation is how the adopter builds on the model, e.g. "fine-tune".
-    if kind == PUBLISHED:
-        return pgettext("feed entry", "Published: %(adopter)s builds on %(family)s (%(relation)s)") % values
-    if kind == CHANGED:
-        return pgettext("feed entry", "Changed: %(adopter)s builds on %(family)s (%(relation)s)") % values
-    return pgettext("feed entry", "Retracted: %(adopter)s builds on %(family)s (%(relation)s)") % values
 
 
 def changed_fields(event: ModerationEvent) -> list[str]:
