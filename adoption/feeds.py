@@ -10,6 +10,7 @@ from django.contrib.syndication.views import Feed
 from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpResponseBadRequest
 from django.urls import reverse
+from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
@@ -82,7 +83,7 @@ class AdoptionFeed(Feed):
     """Atom 1.0 through Django's syndication framework; one entry per public event."""
 
     feed_type = Atom1Feed
-    # The feed's own words follow the reader's language; the records' text and the categories are data.
+    language = "en"
     title = gettext_lazy("Model Adoption Registry: publications, changes and retractions")
     subtitle = gettext_lazy("The latest records published, changed or retracted in the registry, newest first.")
 
@@ -92,6 +93,12 @@ class AdoptionFeed(Feed):
         except BadFilters as exc:
             lines = [f"{key}: {message}" for key, messages in exc.errors.items() for message in messages]
             return HttpResponseBadRequest("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+    def get_feed(self, obj, request):
+        # The feed is the same bytes in every language (an API answer, cached and shared): English, as its
+        # entries' titles and webhooks are; only a 400's error messages follow the reader (get_object).
+        with translation.override("en"):
+            return super().get_feed(obj, request)
 
     def get_object(self, request, *args, **kwargs) -> FeedQuery:
         filterset = event_filterset(request.GET)
