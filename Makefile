@@ -60,10 +60,13 @@ messages: $(MO_FILES)
 # After marking new strings: add them to every catalogue (then translate them; tests/registry/test_i18n.py
 # fails while any entry is untranslated or fuzzy).
 LOCALES := en pt_BR es fr ms id sw zh_Hans
+EN_PO := registry/locale/en/LC_MESSAGES/django.po
 catalogues: venv gettext
 	DEBUG=true $(PY) manage.py makemessages $(LOCALES:%=-l %) --no-obsolete --add-location=file \
 	  --ignore='.venv/*' --ignore='tests/*' --ignore='media/*' --ignore='staticfiles/*' --ignore='node_modules/*'
-	msgen --no-wrap -o registry/locale/en/LC_MESSAGES/django.po registry/locale/en/LC_MESSAGES/django.po
+	@# English is the source: every msgstr is its msgid (msgmerge's fuzzy guesses cleared, then msgen).
+	msgattrib --no-wrap --clear-fuzzy --clear-previous $(EN_PO) | msgfilter --no-wrap --keep-header sed -e d \
+	  | msgen --no-wrap -o $(EN_PO).new - && mv $(EN_PO).new $(EN_PO)
 
 # Two pytest runs. First the whole suite on PostgreSQL, production's database (schemathesis, the broker
 # tests and the summary's PostgreSQL SQL need it). Then the tests marked `both_databases` (the list and

@@ -45,7 +45,8 @@ def test_makemessages_finds_no_string_missing_from_the_catalogues(tmp_path, monk
     with override_settings(LOCALE_PATHS=[tmp_path / "locale"]):
         call_command(
             "makemessages", locale=list(CATALOGUES.values()), no_obsolete=True, add_location="file", verbosity=0,
-            ignore_patterns=[".venv/*", "tests/*", "media/*", "staticfiles/*", "node_modules/*"],
+            # registry/locale ignored: makemessages would otherwise find it and write the real catalogues.
+            ignore_patterns=[".venv/*", "tests/*", "media/*", "staticfiles/*", "node_modules/*", "registry/locale"],
         )
     missing = {}
     for code, name in CATALOGUES.items():
