@@ -6,8 +6,6 @@ parameter grammar: under /api/ only the cookie and Accept-Language count, and on
 A signed-in reader who switches has the choice stored on the account: their emails go out in it.
 """
 
-from urllib.parse import urlencode
-
 from django.conf import settings
 from django.middleware import locale
 from django.utils import translation
@@ -57,7 +55,7 @@ def alternates(request) -> list[dict]:
     links = []
     for code, name in settings.LANGUAGES:
         query["lang"] = code
-        links.append({"code": code, "name": name, "url": f"{request.path}?{urlencode(query, doseq=True)}"})
+        links.append({"code": code, "name": name, "url": f"{request.path}?{query.urlencode()}"})
     return links
 
 

@@ -91,12 +91,13 @@ class TestTheReadersLanguage:
         assert '<html lang="sw">' in client.get("/", headers={"accept-language": "fr"}).content.decode()
 
     def test_lang_in_the_query_names_the_language_and_hreflang_links_each(self, client):
-        body = client.get("/adoptions/?lang=zh-hans&stage=pilot").content.decode()
+        body = client.get("/adoptions/?lang=zh-hans&stage=pilot&sector=health&sector=education").content.decode()
         assert '<html lang="zh-hans">' in body
-        for code, _name in settings.LANGUAGES:
-            assert f'hreflang="{code}" href="/adoptions/?stage=pilot&amp;lang={code}"' in body
+        for code, _name in settings.LANGUAGES:  # every parameter kept, repeated ones included
+            assert (f'hreflang="{code}" href="/adoptions/?stage=pilot&amp;sector=health&amp;sector=education'
+                    f'&amp;lang={code}"') in body
         # The switcher returns to the page without ?lang=, which would override the new choice.
-        assert 'name="next" value="/adoptions/?stage=pilot"' in body
+        assert 'name="next" value="/adoptions/?stage=pilot&amp;sector=health&amp;sector=education"' in body
         # An unknown value is dropped, never an error: the page answers in the browser's language.
         page = client.get("/map/?lang=xx", headers={"accept-language": "es"})
         assert page.status_code == 200 and '<html lang="es">' in page.content.decode()
