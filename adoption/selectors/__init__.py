@@ -240,11 +240,10 @@ def _shown(field: str, value) -> str:
         return "—"
     if field == "checkpoint":
         return str(Checkpoint.objects.filter(pk=value).values_list("repo_id", flat=True).first() or value)
-    choices = dict(Adoption._meta.get_field(field).flatchoices) if field in ("relation", "stage") else {}
-    if value in choices:
-        return str(choices[value])  # a choice's label in the reader's language, not its value ("pilot")
-    if isinstance(value, list):
+    if isinstance(value, list):  # sectors, languages
         return ", ".join(str(item) for item in value)
+    if field in ("relation", "stage"):  # a choice's label in the reader's language, not its value ("pilot")
+        return str(dict(Adoption._meta.get_field(field).flatchoices).get(value, value))
     return str(value)
 
 

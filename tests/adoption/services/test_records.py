@@ -457,8 +457,9 @@ def test_change_request_is_validated_and_does_not_touch_the_record(published, ot
     assert request.status == ChangeRequestStatus.PENDING and request.base_version == published.version
     published.refresh_from_db()
     assert published.stage == Stage.PRODUCTION and published.ended_on is None
+    # The diff shows what a curator reads: a choice by its label, a list of languages joined.
     diff = {row["field"]: (row["current"], row["proposed"]) for row in selectors.change_request_diff(request)}
-    assert diff == {"stage": ("production", "discontinued"), "ended_on": ("—", "2025-06-30"),
+    assert diff == {"stage": ("Production", "Discontinued"), "ended_on": ("—", "2025-06-30"),
                     "languages": ("—", "en, ms")}
 
 
