@@ -17,6 +17,7 @@ Tooling, not part of the app: run from the project root (`make bench-hub` does s
 
     python -m tests.benchmarks.bench_hub                              # 2M models
     python -m tests.benchmarks.bench_hub --models 50k --format parquet --keep
+    python -m tests.benchmarks.bench_hub --workdir /tmp/bh --keep --reuse   # write the 2M file once
 """
 
 # SQL here is assembled from fixed fragments; Django is set up before its imports.
@@ -141,9 +142,12 @@ class Command(ScratchDatabaseMixin, BaseCommand):
         parser.add_argument("--repeat", type=int, default=50, help="Timed requests per endpoint.")
         parser.add_argument("--workdir", default="", help="Where to write the snapshot (default: a temporary folder).")
         parser.add_argument("--keep", action="store_true", help="Keep the snapshot file (and say where).")
+        parser.add_argument("--reuse", action="store_true",
+                            help="Reuse a snapshot file of the same size, seed and format kept in --workdir.")
         parser.add_argument("--drop-after", action="store_true", help="Drop the benchmark database at the end.")
 
-    def handle(self, *args, models, seed, format, date, database, repeat, workdir, keep, drop_after, **options):
+    def handle(self, *args, models, seed, format, date, database, repeat, workdir, keep, reuse, drop_after,
+               **options):
         if connection.vendor != "postgresql":
             raise CommandError("bench_hub needs PostgreSQL: set DATABASE_URL to a PostgreSQL server.")
         if not database.startswith("bench"):
@@ -157,11 +161,16 @@ class Command(ScratchDatabaseMixin, BaseCommand):
         original = connections["default"].settings_dict["NAME"]
         started = time.perf_counter()
         try:
-            self.say(f"Writing {count:,} synthetic models to {path} ...")
-            t0 = time.perf_counter()
-            writer = hub_snapshot.write_parquet if format == "parquet" else hub_snapshot.write_jsonl
-            lines = writer(path, count, seed)
-            self.say(f"  {lines:,} rows, {path.stat().st_size / 1e6:,.0f} MB in {time.perf_counter() - t0:.0f} s")
+            if reuse and path.exists():  # (only a finished file has this name: see below)
+                self.say(f"Reusing {path} ({path.stat().st_size / 1e6:,.0f} MB)")
+            else:
+                self.say(f"Writing {count:,} synthetic models to {path} ...")
+                t0 = time.perf_counter()
+                writer = hub_snapshot.write_parquet if format == "parquet" else hub_snapshot.write_jsonl
+                partial = path.with_name(path.name + ".partial")
+                lines = writer(partial, count, seed)
+                partial.rename(path)
+                self.say(f"  {lines:,} rows, {path.stat().st_size / 1e6:,.0f} MB in {time.perf_counter() - t0:.0f} s")
             self._recreate(database, database)
             self.say(f"Migrating {database} and loading the reference data ...")
             call_command("migrate", verbosity=0)
@@ -179,6 +188,7 @@ class Command(ScratchDatabaseMixin, BaseCommand):
             served = self._serve(date, repeat)
             self._print(count, path, baseline_s, baseline_rows, import_s, models_imported, peak_mb, served, output)
         finally:
+            path.with_name(path.name + ".partial").unlink(missing_ok=True)  # an interrupted write
             if keep:
                 self.say(f"Snapshot kept: {path}")
             else:

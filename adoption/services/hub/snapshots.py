@@ -48,8 +48,10 @@ EDGES = """
 INSERT INTO {table} (snapshot_date, child, parent, relation)
 SELECT %s, child_repo_id, parent_repo_id, relation FROM hub_e
 """
-# Indexes of the partitioned tables that each partition has (built before ATTACH, which then only checks them).
-INDEXES = {"hub_model": ["(lower(repo_id)) WHERE repo_id <> lower(repo_id)"], "hub_edge": ["(snapshot_date, parent)"]}
+# Indexes of the partitioned tables that each partition has (built before ATTACH, which then only checks them):
+# the primary key (repo ids first: see migration 0021) and the others.
+PRIMARY_KEYS = {"hub_model": "repo_id, snapshot_date", "hub_edge": "child, parent, snapshot_date"}
+INDEXES = {"hub_model": ["(lower(repo_id)) WHERE repo_id <> lower(repo_id)"], "hub_edge": []}
 
 
 class NotPostgreSQL(RuntimeError):
@@ -123,15 +125,14 @@ def _replace_partitions(cursor, date: datetime.date, phases: Phases) -> None:
     """Fill a new table for each of the date's partitions, index it in bulk, then swap it in for the old one:
     (ATTACH with a matching CHECK constraint does not scan it again, nor with matching indexes build them)."""
     day = date.isoformat()
-    for table, insert, key in (("hub_model", MODELS, "snapshot_date, repo_id"),
-                               ("hub_edge", EDGES, "snapshot_date, child, parent")):
+    for table, insert in (("hub_model", MODELS), ("hub_edge", EDGES)):
         name = partition(table, date)
         with phases(f"{table}: insert"):
             cursor.execute(
                 f"CREATE TABLE {name}_build (LIKE {table} INCLUDING DEFAULTS, CHECK (snapshot_date = '{day}'))")
             cursor.execute(insert.format(table=f"{name}_build"), [date])
         with phases(f"{table}: index"):
-            cursor.execute(f"ALTER TABLE {name}_build ADD PRIMARY KEY ({key})")
+            cursor.execute(f"ALTER TABLE {name}_build ADD PRIMARY KEY ({PRIMARY_KEYS[table]})")
             for index in INDEXES[table]:
                 cursor.execute(f"CREATE INDEX ON {name}_build {index}")
         with phases(f"{table}: swap"):
