@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.translation import gettext, gettext_lazy
@@ -177,7 +178,11 @@ def world() -> tuple[tuple[Shape, ...], tuple[float, float, float, float]]:
         if iso2 in SKIP:
             continue
         polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
-        shapes.append(shape_of(iso2, countries.name(iso2) or iso2, polygons, geo.country_centroid(iso2)))
+        # In English whoever asks first: cached for the process, and django-countries names in the active
+        # language (a French first reader had left 'Guernesey' on every English map). Pages translate at render.
+        with translation.override("en"):
+            name = countries.name(iso2) or iso2
+        shapes.append(shape_of(iso2, name, polygons, geo.country_centroid(iso2)))
     top = project(0, 84)[1]
     bottom = project(0, -58)[1]
     return tuple(shapes), (0.0, top, WIDTH, bottom - top)

@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from adoption import geo
 from adoption.services.data_version import data_version
@@ -32,7 +32,10 @@ def _fallback_name(params: MapParams, key: str) -> str:
     if params.group_by == "country":
         from django_countries import countries
 
-        return countries.name(key) or key
+        # English, as the API answers (django-countries names in the active language, and this answer is cached
+        # for every language: the pages translate the names as they render them).
+        with translation.override("en"):
+            return countries.name(key) or key
     if params.group_by in ("subregion", "region", "intermediate_region"):
         return geo.m49_region_names().get(key, key)
     return key.partition(":")[2]

@@ -120,3 +120,25 @@ def test_api_error_messages_follow_accept_language_and_keys_stay(client):
     assert english.json().keys() == french.json().keys()
     assert english.json() != french.json()  # the messages, not the keys, are in French
 
+
+
+@pytest.mark.django_db
+def test_names_cached_for_every_language_are_english_whoever_asked_first(client):
+    # The projected world map and the map answers are cached for all readers; django-countries names come in
+    # the active language, so a French first reader had left 'Guernesey' on the English pages and API.
+    from adoption import mapdraw
+    from adoption.maps.answers import _fallback_name
+    from adoption.maps.params import MapParams
+
+    mapdraw.world.cache_clear()
+    try:
+        with translation.override("fr"):
+            shapes, _box = mapdraw.world()
+            fallback = _fallback_name(MapParams.from_query({}), "GG")
+        assert {shape.iso2: shape.name for shape in shapes}["GG"] == "Guernsey"
+        assert fallback == "Guernsey"
+        page = client.get("/map/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "<title>Guernsey</title>" in page and "Guernesey" not in page
+        assert "<title>Guernesey</title>" in client.get("/map/?lang=fr").content.decode()
+    finally:
+        mapdraw.world.cache_clear()
