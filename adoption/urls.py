@@ -34,6 +34,7 @@ urlpatterns = [
     path("me/submissions/<int:pk>/<slug:action>/", contribute.submission_action, name="submission-action"),
     path("moderation/", moderation.queue, name="moderation-queue"),
     path("moderation/<int:pk>/", moderation.review, name="moderation-review"),
+    path("moderation/hub/", moderation.hub_contradictions, name="moderation-hub"),
     path("moderation/change-requests/<int:pk>/", moderation.change_request_review, name="change-request-review"),
     path("moderation/organizations/<slug:slug>/merge/", moderation.organization_merge, name="organization-merge"),
 ]

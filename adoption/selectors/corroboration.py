@@ -10,7 +10,9 @@ Read on demand (one recursive query over the snapshot's partition), never stored
 corrected record changes the answer at once.
 """
 
+import datetime
 import re
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.db import connection
@@ -19,6 +21,7 @@ from django.utils.translation import gettext as _
 from adoption.models import Adoption, Checkpoint, HubSnapshot, ModelFamily
 
 CORROBORATED, CONTRADICTED, UNVERIFIABLE = "corroborated", "contradicted", "unverifiable"
+_LATEST = object()  # _hub_check's default: read the latest snapshot's date
 _REPO = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
 
 _ANCESTORS = """
@@ -73,11 +76,56 @@ def hub_check_shown(adoption: Adoption) -> dict:
     return {**answer, "reason": shown}
 
 
-def _hub_check(adoption: Adoption) -> tuple[dict, str]:
-    """The answer with its reason in English, and the reason in the active language."""
+def _latest_snapshot() -> datetime.date | None:
+    """The latest snapshot's date (None on SQLite, which holds no snapshot)."""
+    if connection.vendor != "postgresql":
+        return None
+    return HubSnapshot.objects.order_by("-date").values_list("date", flat=True).first()
+
+
+@dataclass(frozen=True)
+class _Families:
+    """What tells the family of a repo (a catalogue checkpoint, or a Hub prefix, longest first) and the slugs."""
+
+    checkpoints: dict[str, int]
+    prefixes: list[tuple[str, int]]
+    slugs: dict[int, str]
+
+    @classmethod
+    def read(cls) -> "_Families":
+        checkpoints = {repo.lower(): family for repo, family in Checkpoint.objects.values_list("repo_id", "family_id")}
+        prefixes = sorted(((prefix.lower(), pk) for pk, values in ModelFamily.objects.values_list("id", "hub_prefixes")
+                           for prefix in (values if isinstance(values, list) else []) if prefix),
+                          key=lambda p: -len(p[0]))
+        return cls(checkpoints, prefixes, dict(ModelFamily.objects.values_list("id", "slug")))
+
+
+def contradicted_records() -> tuple[datetime.date | None, list[dict]]:
+    """(latest snapshot's date, [{"adoption", "check"}]): the published records whose product the snapshot traces
+    only to other families, for the curators (the check's reason in the reader's language). One query per
+    record with a Hugging Face repo id, against one read of the families."""
+    snapshot = _latest_snapshot()
+    if snapshot is None:
+        return None, []
+    families = _Families.read()
+    records = (Adoption.objects.published().exclude(product_url="").select_related("adopter", "family")
+               .order_by("adopter__name", "pk"))
+    found = []
+    for adoption in records:
+        if hub_repo_id(adoption.product_url) is None:
+            continue
+        answer, shown = _hub_check(adoption, snapshot, families)
+        if answer["status"] == CONTRADICTED:
+            found.append({"adoption": adoption, "check": {**answer, "reason": shown}})
+    return snapshot, found
+
+
+def _hub_check(adoption: Adoption, snapshot=_LATEST, families: _Families | None = None) -> tuple[dict, str]:
+    """The answer with its reason in English, and the reason in the active language (against `snapshot` and
+    `families` when the caller read them already)."""
     repo_id = hub_repo_id(adoption.product_url)
-    snapshot = (HubSnapshot.objects.order_by("-date").values_list("date", flat=True).first()
-                if connection.vendor == "postgresql" else None)
+    if snapshot is _LATEST:
+        snapshot = _latest_snapshot()
     answer = {"status": UNVERIFIABLE, "snapshot": snapshot.isoformat() if snapshot else None, "repo_id": repo_id,
               "bases": [], "reason": ""}
     if snapshot is None:
@@ -99,14 +147,12 @@ def _hub_check(adoption: Adoption) -> tuple[dict, str]:
     if not ancestors:
         answer["reason"] = "The Hub lists no base model for it."
         return answer, _("The Hub lists no base model for it.")
-    checkpoints = {repo.lower(): family for repo, family in Checkpoint.objects.values_list("repo_id", "family_id")}
-    prefixes = sorted(((prefix.lower(), pk) for pk, values in ModelFamily.objects.values_list("id", "hub_prefixes")
-                       for prefix in (values if isinstance(values, list) else []) if prefix), key=lambda p: -len(p[0]))
-    slugs = dict(ModelFamily.objects.values_list("id", "slug"))
-    families = {node: _family_of(node, checkpoints, prefixes) for node, _depth in ancestors}
-    answer["bases"] = [{"repo_id": node, "family": slugs.get(families[node])} for node, depth in ancestors
+    known = families or _Families.read()
+    slugs = known.slugs
+    family_of = {node: _family_of(node, known.checkpoints, known.prefixes) for node, _depth in ancestors}
+    answer["bases"] = [{"repo_id": node, "family": slugs.get(family_of[node])} for node, depth in ancestors
                        if depth == 1]
-    found = {family for family in families.values() if family is not None}
+    found = {family for family in family_of.values() if family is not None}
     shown = ""
     if adoption.family_id in found:
         answer["status"] = CORROBORATED

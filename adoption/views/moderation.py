@@ -9,6 +9,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +23,7 @@ from adoption.filtersets import SubmissionFilterSet
 from adoption.forms import DecisionForm, OrganizationMergeForm, apply_service_errors
 from adoption.models import Adoption, ChangeRequest, ModerationEvent, Organization
 from adoption.roles import is_curator
-from adoption.selectors.corroboration import hub_check_shown
+from adoption.selectors.corroboration import contradicted_records, hub_check_shown
 from adoption.services import change_requests, merges, moderation, workflow
 from adoption.services.errors import StaleVersion, TransitionNotAllowed
 
@@ -38,6 +39,7 @@ DECISIONS = (
     (Action.RETRACT, gettext_lazy("Retract"), "danger"),
 )
 CURATOR_ACTIONS = {action for action, _label, _style in DECISIONS}
+CONTRADICTIONS_PAGE_SIZE = 50
 
 
 def curator_required(view):
@@ -72,6 +74,15 @@ def queue(request):
     return render(request, "adoption/moderation/queue.html", {
         "filterset": filterset, "waiting": waiting, "in_review": in_review, "change_requests": change_requests,
     }, status=200 if valid else 400)
+
+
+@curator_required
+def hub_contradictions(request):
+    """The published records whose product the latest Hub snapshot traces only to other families, with both
+    claims: what a new snapshot asks the curators to look at again (the import's summary points here)."""
+    snapshot, records = contradicted_records()
+    page = Paginator(records, CONTRADICTIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "adoption/moderation/hub_contradictions.html", {"snapshot": snapshot, "page": page})
 
 
 def _decision_buttons(adoption, user) -> list[dict]:

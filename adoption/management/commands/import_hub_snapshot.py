@@ -11,6 +11,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from adoption.selectors.corroboration import contradicted_records
 from adoption.services.hub import parse
 from adoption.services.hub.snapshots import NotPostgreSQL, hub_snapshot_import
 
@@ -58,6 +59,13 @@ class Command(BaseCommand):
         if result.cycle_sample:
             self.stdout.write("  In cycles: " + ", ".join(result.cycle_sample[:SHOWN])
                               + (" ..." if snapshot.cycles > SHOWN else ""))
+        latest, contradicted = contradicted_records()
+        if latest == snapshot.date and contradicted:  # flagged to the curators, with both claims on their page
+            records = ", ".join(f"#{row['adoption'].pk}" for row in contradicted[:SHOWN])
+            self.stdout.write(
+                f"  The Hub contradicts {len(contradicted)} published record{'' if len(contradicted) == 1 else 's'} "
+                f"(the product traces to other families): {records}{' ...' if len(contradicted) > SHOWN else ''}. "
+                "Curators: /moderation/hub/")
         if verbosity > 1:  # where the time went
             self.stdout.write(f"Seconds by phase ({sum(result.seconds.values()):.1f} in all):")
             for phase, seconds in result.seconds.items():

@@ -99,3 +99,34 @@ def test_the_check_is_shown_to_readers_curators_and_contributors(snapshot, clien
     }, format="json")
     assert answer.status_code == 201, answer.content
     assert answer.json()["hub_check"]["status"] == "corroborated"
+
+
+def test_curators_get_the_published_records_a_new_snapshot_contradicts(db, tmp_path, curator, contributor,
+                                                                       signed_in):
+    registry()
+    contradicted = _record("llama", "someone/qwen-gguf", published=True)  # the Hub: a quantization of Qwen
+    corroborated = _record("qwen", "someone/qwen-gguf", published=True)
+    draft = _record("mistral", "someone/qwen-gguf")  # not published: the review page shows it
+    unverifiable = _record("qwen", "someone/not-on-the-hub", published=True)
+
+    # The import's summary flags them, pointing to the curators' page.
+    output = run(jsonl(tmp_path / "models.jsonl"))
+    assert f"The Hub contradicts 1 published record (the product traces to other families): #{contradicted.pk}." \
+        in output and "/moderation/hub/" in output
+
+    page = signed_in(curator).get("/moderation/hub/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f"/moderation/{contradicted.pk}/" in html
+    # Both claims: the record's family and repo id, and where the Hub traces it, with its declared base.
+    assert "Llama" in html and "someone/qwen-gguf" in html
+    assert "The Hub traces someone/qwen-gguf to qwen, not to llama." in html and "Qwen/Qwen2.5-7B" in html
+    for other in (corroborated, draft, unverifiable):
+        assert f"/moderation/{other.pk}/" not in html
+    assert "/moderation/hub/" in signed_in(curator).get("/moderation/").content.decode()
+    assert signed_in(contributor).get("/moderation/hub/").status_code == 403
+
+
+def test_before_any_snapshot_the_curators_page_says_so(db, curator, signed_in):
+    html = signed_in(curator).get("/moderation/hub/").content.decode()
+    assert "No Hub snapshot has been imported yet" in html
