@@ -9,7 +9,7 @@ configured one) after migrate and load_reference_data, times in the same run:
   it and its parsing workers added up (sampled every 0.1 s from /proc; never less than the largest one's
   maximum, from wait4); PostgreSQL's memory is not counted;
 - serving: the ecosystem figures endpoints against a trivial JSON endpoint (`/api/v1/`), in-process
-  through the full Django/DRF stack, median of --repeat requests.
+  through the full Django/DRF stack, median of --repeat requests to each, taken in turns.
 Targets (issue 15): import at most 3x the baseline; peak memory under 1.5 GB; figures under 2x the
 trivial endpoint.
 
@@ -139,7 +139,7 @@ class Command(ScratchDatabaseMixin, BaseCommand):
         parser.add_argument("--format", choices=["jsonl", "parquet"], default="jsonl", help="The snapshot's format.")
         parser.add_argument("--date", default="2025-08-31", help="The snapshot's date.")
         parser.add_argument("--database", default="bench_hub", help="Database to (re)create; must start with bench.")
-        parser.add_argument("--repeat", type=int, default=50, help="Timed requests per endpoint.")
+        parser.add_argument("--repeat", type=int, default=200, help="Timed requests per endpoint.")
         parser.add_argument("--workdir", default="", help="Where to write the snapshot (default: a temporary folder).")
         parser.add_argument("--keep", action="store_true", help="Keep the snapshot file (and say where).")
         parser.add_argument("--reuse", action="store_true",
@@ -253,23 +253,24 @@ class Command(ScratchDatabaseMixin, BaseCommand):
         return elapsed, max(usage.ru_maxrss * 1024, sampler.peak) / 2**20, output
 
     def _serve(self, date: str, repeat: int) -> list[tuple[str, list[float]]]:
+        """Median-ready samples per endpoint, taken in turns (one request to each, `repeat` times), so a change
+        in the machine's load weighs on every endpoint alike."""
         client = Client()
         rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "100000000/min", "user": "100000000/min"}
-        results = []
+        urls = [url.format(date=date) for _label, url in ENDPOINTS]
+        samples: list[list[float]] = [[] for _ in urls]
         with override_settings(ALLOWED_HOSTS=["testserver"],
                                REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}):
-            for label, url in ENDPOINTS:
-                url = url.format(date=date)
+            for url in urls:
                 response = client.get(url)  # warm-up, and a check that it answers
                 if response.status_code != 200:
                     raise CommandError(f"{url} answered {response.status_code}: {response.content[:300]!r}")
-                samples = []
-                for _ in range(repeat):
+            for _ in range(repeat):
+                for url, taken in zip(urls, samples, strict=True):
                     start = time.perf_counter()
                     client.get(url)
-                    samples.append((time.perf_counter() - start) * 1000)
-                results.append((label, samples))
-        return results
+                    taken.append((time.perf_counter() - start) * 1000)
+        return [(label, taken) for (label, _url), taken in zip(ENDPOINTS, samples, strict=True)]
 
     def _print(self, count, path, baseline_s, baseline_rows, import_s, imported, peak_mb, served, output) -> None:
         self.say("")

@@ -128,6 +128,15 @@ def test_bench_hub_smoke_run(tmp_path):
                   "GET families, median ms", "GET shares (base origin, downloads), median ms"):
         assert f"| {label} |" in report, label
     assert list(tmp_path.iterdir()) == []  # the snapshot is removed unless --keep
+
+    # --keep leaves the file, and --reuse takes it up instead of writing it again.
+    call_command(Command(), models="5k", repeat=1, workdir=str(tmp_path), database=scratch, drop_after=True,
+                 keep=True, stdout=io.StringIO())
+    assert [path.name for path in tmp_path.iterdir()] == ["hub-5000-1.jsonl"]
+    out = io.StringIO()
+    call_command(Command(), models="5k", repeat=1, workdir=str(tmp_path), database=scratch, drop_after=True,
+                 reuse=True, stdout=out)
+    assert "Reusing" in out.getvalue() and "| models imported | 5,000 |" in out.getvalue()
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [scratch])  # its own, not another run's
         assert cursor.fetchall() == []
