@@ -59,6 +59,18 @@ INTERVAL_CHOICES = (
 )
 
 
+def empty_parameters(query, names=None) -> dict[str, list[str]]:
+    """The API's rule for a parameter named without a value (`?as_of=`): an HTML form sends those and means
+    "no filter", but an API client that names a parameter has made a mistake, refused as a 400 keyed by the
+    parameter. `names`: the parameters to check (default: all but a `_` cache-buster)."""
+    return {
+        key: [_("Give a value or leave the parameter out.")]
+        for key in query
+        if (key in names if names is not None else not key.startswith("_"))
+        and not any(value.strip() for value in query.getlist(key))
+    }
+
+
 # --- form fields: how one parameter is read ---
 
 
@@ -787,6 +799,45 @@ class CheckpointFilterSet(ParameterFilterSet):
 
     def filter_open_weights(self, queryset, name, value):
         return queryset.filter(open_weights=value == "true")
+
+
+# --- the Hub ecosystem figures (/api/v1/ecosystem/): no filters, a snapshot and what to show of it ---
+
+ATTRIBUTION_CHOICES = (("base_origin", "base_origin"), ("uploader", "uploader"))
+MEASURE_CHOICES = (("downloads", "downloads"), ("models", "models"))
+ECOSYSTEM_INTERVAL_CHOICES = (("month", "month"), ("quarter", "quarter"), ("year", "year"))
+
+
+class SnapshotDateField(forms.DateField):
+    """A Hub snapshot's date, YYYY-MM-DD."""
+
+    input_formats = ["%Y-%m-%d"]
+    default_error_messages = {"invalid": gettext_lazy("Give the snapshot's date as YYYY-MM-DD.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+
+class EcosystemSnapshotsForm(ParameterForm):
+    """/api/v1/ecosystem/snapshots/: nothing to choose but DRF's format."""
+
+    extra_parameters = ("format",)
+
+
+class EcosystemFamiliesForm(EcosystemSnapshotsForm):
+    snapshot = SnapshotDateField()
+    compare = SnapshotDateField()
+
+
+class EcosystemSharesForm(EcosystemFamiliesForm):
+    attribution = OptionField(choices=ATTRIBUTION_CHOICES)
+    measure = OptionField(choices=MEASURE_CHOICES)
+
+
+class EcosystemNewDerivativesForm(EcosystemSnapshotsForm):
+    snapshot = SnapshotDateField()
+    interval = OptionField(choices=ECOSYSTEM_INTERVAL_CHOICES)
 
 
 __all__ = [

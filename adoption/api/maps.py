@@ -21,7 +21,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -93,9 +92,8 @@ def request_params(request, *, timeseries: bool, negotiated: str = "json") -> Ma
     Raises ValidationError (a 400) on a bad parameter. Unlike the /map/ page's form, an API client
     that sends a parameter with no value (`?as_of=`) has made a mistake: it is refused, not ignored."""
     query = request.GET
-    empty = [key for key in query if not key.startswith("_") and not any(v.strip() for v in query.getlist(key))]
-    if empty:
-        raise ValidationError({key: [_("Give a value or leave the parameter out.")] for key in empty})
+    if empty := filtersets.empty_parameters(query):
+        raise ValidationError(empty)
     if "format" not in query and negotiated != "json":
         query = query.copy()
         query["format"] = negotiated

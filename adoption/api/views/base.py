@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from adoption.filtersets import ParameterForm, empty_parameters
 from adoption.models import Adoption
 
 from .. import serializers as s
@@ -18,14 +19,15 @@ class StrictFilterBackend(DjangoFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None:
-            empty = {
-                name: [_("Give a value, or leave the parameter out.")]
-                for name in filterset_class.base_filters
-                if name in request.query_params and not all(v.strip() for v in request.query_params.getlist(name))
-            }
-            if empty:
-                raise ValidationError(empty)
+        if filterset_class is None:
+            # A view without filters (webhooks, imports, releases, a record's history) still takes only its
+            # pages and format: a misspelt filter is a 400 naming those, not a silently unfiltered answer.
+            form = ParameterForm(request.query_params)
+            if not form.is_valid():
+                raise ValidationError({name: list(messages) for name, messages in form.errors.items()})
+            return queryset
+        if empty := empty_parameters(request.query_params, filterset_class.base_filters):
+            raise ValidationError(empty)
         return super().filter_queryset(request, queryset, view)
 
 

@@ -1,13 +1,13 @@
 """GET /api/v1/ecosystem/...: the Hub ecosystem figures (DESIGN §4, a contract), precomputed when a snapshot
 is imported (manage.py import_hub_snapshot), so each answer is one indexed read.
 
-Parameters are strict like the maps': an unknown one, an empty one or a value outside the allowed ones is a
-400 naming what is allowed; a snapshot date that was not imported is a 404 saying where the dates are."""
+Parameters follow the one grammar (adoption.filtersets, as the maps): an unknown one, an empty one or a value
+outside the allowed ones is a 400 naming what is allowed; a snapshot date that was not imported is a 404
+saying where the dates are."""
 
 import datetime
 from collections import defaultdict
 
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
@@ -15,48 +15,28 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from adoption import filtersets
 from adoption.api import examples
 from adoption.api.authentication import TokenAuthentication
+from adoption.api.renderers import ExportContentNegotiation
 from adoption.selectors.ecosystem import NoSnapshot, figure, snapshots
 
 from .base import errors
 
-ATTRIBUTIONS = ("base_origin", "uploader")
-MEASURES = ("downloads", "models")
-INTERVALS = ("month", "quarter", "year")
+ATTRIBUTIONS = tuple(value for value, _label in filtersets.ATTRIBUTION_CHOICES)
+MEASURES = tuple(value for value, _label in filtersets.MEASURE_CHOICES)
+INTERVALS = tuple(value for value, _label in filtersets.ECOSYSTEM_INTERVAL_CHOICES)
 
 
-def read_params(request, allowed: dict[str, tuple[str, ...] | None]) -> dict[str, str]:
-    """The query's parameters, checked against `allowed` (name -> allowed values, None: any; checked later)."""
-    query = request.query_params
-    unknown = sorted(name for name in query if name not in allowed)
-    if unknown:
-        names = ", ".join(allowed)
-        message = _("Unknown parameter; the parameters are: %(names)s.") % {"names": names}
-        raise ValidationError({name: [message] for name in unknown})
-    problems, params = {}, {}
-    for name in allowed:
-        if name not in query:
-            continue
-        value = query.getlist(name)[-1].strip()
-        if not value:
-            problems[name] = [_("Give a value, or leave the parameter out.")]
-        elif allowed[name] is not None and value not in allowed[name]:
-            problems[name] = [_("Choose one of: %(values)s.") % {"values": ", ".join(allowed[name])}]
-        else:
-            params[name] = value
-    if problems:
-        raise ValidationError(problems)
-    return params
-
-
-def snapshot_date(params: dict, name: str = "snapshot") -> datetime.date | None:
-    if name not in params:
-        return None
-    try:
-        return datetime.date.fromisoformat(params[name])
-    except ValueError:
-        raise ValidationError({name: [_("Give the snapshot's date as YYYY-MM-DD.")]}) from None
+def read_params(request, form_class) -> dict:
+    """The query read with the parameter grammar's form for the endpoint (adoption.filtersets): a 400 keyed by
+    parameter for one that is unknown, empty or not one of the allowed values; the cleaned values else."""
+    if empty := filtersets.empty_parameters(request.query_params):
+        raise ValidationError(empty)
+    form = form_class(request.query_params)
+    if not form.is_valid():
+        raise ValidationError({name: list(messages) for name, messages in form.errors.items()})
+    return form.cleaned_data
 
 
 def read_figure(kind: str, date: datetime.date | None):
@@ -165,6 +145,8 @@ class _EcosystemView(APIView):
     # The same answer for everyone (like the maps): no session; a token still identifies a throttled client.
     authentication_classes = [TokenAuthentication]
     permission_classes = [AllowAny]
+    # ?format= names JSON or the browsable API; another is a 400 naming them, as on the lists.
+    content_negotiation_class = ExportContentNegotiation
 
 
 class SnapshotsView(_EcosystemView):
@@ -177,7 +159,7 @@ class SnapshotsView(_EcosystemView):
                     "file that were skipped as malformed. An empty array before the first import.",
     )
     def get(self, request):
-        read_params(request, {})
+        read_params(request, filtersets.EcosystemSnapshotsForm)
         return Response(snapshots())
 
 
@@ -197,10 +179,10 @@ class FamiliesView(_EcosystemView):
                     "snapshot. 404 when no snapshot of a date given was imported.",
     )
     def get(self, request):
-        params = read_params(request, {"snapshot": None, "compare": None})
-        _, payload = read_figure("families", snapshot_date(params))
-        if "compare" in params:
-            payload = families_change(payload, read_figure("families", snapshot_date(params, "compare"))[1])
+        params = read_params(request, filtersets.EcosystemFamiliesForm)
+        _, payload = read_figure("families", params["snapshot"])
+        if params["compare"]:
+            payload = families_change(payload, read_figure("families", params["compare"])[1])
         return Response(payload)
 
 
@@ -227,13 +209,12 @@ class SharesView(_EcosystemView):
                     "from that snapshot.",
     )
     def get(self, request):
-        params = read_params(request, {"snapshot": None, "compare": None, "attribution": ATTRIBUTIONS,
-                                       "measure": MEASURES})
-        kind = f"shares:{params.get('attribution', 'base_origin')}:{params.get('measure', 'downloads')}"
-        date, payload = read_figure(kind, snapshot_date(params))
+        params = read_params(request, filtersets.EcosystemSharesForm)
+        kind = f"shares:{params['attribution'] or 'base_origin'}:{params['measure'] or 'downloads'}"
+        date, payload = read_figure(kind, params["snapshot"])
         answer = {"snapshot": date.isoformat(), **payload}
-        if "compare" in params:
-            compare, before = read_figure(kind, snapshot_date(params, "compare"))
+        if params["compare"]:
+            compare, before = read_figure(kind, params["compare"])
             answer |= {"compare": compare.isoformat(), "change": shares_change(payload, before)}
         return Response(answer)
 
@@ -254,8 +235,8 @@ class NewDerivativesView(_EcosystemView):
                     "`undated`: derivatives without a creation date.",
     )
     def get(self, request):
-        params = read_params(request, {"snapshot": None, "interval": INTERVALS})
-        interval = params.get("interval", "month")
-        date, series = read_figure("new-derivatives", snapshot_date(params))
+        params = read_params(request, filtersets.EcosystemNewDerivativesForm)
+        interval = params["interval"] or "month"
+        date, series = read_figure("new-derivatives", params["snapshot"])
         return Response({"snapshot": date.isoformat(), "interval": interval,
                          "periods": by_interval(series, interval), "undated": series["undated"]})

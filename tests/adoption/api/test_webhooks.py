@@ -39,6 +39,15 @@ def test_create_list_read_and_delete_your_own(as_contributor, qwen):
     assert not Webhook.objects.exists()
 
 
+@pytest.mark.parametrize("path", ["/api/v1/webhooks/", "/api/v1/imports/", "/api/v1/releases/"])
+def test_lists_without_filters_refuse_an_unknown_parameter(as_contributor, qwen, path):
+    # A misspelt filter must not pass for a filtered answer: these lists take only their pages and format.
+    response = as_contributor.get(path, {"family": "qwen"})
+    assert response.status_code == 400
+    assert response.json() == {"family": ["Unknown parameter. Allowed: page, page_size, format."]}
+    assert as_contributor.get(path, {"page_size": "5", "format": "json", "_": "17"}).status_code == 200
+
+
 def test_the_secret_is_never_in_a_response(as_contributor, qwen):
     responses = [as_contributor.post("/api/v1/webhooks/", body(), format="json")]
     hook_id = responses[0].json()["id"]

@@ -87,6 +87,19 @@ def test_bad_parameters_are_a_400_naming_what_is_allowed(two_snapshots, api_clie
     assert words in response.json()[parameter][0]
 
 
+def test_the_parameters_follow_the_one_grammar(two_snapshots, api_client_for):
+    # As on the maps and lists: values in any case, DRF's ?format= (JSON or the browsable API), a cache-buster.
+    client = api_client_for()
+    response = client.get("/api/v1/ecosystem/shares/?attribution=Uploader&measure=MODELS&format=json&_=17")
+    assert response.status_code == 200
+    assert (response.json()["attribution"], response.json()["measure"]) == ("uploader", "models")
+    assert client.get("/api/v1/ecosystem/snapshots/?format=json").status_code == 200
+    response = client.get("/api/v1/ecosystem/families/?format=csv")
+    assert response.status_code == 400 and response.json() == {"format": ["Choose one of: json, api."]}
+    response = client.get("/api/v1/ecosystem/new-derivatives/?interval=Year&snapshot=2025-07-31")
+    assert response.status_code == 200 and response.json()["interval"] == "year"
+
+
 def test_a_date_without_a_snapshot_is_a_404_saying_where_the_dates_are(two_snapshots, api_client_for):
     response = api_client_for().get("/api/v1/ecosystem/families/?snapshot=2025-06-30")
     assert response.status_code == 404
