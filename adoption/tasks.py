@@ -5,7 +5,7 @@ from smtplib import SMTPException
 from celery import shared_task
 
 from adoption.maps import fold, repair
-from adoption.services import notifications
+from adoption.services import imports, notifications
 from adoption.services.webhooks import BACKOFF_MAX, MAX_ATTEMPTS, DeliveryFailed
 
 
@@ -108,3 +108,9 @@ def make_release() -> str | None:
 
     release = release_make()
     return release.version if release else None
+
+
+@shared_task(acks_late=True)
+def forget_old_dry_runs() -> int:
+    """Daily: delete the bulk proposal dry runs older than IMPORT_DRY_RUN_DAYS (they keep the file's text)."""
+    return imports.forget_old_dry_runs()

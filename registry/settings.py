@@ -306,6 +306,11 @@ DEFAULT_THROTTLE_RATES = {
 # Bulk proposals (POST /api/v1/imports/, /contribute/import/): the largest file and the most rows per upload.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=2_000_000)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=500)
+# A dry run keeps the file's text for the upload's second step; after this many days it is deleted (daily).
+IMPORT_DRY_RUN_DAYS = env.int("IMPORT_DRY_RUN_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["forget-old-dry-runs"] = {
+    "task": "adoption.tasks.forget_old_dry_runs", "schedule": crontab(minute=30, hour=3),
+}
 
 
 def _parse_rates(raw: str, defaults: dict[str, str], name: str) -> dict[str, str]:

@@ -9,6 +9,7 @@ duplicates against the registry are, because the file's rows are in the database
 """
 
 import csv
+import datetime
 import io
 import json
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -248,6 +250,16 @@ def _duplicates(created: dict[int, int], user) -> list[dict]:
         if ids or rows:
             found.append({"row": created[record.pk], "ids": ids, "rows": rows})
     return sorted(found, key=lambda item: item["row"])
+
+
+def forget_old_dry_runs(days: int | None = None) -> int:
+    """Delete the dry runs (checks of a file, with its text: up to IMPORT_MAX_BYTES each) older than `days`
+    (IMPORT_DRY_RUN_DAYS): a check is for the next step of an upload, not a record. Imports stay, with their
+    file; one that followed a check loses only its link to it. Returns how many went."""
+    days = settings.IMPORT_DRY_RUN_DAYS if days is None else days
+    cutoff = timezone.now() - datetime.timedelta(days=days)
+    deleted, _by_model = ImportBatch.objects.filter(dry_run=True, created_at__lt=cutoff).delete()
+    return deleted
 
 
 def template_csv() -> str:

@@ -175,3 +175,23 @@ def test_json_lines_are_lines_at_newlines_only_and_deep_nesting_is_a_row_error(c
     report = _upload(api_client_for(contributor), content, name="rows.jsonl").json()
     assert report["rows"] == 2 and report["valid"] == 1
     assert report["errors"] == [{"row": 2, "field": "", "message": "Not valid JSON here: nested too deeply."}]
+
+
+def test_dry_runs_are_deleted_after_their_days_and_imports_kept(catalogue, contributor, api_client_for, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from adoption.tasks import forget_old_dry_runs
+
+    client = api_client_for(contributor)
+    old_check = _upload(client, _csv([_row(1)])).json()
+    old_import = _upload(client, _csv([_row(2)]), dry_run="false").json()
+    new_check = _upload(client, _csv([_row(3)])).json()
+    ImportBatch.objects.filter(pk__in=[old_check["id"], old_import["id"]]).update(
+        created_at=timezone.now() - timedelta(days=settings.IMPORT_DRY_RUN_DAYS + 1))
+
+    assert forget_old_dry_runs() == 1  # the nightly beat task
+    assert client.get(f"{URL}{old_check['id']}/").status_code == 404
+    assert {item["id"] for item in client.get(URL).json()["results"]} == {old_import["id"], new_check["id"]}
+    assert Adoption.objects.filter(import_batch_id=old_import["id"]).count() == 1  # its proposal stays
