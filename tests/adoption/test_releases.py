@@ -197,3 +197,41 @@ def test_make_release_command_refuses_to_rewrite(storage_dir):
     (storage_dir / version / "SHA256SUMS").write_text("")
     with pytest.raises(CommandError, match="never rewritten"):
         call_command("make_release", stdout=io.StringIO())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_make_one_release(registry, storage_dir, monkeypatch):
+    import threading
+    import time
+
+    from django.db import connection
+
+    from adoption import releases
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the demo's SQLite runs one process")
+    store = releases._store
+
+    def slow_store(*args, **kwargs):  # widens the window in which a second run would collide
+        time.sleep(0.5)
+        return store(*args, **kwargs)
+
+    monkeypatch.setattr(releases, "_store", slow_store)
+    made, failed = [], []
+
+    def run():
+        try:
+            made.append(release_make(now=DAY))
+        except Exception as error:  # noqa: BLE001 (the test reports any)
+            failed.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failed == []
+    assert sorted(release is None for release in made) == [False, True]  # the second found nothing new
+    assert Release.objects.count() == 1
