@@ -60,14 +60,15 @@ INTERVAL_CHOICES = (
 
 
 def empty_parameters(query, names=None) -> dict[str, list[str]]:
-    """The API's rule for a parameter named without a value (`?as_of=`): an HTML form sends those and means
-    "no filter", but an API client that names a parameter has made a mistake, refused as a 400 keyed by the
-    parameter. `names`: the parameters to check (default: all but a `_` cache-buster)."""
+    """The API's rule for a parameter named without a value (`?as_of=`, or `?since=2024&since=`): an HTML form
+    sends those and means "no filter", but an API client that names a parameter has made a mistake, refused
+    as a 400 keyed by the parameter (a one-value parameter reads its last value: a blank one would pass for no
+    filter). `names`: the parameters to check (default: all but a `_` cache-buster)."""
     return {
         key: [_("Give a value or leave the parameter out.")]
         for key in query
         if (key in names if names is not None else not key.startswith("_"))
-        and not any(value.strip() for value in query.getlist(key))
+        and not all(value.strip() for value in query.getlist(key))
     }
 
 

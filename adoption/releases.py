@@ -18,6 +18,7 @@ import contextlib
 import datetime
 import hashlib
 import json
+import logging
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +28,8 @@ import pyarrow.parquet as pq
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import storages
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -36,6 +38,8 @@ from rest_framework import serializers
 from adoption.api.renderers import ListCSVRenderer
 from adoption.api.tables import TABLES, Table, field_schema, field_type
 from adoption.models import Release
+
+logger = logging.getLogger(__name__)
 
 STORAGE = "releases"
 TITLE = "Model Adoption Registry"
@@ -77,7 +81,9 @@ def release_make(*, now: datetime.datetime | None = None, progress: Callable[[st
         sums["SHA256SUMS"] = _sha256(folder / "SHA256SUMS")
         files = [{"name": name, "sha256": sums[name], "bytes": (folder / name).stat().st_size} for name in sums]
         _store(version, folder, [file["name"] for file in files], progress)
-    return Release.objects.create(version=version, date=date, records=rows["adoptions"], files=files, digest=digest)
+        # (Recorded before the lock goes: the next run must find this release.)
+        return Release.objects.create(version=version, date=date, records=rows["adoptions"], files=files,
+                                      digest=digest)
 
 
 def release_file_path(release: Release, name: str) -> str:
@@ -97,8 +103,15 @@ def _one_at_a_time():
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(hashtext('adoption.release_make'))")
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(hashtext('adoption.release_make'))")
+        except (DatabaseError, TransactionManagementError):
+            # A broken connection took the lock with it; a failed outer transaction cannot run the unlock,
+            # and a kept or pooled connection would hold the lock for good: closed, it lets it go.
+            logger.warning("Could not release the data release lock; closing the connection instead.")
+            if not connection.in_atomic_block:
+                connection.close()
 
 
 @contextlib.contextmanager

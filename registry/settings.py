@@ -308,6 +308,8 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=2_000_000)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=500)
 # A dry run keeps the file's text for the upload's second step; after this many days it is deleted (daily).
 IMPORT_DRY_RUN_DAYS = env.int("IMPORT_DRY_RUN_DAYS", default=30)
+if IMPORT_DRY_RUN_DAYS < 1:  # 0 would delete the checks contributors are about to confirm
+    raise ImproperlyConfigured("IMPORT_DRY_RUN_DAYS: at least 1 (days a bulk proposal's dry run is kept).")
 CELERY_BEAT_SCHEDULE["forget-old-dry-runs"] = {
     "task": "adoption.tasks.forget_old_dry_runs", "schedule": crontab(minute=30, hour=3),
 }

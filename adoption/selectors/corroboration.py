@@ -21,25 +21,26 @@ from django.utils.translation import gettext as _
 from adoption.models import Adoption, Checkpoint, HubSnapshot, ModelFamily
 
 CORROBORATED, CONTRADICTED, UNVERIFIABLE = "corroborated", "contradicted", "unverifiable"
-_LATEST = object()  # _hub_check's default: read the latest snapshot's date
 _REPO = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
 
+# Every ancestor of the given models (as the snapshot spells them), with its depth: one query for any number.
 _ANCESTORS = """
-WITH RECURSIVE anc(node, depth) AS (
-    SELECT parent, 1 FROM hub_edge WHERE snapshot_date = %s AND child = %s
+WITH RECURSIVE anc(start, node, depth) AS (
+    SELECT child, parent, 1 FROM hub_edge WHERE snapshot_date = %(date)s AND child = ANY(%(models)s)
     UNION
-    SELECT e.parent, anc.depth + 1 FROM anc JOIN hub_edge e ON e.snapshot_date = %s AND e.child = anc.node
+    SELECT anc.start, e.parent, anc.depth + 1
+    FROM anc JOIN hub_edge e ON e.snapshot_date = %(date)s AND e.child = anc.node
     WHERE anc.depth < 50
 )
-SELECT node, min(depth) FROM anc GROUP BY node ORDER BY min(depth), node
+SELECT start, node, min(depth) FROM anc GROUP BY start, node ORDER BY start, min(depth), node
 """
-# The snapshot's own spelling of a repo id given in any case (Hub repo ids are case-insensitive): an all
-# lower-case one through the primary key, the others through the index of those (migration 0020).
+# The snapshot's own spelling of repo ids given in any case (Hub repo ids are case-insensitive): the all
+# lower-case ones through the primary key, the others through the index of those (migration 0020).
 _SPELLING = """
-SELECT repo_id FROM hub_model WHERE snapshot_date = %(date)s AND repo_id = %(key)s
+SELECT repo_id FROM hub_model WHERE snapshot_date = %(date)s AND repo_id = ANY(%(keys)s)
 UNION ALL
 SELECT repo_id FROM hub_model
-WHERE snapshot_date = %(date)s AND lower(repo_id) = %(key)s AND repo_id <> lower(repo_id)
+WHERE snapshot_date = %(date)s AND lower(repo_id) = ANY(%(keys)s) AND repo_id <> lower(repo_id)
 """
 
 
@@ -102,30 +103,46 @@ class _Families:
 
 def contradicted_records() -> tuple[datetime.date | None, list[dict]]:
     """(latest snapshot's date, [{"adoption", "check"}]): the published records whose product the snapshot traces
-    only to other families, for the curators (the check's reason in the reader's language). One query per
-    record with a Hugging Face repo id, against one read of the families."""
+    only to other families, for the curators (the check's reason in the reader's language). Three queries
+    whatever the number of records: the records, their repos' spellings, all their ancestors."""
     snapshot = _latest_snapshot()
     if snapshot is None:
         return None, []
-    families = _Families.read()
-    records = (Adoption.objects.published().exclude(product_url="").select_related("adopter", "family")
-               .order_by("adopter__name", "pk"))
-    found = []
-    for adoption in records:
-        if hub_repo_id(adoption.product_url) is None:
-            continue
-        answer, shown = _hub_check(adoption, snapshot, families)
-        if answer["status"] == CONTRADICTED:
-            found.append({"adoption": adoption, "check": {**answer, "reason": shown}})
-    return snapshot, found
+    records = [adoption for adoption in Adoption.objects.published().exclude(product_url="")
+               .select_related("adopter", "family").order_by("adopter__name", "pk")
+               if hub_repo_id(adoption.product_url) is not None]
+    return snapshot, [{"adoption": adoption, "check": {**answer, "reason": shown}}
+                      for adoption, (answer, shown) in zip(records, _hub_checks(records, snapshot), strict=True)
+                      if answer["status"] == CONTRADICTED]
 
 
-def _hub_check(adoption: Adoption, snapshot=_LATEST, families: _Families | None = None) -> tuple[dict, str]:
-    """The answer with its reason in English, and the reason in the active language (against `snapshot` and
-    `families` when the caller read them already)."""
-    repo_id = hub_repo_id(adoption.product_url)
-    if snapshot is _LATEST:
-        snapshot = _latest_snapshot()
+def _hub_check(adoption: Adoption) -> tuple[dict, str]:
+    """The answer with its reason in English, and the reason in the active language."""
+    return _hub_checks([adoption], _latest_snapshot())[0]
+
+
+def _hub_checks(adoptions: list[Adoption], snapshot: datetime.date | None) -> list[tuple[dict, str]]:
+    """_hub_check of each record against `snapshot`, in order, with one query for the spellings of all their
+    repos and one for all their ancestors."""
+    repo_ids = [hub_repo_id(adoption.product_url) for adoption in adoptions]
+    spellings, ancestors = {}, {}
+    wanted = sorted({repo_id.lower() for repo_id in repo_ids if repo_id})
+    if snapshot is not None and wanted:
+        with connection.cursor() as cursor:
+            cursor.execute(_SPELLING, {"date": snapshot, "keys": wanted})
+            spellings = {spelled.lower(): spelled for (spelled,) in cursor.fetchall()}
+            if spellings:
+                # The snapshot's edges name a model as the snapshot spells it.
+                cursor.execute(_ANCESTORS, {"date": snapshot, "models": sorted(spellings.values())})
+                for start, node, depth in cursor.fetchall():
+                    ancestors.setdefault(start, []).append((node, depth))
+    families = _Families.read() if ancestors else None
+    return [_answer(adoption, repo_id, snapshot, spellings, ancestors, families)
+            for adoption, repo_id in zip(adoptions, repo_ids, strict=True)]
+
+
+def _answer(adoption: Adoption, repo_id: str | None, snapshot, spellings: dict, ancestors: dict,
+            families: "_Families | None") -> tuple[dict, str]:
     answer = {"status": UNVERIFIABLE, "snapshot": snapshot.isoformat() if snapshot else None, "repo_id": repo_id,
               "bases": [], "reason": ""}
     if snapshot is None:
@@ -134,23 +151,18 @@ def _hub_check(adoption: Adoption, snapshot=_LATEST, families: _Families | None 
     if repo_id is None:
         answer["reason"] = "The record names no Hugging Face repo id (product_url)."
         return answer, _("The record names no Hugging Face repo id (product_url).")
-    with connection.cursor() as cursor:
-        cursor.execute(_SPELLING, {"date": snapshot, "key": repo_id.lower()})
-        spelling = cursor.fetchone()
-        if spelling is None:
-            answer["reason"] = f"{repo_id} is not in the Hub snapshot of {snapshot.isoformat()}."
-            return answer, _("%(repo)s is not in the Hub snapshot of %(date)s.") % {
-                "repo": repo_id, "date": snapshot.isoformat()}
-        # The snapshot's edges name a model as the snapshot spells it.
-        cursor.execute(_ANCESTORS, [snapshot, spelling[0], snapshot])
-        ancestors = cursor.fetchall()
-    if not ancestors:
+    spelling = spellings.get(repo_id.lower())
+    if spelling is None:
+        answer["reason"] = f"{repo_id} is not in the Hub snapshot of {snapshot.isoformat()}."
+        return answer, _("%(repo)s is not in the Hub snapshot of %(date)s.") % {
+            "repo": repo_id, "date": snapshot.isoformat()}
+    found_ancestors = ancestors.get(spelling, [])
+    if not found_ancestors:
         answer["reason"] = "The Hub lists no base model for it."
         return answer, _("The Hub lists no base model for it.")
-    known = families or _Families.read()
-    slugs = known.slugs
-    family_of = {node: _family_of(node, known.checkpoints, known.prefixes) for node, _depth in ancestors}
-    answer["bases"] = [{"repo_id": node, "family": slugs.get(family_of[node])} for node, depth in ancestors
+    slugs = families.slugs
+    family_of = {node: _family_of(node, families.checkpoints, families.prefixes) for node, _depth in found_ancestors}
+    answer["bases"] = [{"repo_id": node, "family": slugs.get(family_of[node])} for node, depth in found_ancestors
                        if depth == 1]
     found = {family for family in family_of.values() if family is not None}
     shown = ""

@@ -227,8 +227,9 @@ def import_checked(*, batch: ImportBatch, user, validate: Validator) -> ImportBa
     """Import the file of a dry run that passed, as it was checked (checked again as it lands), once: a second
     request (a double click, the back button) gets the first import back instead of a second one."""
     with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if batch.created_by_id != getattr(user, "pk", None) or not batch.dry_run or batch.errors:
+        # (None: the nightly deletion of old dry runs took it meanwhile.)
+        batch = ImportBatch.objects.select_for_update().filter(pk=batch.pk).first()
+        if batch is None or batch.created_by_id != getattr(user, "pk", None) or not batch.dry_run or batch.errors:
             raise ImportFileError(_("Only a dry run of yours without errors can be imported. Upload the file again."))
         if batch.imported_as_id:
             return batch.imported_as
@@ -258,8 +259,11 @@ def forget_old_dry_runs(days: int | None = None) -> int:
     file; one that followed a check loses only its link to it. Returns how many went."""
     days = settings.IMPORT_DRY_RUN_DAYS if days is None else days
     cutoff = timezone.now() - datetime.timedelta(days=days)
-    deleted, _by_model = ImportBatch.objects.filter(dry_run=True, created_at__lt=cutoff).delete()
-    return deleted
+    old = list(ImportBatch.objects.filter(dry_run=True, created_at__lt=cutoff).values_list("pk", flat=True))
+    for start in range(0, len(old), 500):
+        # Only the keys: deleting loads the rows (their links are set to null), and each holds a file's text.
+        ImportBatch.objects.filter(pk__in=old[start:start + 500]).only("pk").delete()
+    return len(old)
 
 
 def template_csv() -> str:

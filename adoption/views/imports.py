@@ -77,7 +77,8 @@ def import_confirm(request, pk):
         done = imports.import_checked(batch=batch, user=request.user, validate=submission_arguments)
     except imports.ImportFileError as exc:
         messages.error(request, str(exc))
-        return redirect(batch)
+        # (Back to the upload page when the check itself is gone: deleted as too old meanwhile.)
+        return redirect(batch if ImportBatch.objects.filter(pk=batch.pk).exists() else "adoption:import-upload")
     if done.created:
         count = len(done.created)
         messages.success(request, ngettext("%(count)s record was submitted to the curators.",

@@ -151,3 +151,15 @@ def test_an_unknown_parameter_names_the_allowed_ones(registry, api_client_for, p
     assert "Unknown parameter" in body
     for allowed in ("family", "region", "since", "until", "origin_country"):
         assert allowed in body
+
+
+@pytest.mark.parametrize(("path", "parameter"), [
+    ("/api/v1/adoptions/", "since"), ("/api/v1/submissions/", "since"), ("/api/v1/maps/adoption/", "since"),
+    ("/api/v1/maps/timeseries/", "since"), ("/api/v1/ecosystem/shares/", "snapshot"),
+])
+def test_an_api_parameter_repeated_with_a_blank_value_is_refused(registry, api_client_for, path, parameter):
+    # A one-value parameter reads its last value: a blank one there would answer as if there were no filter.
+    client = api_client_for(registry) if "submissions" in path else api_client_for()
+    response = client.get(f"{path}?{parameter}=2024-01-01&{parameter}=")
+    assert response.status_code == 400
+    assert response.json()[parameter] == ["Give a value or leave the parameter out."]

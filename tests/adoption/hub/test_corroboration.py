@@ -130,3 +130,20 @@ def test_curators_get_the_published_records_a_new_snapshot_contradicts(db, tmp_p
 def test_before_any_snapshot_the_curators_page_says_so(db, curator, signed_in):
     html = signed_in(curator).get("/moderation/hub/").content.decode()
     assert "No Hub snapshot has been imported yet" in html
+
+
+def test_the_curators_page_reads_the_same_few_queries_for_any_number_of_records(snapshot, curator, signed_in,
+                                                                                django_assert_max_num_queries):
+    client = signed_in(curator)
+    _record("llama", "someone/qwen-gguf", published=True)
+    client.get("/moderation/hub/")  # the session, the user and their groups: read once, like every page
+    with django_assert_max_num_queries(25) as one:
+        assert client.get("/moderation/hub/").status_code == 200
+    # Contradicted (Qwen or Llama and Qwen, not Mistral) and unverifiable ones, 20 more records.
+    added = [_record("mistral", product, published=True)
+             for product in ("someone/qwen-gguf", "https://huggingface.co/someone/sea-lion-lora", "someone/merge",
+                             "cyc/c", "someone/not-on-the-hub") * 4]
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get("/moderation/hub/").content.decode()
+    listed = [record for record in added if f'href="/moderation/{record.pk}/"' in page]
+    assert len(listed) == 12

@@ -77,3 +77,23 @@ def test_reports_are_private_and_the_template_downloads(catalogue, contributor, 
     checked = signed_in(contributor).post(PAGE, {"file": SimpleUploadedFile("t.csv", template.content),
                                                  "dry_run": "on"}, follow=True)
     assert "Every row passed its checks." in checked.content.decode()
+
+
+def test_a_check_deleted_as_old_while_confirming_sends_back_to_the_upload(catalogue, contributor, signed_in,
+                                                                          monkeypatch):
+    from adoption.services import imports
+
+    browser = signed_in(contributor)
+    browser.post(PAGE, {"file": _file([_row(1)]), "dry_run": "on"})
+    batch = ImportBatch.objects.get()
+    confirm = imports.import_checked
+
+    def deleted_meanwhile(**kwargs):  # the nightly deletion runs between the page's read and the import
+        ImportBatch.objects.filter(pk=batch.pk).delete()
+        return confirm(**kwargs)
+
+    monkeypatch.setattr(imports, "import_checked", deleted_meanwhile)
+    answer = browser.post(f"{PAGE}{batch.pk}/import/", follow=True)
+    assert answer.status_code == 200 and answer.redirect_chain[-1][0] == PAGE
+    assert "Upload the file again." in answer.content.decode()
+    assert not Adoption.objects.exists()
