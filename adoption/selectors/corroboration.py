@@ -103,8 +103,9 @@ class _Families:
 
 def contradicted_records() -> tuple[datetime.date | None, list[dict]]:
     """(latest snapshot's date, [{"adoption", "check"}]): the published records whose product the snapshot traces
-    only to other families, for the curators (the check's reason in the reader's language). Three queries
-    whatever the number of records: the records, their repos' spellings, all their ancestors."""
+    only to other families, for the curators (the check's reason in the reader's language). The same few
+    queries whatever the number of records: the records, their repos' spellings, all their ancestors, the
+    families."""
     snapshot = _latest_snapshot()
     if snapshot is None:
         return None, []
