@@ -23,6 +23,16 @@ def _territories(language: str) -> dict:
         return {}
 
 
+def english_country_name(iso2: str) -> str:
+    """A country's English name from django-countries (else its code), whatever the active language: for what
+    is stored or cached for every reader (django-countries answers in the active language; a French first
+    reader had left 'Guernesey' on the English maps). Pages translate it with place_name as they render."""
+    from django_countries import countries
+
+    with translation.override("en"):
+        return str(countries.name(iso2) or iso2)
+
+
 def place_name(code, default: str = "") -> str:
     """The name of a country (ISO alpha-2) or M49 area (three digits) in the active language, else `default`."""
     code = str(code or "")

@@ -11,12 +11,11 @@ import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.translation import gettext, gettext_lazy
 
-from adoption.localnames import place_name
+from adoption.localnames import english_country_name, place_name
 
 WIDTH = 1000.0
 # Equal Earth constants.
@@ -169,8 +168,6 @@ def shape_of(iso2: str, name: str, polygons, centroid: tuple[float, float] | Non
 @lru_cache(maxsize=1)
 def world() -> tuple[tuple[Shape, ...], tuple[float, float, float, float]]:
     """Every country, projected once per process, and the view box that holds them."""
-    from django_countries import countries
-
     from adoption import geo
 
     shapes = []
@@ -178,11 +175,8 @@ def world() -> tuple[tuple[Shape, ...], tuple[float, float, float, float]]:
         if iso2 in SKIP:
             continue
         polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
-        # In English whoever asks first: cached for the process, and django-countries names in the active
-        # language (a French first reader had left 'Guernesey' on every English map). Pages translate at render.
-        with translation.override("en"):
-            name = countries.name(iso2) or iso2
-        shapes.append(shape_of(iso2, name, polygons, geo.country_centroid(iso2)))
+        # (English: cached for the process, whoever asks first.)
+        shapes.append(shape_of(iso2, english_country_name(iso2), polygons, geo.country_centroid(iso2)))
     top = project(0, 84)[1]
     bottom = project(0, -58)[1]
     return tuple(shapes), (0.0, top, WIDTH, bottom - top)

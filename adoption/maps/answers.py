@@ -12,9 +12,10 @@ import contextlib
 import hashlib
 
 from django.core.cache import cache
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from adoption import geo
+from adoption.localnames import english_country_name
 from adoption.services.data_version import data_version
 
 from .grains import UNKNOWN
@@ -30,12 +31,7 @@ def _fallback_name(params: MapParams, key: str) -> str:
     if key == UNKNOWN:
         return "Unknown"
     if params.group_by == "country":
-        from django_countries import countries
-
-        # English, as the API answers (django-countries names in the active language, and this answer is cached
-        # for every language: the pages translate the names as they render them).
-        with translation.override("en"):
-            return countries.name(key) or key
+        return english_country_name(key)  # (the answer is cached for every language, and the API is English)
     if params.group_by in ("subregion", "region", "intermediate_region"):
         return geo.m49_region_names().get(key, key)
     return key.partition(":")[2]

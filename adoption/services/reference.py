@@ -13,8 +13,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.db import transaction
-from django.utils import translation
-from django_countries import countries as iso_countries
 
 from adoption.choices import (
     EvidenceKind,
@@ -27,6 +25,7 @@ from adoption.choices import (
     confidence_from_kinds,
 )
 from adoption.dates import parse_partial_date
+from adoption.localnames import english_country_name
 from adoption.models import Adoption, Checkpoint, Country, Evidence, ModelFamily, Organization, Region
 from adoption.models.records import checkpoint_fits_family
 from adoption.selectors.organizations import organizations_named
@@ -126,12 +125,10 @@ def load_geography(path: Path, report: ImportReport) -> None:
                                     {"name": row[name_col].strip(), "level": level, "parent": parent})
     for row in rows:
         iso2 = row["iso2"].strip().upper()
-        with translation.override("en"):  # the stored name is English (django-countries answers in the active one)
-            name = str(iso_countries.name(iso2) or iso2)
         _upsert(Country, report, "countries", {"iso2": iso2}, {
             "iso3": row["iso3"].strip().upper(),
             "numeric": m49(row["m49"]),
-            "name": name,
+            "name": english_country_name(iso2),
             "region": regions.get(m49(row["region_code"])),
             "subregion": regions.get(m49(row["subregion_code"])),
             "intermediate_region": regions.get(m49(row["intermediate_region_code"])),
