@@ -104,6 +104,10 @@ class ParameterForm(forms.Form):
             self.add_error("until", _("The end of the period is before its start (since)."))
         return cleaned
 
+    def parameter_errors(self) -> dict[str, list[str]]:
+        """The errors as the API answers them: messages keyed by parameter (a ValidationError's dict)."""
+        return {name: list(messages) for name, messages in self.errors.items()}
+
     def non_field_errors(self):
         """The form's own errors plus those of parameters that are not fields (a page has nowhere else to show them)."""
         errors = super().non_field_errors()

@@ -41,7 +41,7 @@ class MapParams:
         filterset_class = filtersets.TimeseriesFilterSet if timeseries else filtersets.MapFilterSet
         form = filterset_class(query).form
         if not form.is_valid():
-            raise ValidationError({name: list(messages) for name, messages in form.errors.items()})
+            raise ValidationError(form.parameter_errors())
         return cls.from_form(form)
 
     @classmethod

@@ -98,7 +98,7 @@ def webhook_filters_clean(filters) -> dict[str, str]:
         raise ValidationError(errors)
     filterset = AdoptionEventFilterSet(data or None, queryset=Adoption.objects.none())
     if filterset.is_bound and not filterset.is_valid():
-        raise ValidationError({key: list(messages) for key, messages in filterset.form.errors.items()})
+        raise ValidationError(filterset.form.parameter_errors())
     return filterset.form.query() if filterset.is_bound else {}
 
 

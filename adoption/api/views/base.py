@@ -24,7 +24,7 @@ class StrictFilterBackend(DjangoFilterBackend):
             # pages and format: a misspelt filter is a 400 naming those, not a silently unfiltered answer.
             form = ParameterForm(request.query_params)
             if not form.is_valid():
-                raise ValidationError({name: list(messages) for name, messages in form.errors.items()})
+                raise ValidationError(form.parameter_errors())
             return queryset
         if empty := empty_parameters(request.query_params, filterset_class.base_filters):
             raise ValidationError(empty)

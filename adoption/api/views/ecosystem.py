@@ -35,7 +35,7 @@ def read_params(request, form_class) -> dict:
         raise ValidationError(empty)
     form = form_class(request.query_params)
     if not form.is_valid():
-        raise ValidationError({name: list(messages) for name, messages in form.errors.items()})
+        raise ValidationError(form.parameter_errors())
     return form.cleaned_data
 
 
