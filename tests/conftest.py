@@ -43,6 +43,17 @@ def local_memory_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A page asked for in another language leaves that language active in the thread (LocaleMiddleware
+    activates each request's own, so production never reads it): a later test calling a service directly
+    would get its messages in French. Every test ends in the default language."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     """Tests do not run collectstatic, so serve static files without the production manifest."""
     settings.STORAGES = {
